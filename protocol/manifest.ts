@@ -1,0 +1,196 @@
+import { z } from 'zod';
+import { envName, labelName, labels, portName, subdomainName } from './names.js';
+import { parseCpuMillis, parseMemoryBytes } from './quantity.js';
+
+/**
+ * The manifest subset Baton accepts: `v1` Pod, `apps/v1` Deployment and DaemonSet, with
+ * Kubernetes field names and defaults. Every object is strict: a field Baton does not
+ * support is an error naming its path, never silently dropped. The schemas are the
+ * types: parsing applies the Kubernetes defaults, so a parsed spec is complete.
+ */
+
+const cpuQuantity = z
+  .union([z.string(), z.number()])
+  .refine((v) => parseCpuMillis(v) !== undefined, 'must be a CPU quantity such as 500m or 2');
+
+const memoryQuantity = z
+  .union([z.string(), z.number()])
+  .refine((v) => parseMemoryBytes(v) !== undefined, 'must be a memory quantity such as 128Mi or 1G');
+
+const resourceList = z.strictObject({
+  cpu: cpuQuantity.optional(),
+  memory: memoryQuantity.optional(),
+});
+
+const resources = z
+  .strictObject({
+    requests: resourceList.optional(),
+    limits: resourceList.optional(),
+  })
+  .superRefine((value, ctx) => {
+    for (const resource of ['cpu', 'memory'] as const) {
+      const request = value.requests?.[resource];
+      const limit = value.limits?.[resource];
+      if (request === undefined || limit === undefined) continue;
+      const parse = resource === 'cpu' ? parseCpuMillis : parseMemoryBytes;
+      if ((parse(request) ?? 0) > (parse(limit) ?? 0)) {
+        ctx.addIssue({ code: 'custom', path: ['requests', resource], message: `must be less than or equal to ${resource} limit` });
+      }
+    }
+  });
+
+const port = z.number().int().min(1, 'must be between 1 and 65535').max(65535, 'must be between 1 and 65535');
+
+const containerPort = z.strictObject({
+  name: portName.optional(),
+  containerPort: port,
+  hostPort: port.optional(),
+  hostIP: z.ipv4().optional(),
+  protocol: z.enum(['TCP', 'UDP']).default('TCP'),
+});
+
+const envVar = z.strictObject({
+  name: envName,
+  value: z.string().default(''),
+});
+
+export const pullPolicies = ['Always', 'IfNotPresent', 'Never'] as const;
+export type PullPolicy = (typeof pullPolicies)[number];
+
+/** Kubernetes' default: `Always` for `:latest` or an untagged image, `IfNotPresent` otherwise. */
+export function defaultPullPolicy(image: string): PullPolicy {
+  if (image.includes('@')) return 'IfNotPresent';
+  const lastSegment = image.slice(image.lastIndexOf('/') + 1);
+  const colon = lastSegment.indexOf(':');
+  const tag = colon >= 0 ? lastSegment.slice(colon + 1) : 'latest';
+  return tag === 'latest' ? 'Always' : 'IfNotPresent';
+}
+
+const container = z
+  .strictObject({
+    name: labelName,
+    image: z.string().trim().min(1, 'required').regex(/^\S+$/, 'must not contain spaces'),
+    command: z.array(z.string()).optional(),
+    args: z.array(z.string()).optional(),
+    workingDir: z.string().startsWith('/', 'must be an absolute path').optional(),
+    env: z.array(envVar).optional(),
+    ports: z.array(containerPort).optional(),
+    resources: resources.optional(),
+    imagePullPolicy: z.enum(pullPolicies).optional(),
+  })
+  .transform((c) => ({ ...c, imagePullPolicy: c.imagePullPolicy ?? defaultPullPolicy(c.image) }));
+
+export const restartPolicies = ['Always', 'OnFailure', 'Never'] as const;
+export type RestartPolicy = (typeof restartPolicies)[number];
+
+export const podSpecSchema = z
+  .strictObject({
+    containers: z.array(container).min(1, 'must have at least one container'),
+    restartPolicy: z.enum(restartPolicies).default('Always'),
+    nodeSelector: z.record(z.string(), z.string()).optional(),
+    nodeName: subdomainName.optional(),
+    terminationGracePeriodSeconds: z.number().int().min(0, 'must be 0 or more').default(30),
+  })
+  .superRefine((spec, ctx) => {
+    const seen = new Set<string>();
+    spec.containers.forEach((c, i) => {
+      if (seen.has(c.name)) ctx.addIssue({ code: 'custom', path: ['containers', i, 'name'], message: `duplicate container name "${c.name}"` });
+      seen.add(c.name);
+    });
+    const hostPorts = new Set<string>();
+    spec.containers.forEach((c, i) => {
+      c.ports?.forEach((p, j) => {
+        if (p.hostPort === undefined) return;
+        const key = `${p.protocol}/${p.hostPort}`;
+        if (hostPorts.has(key)) ctx.addIssue({ code: 'custom', path: ['containers', i, 'ports', j, 'hostPort'], message: `duplicate hostPort ${p.hostPort}/${p.protocol}` });
+        hostPorts.add(key);
+      });
+    });
+  });
+
+export type PodSpec = z.output<typeof podSpecSchema>;
+export type ContainerSpec = PodSpec['containers'][number];
+
+export const objectMetaSchema = z.strictObject({
+  name: subdomainName,
+  namespace: z.literal('default', 'Baton has only the "default" namespace').default('default'),
+  labels: labels.optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+});
+
+export type ObjectMeta = z.output<typeof objectMetaSchema>;
+
+const labelSelector = z.strictObject({
+  matchLabels: labels.refine((l) => Object.keys(l).length > 0, 'must have at least one label'),
+});
+
+const podTemplate = z.strictObject({
+  metadata: z.strictObject({
+    labels: labels,
+    annotations: z.record(z.string(), z.string()).optional(),
+  }),
+  spec: podSpecSchema,
+});
+
+export type PodTemplate = z.output<typeof podTemplate>;
+
+/** The selector must select the template's own pods, as Kubernetes requires. */
+function selectorMatchesTemplate(
+  spec: { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> } } },
+  ctx: z.RefinementCtx,
+): void {
+  const template = spec.template.metadata.labels;
+  const mismatch = Object.entries(spec.selector.matchLabels).some(([k, v]) => template[k] !== v);
+  if (mismatch) {
+    ctx.addIssue({ code: 'custom', path: ['template', 'metadata', 'labels'], message: '`selector` does not match template `labels`' });
+  }
+}
+
+export const podManifestSchema = z.strictObject({
+  apiVersion: z.literal('v1'),
+  kind: z.literal('Pod'),
+  metadata: objectMetaSchema,
+  spec: podSpecSchema,
+});
+
+export const deploymentManifestSchema = z.strictObject({
+  apiVersion: z.literal('apps/v1'),
+  kind: z.literal('Deployment'),
+  metadata: objectMetaSchema,
+  spec: z
+    .strictObject({
+      replicas: z.number().int().min(0, 'must be 0 or more').default(1),
+      selector: labelSelector,
+      template: podTemplate,
+    })
+    .superRefine(selectorMatchesTemplate),
+});
+
+export const daemonSetManifestSchema = z.strictObject({
+  apiVersion: z.literal('apps/v1'),
+  kind: z.literal('DaemonSet'),
+  metadata: objectMetaSchema,
+  spec: z
+    .strictObject({
+      selector: labelSelector,
+      template: podTemplate,
+    })
+    .superRefine(selectorMatchesTemplate),
+});
+
+export type PodManifest = z.output<typeof podManifestSchema>;
+export type DeploymentManifest = z.output<typeof deploymentManifestSchema>;
+export type DaemonSetManifest = z.output<typeof daemonSetManifestSchema>;
+export type Manifest = PodManifest | DeploymentManifest | DaemonSetManifest;
+export type ManifestKind = Manifest['kind'];
+
+/** The schema for each supported kind, with the apiVersion it must carry. */
+export const manifestKinds = {
+  Pod: { apiVersion: 'v1', schema: podManifestSchema },
+  Deployment: { apiVersion: 'apps/v1', schema: deploymentManifestSchema },
+  DaemonSet: { apiVersion: 'apps/v1', schema: daemonSetManifestSchema },
+} as const;
+
+export function isManifestKind(kind: unknown): kind is ManifestKind {
+  return typeof kind === 'string' && Object.hasOwn(manifestKinds, kind);
+}
