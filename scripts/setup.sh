@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Makes this machine ready to run Baton and its tests: Docker Engine running, mosquitto
+# and a static busybox installed, the local busybox image built. Idempotent: it installs
+# or starts only what is missing. Debian/Ubuntu packages via apt-get (as root); elsewhere
+# it names what to install.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { echo "setup: $*" >&2; }
+
+missing=()
+command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+command -v docker >/dev/null 2>&1 || missing+=(docker.io)
+command -v mosquitto >/dev/null 2>&1 || missing+=(mosquitto)
+command -v mosquitto_sub >/dev/null 2>&1 || missing+=(mosquitto-clients)
+{ [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; } || missing+=(busybox-static)
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  # Unique names, order kept.
+  packages=$(printf '%s\n' "${missing[@]}" | awk '!seen[$0]++' | tr '\n' ' ')
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    log "missing: $packages- install them (Debian: sudo apt-get install -y $packages) and run again"
+    exit 1
+  fi
+  log "installing $packages"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  # shellcheck disable=SC2086
+  apt-get install -y -q --no-install-recommends $packages >/dev/null
+fi
+
+if ! docker info >/dev/null 2>&1; then
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-system-running >/dev/null 2>&1; then
+    log "starting docker.service"
+    systemctl start docker
+  elif [ "$(id -u)" -eq 0 ]; then
+    log "starting dockerd (log: /var/log/baton-dockerd.log)"
+    nohup dockerd >/var/log/baton-dockerd.log 2>&1 &
+  else
+    log "Docker is not running and I cannot start it without root; start it and run again"
+    exit 1
+  fi
+  for _ in $(seq 1 60); do
+    docker info >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  docker info >/dev/null 2>&1 || { log "Docker did not come up; see /var/log/baton-dockerd.log"; exit 1; }
+fi
+
+scripts/build-test-image.sh

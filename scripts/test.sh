@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: sets up Docker, mosquitto and the test image
+# (scripts/setup.sh), installs the npm packages, then type-checks, builds and runs every
+# unit, integration and end-to-end test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+npm ci --no-audit --no-fund --loglevel=error
+npm test
