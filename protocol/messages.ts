@@ -49,6 +49,8 @@ export const nodeStatusSchema = z.object({
   /** Why the node is offline: `ConnectionLost` (last will) or `AgentStopped`. */
   reason: z.string().optional(),
   time: timestamp.optional(),
+  /** When this agent started; `baton get nodes` shows it as the node's AGE. */
+  startedAt: timestamp.optional(),
   info: nodeInfoSchema.optional(),
   labels: labels.optional(),
   capacity: resourceAmounts.optional(),

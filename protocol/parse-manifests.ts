@@ -47,6 +47,20 @@ function label(input: unknown, index: number): string {
  * it returns nothing partial, so a bad file changes nothing.
  */
 export function parseManifests(text: string, source: string): Manifest[] {
+  return parseManifestObjects(text, source).map((entry) => entry.manifest);
+}
+
+/** One object of a manifest file: as written (`object`) and as validated and defaulted (`manifest`). */
+export interface ParsedObject {
+  object: unknown;
+  manifest: Manifest;
+}
+
+/**
+ * Like parseManifests, but keeps each object as written beside its validated form, for
+ * clients that send the raw objects on (the coordinator validates them again).
+ */
+export function parseManifestObjects(text: string, source: string): ParsedObject[] {
   if (Buffer.byteLength(text) > MAX_MANIFEST_BYTES) {
     throw new ManifestError(source, [`larger than ${MAX_MANIFEST_BYTES} bytes`]);
   }
@@ -72,7 +86,7 @@ export function parseManifests(text: string, source: string): Manifest[] {
   if (problems.length > 0) throw new ManifestError(source, problems);
   if (inputs.length === 0) throw new ManifestError(source, ['no objects found']);
 
-  const manifests: Manifest[] = [];
+  const manifests: ParsedObject[] = [];
   const seen = new Set<string>();
   inputs.forEach((input, index) => {
     const result = validateManifest(input);
@@ -83,7 +97,7 @@ export function parseManifests(text: string, source: string): Manifest[] {
     const key = `${result.value.kind}/${result.value.metadata.name}`;
     if (seen.has(key)) problems.push(`${label(input, index)}: ${key} appears more than once`);
     seen.add(key);
-    manifests.push(result.value);
+    manifests.push({ object: input, manifest: result.value });
   });
   if (problems.length > 0) throw new ManifestError(source, problems);
   return manifests;

@@ -55,6 +55,15 @@ export class Topics {
     return `${this.root}/clients/${clientId}/replies`;
   }
 
+  /**
+   * A topic only this client writes and reads: a client subscribes, then publishes a
+   * marker here; once it comes back, every retained message of its earlier
+   * subscriptions has arrived.
+   */
+  clientSync(clientId: string): string {
+    return `${this.root}/clients/${clientId}/sync`;
+  }
+
   /** Splits `<root>/nodes/<node>/<rest...>` into its node and the rest; undefined otherwise. */
   parseNodeTopic(topic: string): { node: string; rest: string[] } | undefined {
     const head = `${this.root}/nodes/`;

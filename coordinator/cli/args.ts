@@ -1,0 +1,123 @@
+import { listOption, parseOptions, stringOption, UsageError, booleanOption, type OptionSpec } from '../../protocol/options.js';
+import { parseBrokerUrl } from '../../protocol/mqtt-link.js';
+import { DEFAULT_PREFIX } from '../../protocol/topics.js';
+import { kindNames, resolveKind, type KindInfo } from './kinds.js';
+
+/**
+ * The command line of `baton`, kubectl-style: a verb, its arguments, and flags that may
+ * appear anywhere. Pure: argv and the environment in, an Invocation or a UsageError out.
+ */
+
+export const verbs = ['apply', 'get', 'delete'] as const;
+export type Verb = (typeof verbs)[number];
+
+export const globalSpecs: readonly OptionSpec[] = [
+  { name: 'broker', env: 'BATON_BROKER', kind: 'string', placeholder: 'URL', description: 'MQTT broker to talk through', default: 'mqtt://127.0.0.1:1883' },
+  { name: 'prefix', env: 'BATON_PREFIX', kind: 'string', placeholder: 'P', description: 'topic prefix', default: DEFAULT_PREFIX },
+  { name: 'timeout', env: 'BATON_TIMEOUT', kind: 'string', placeholder: 'SECONDS', description: 'how long to wait for the broker and the coordinator', default: '5' },
+  { name: 'help', short: 'h', kind: 'boolean', description: 'print usage and exit' },
+  { name: 'version', kind: 'boolean', description: 'print the version and exit' },
+];
+
+export const filenameSpec: OptionSpec = { name: 'filename', short: 'f', kind: 'list', placeholder: 'FILE|DIR|-', description: 'manifest file, directory of *.yaml/*.yml/*.json, or - for stdin (repeatable)' };
+export const outputSpec: OptionSpec = { name: 'output', short: 'o', kind: 'string', placeholder: 'wide|json|yaml', description: 'output format (default: a table)' };
+
+const allSpecs: readonly OptionSpec[] = [...globalSpecs, filenameSpec, outputSpec];
+
+export interface GlobalOptions {
+  broker: string;
+  prefix: string;
+  timeoutMs: number;
+}
+
+export const outputFormats = ['table', 'wide', 'json', 'yaml'] as const;
+export type OutputFormat = (typeof outputFormats)[number];
+
+export type Invocation =
+  | { verb: 'version' }
+  | { verb: 'help'; topic: Verb | undefined }
+  | { verb: 'apply'; globals: GlobalOptions; files: string[] }
+  | { verb: 'get'; globals: GlobalOptions; kind: KindInfo; name: string | undefined; output: OutputFormat }
+  | { verb: 'delete'; globals: GlobalOptions; target: { kind: KindInfo; name: string } | { files: string[] } };
+
+function parseOutput(output: string | undefined): OutputFormat {
+  if (output === undefined) return 'table';
+  const format = outputFormats.find((f) => f === output && f !== 'table');
+  if (format === undefined) throw new UsageError(`get: -o ${JSON.stringify(output)}: expected wide, json or yaml`);
+  return format;
+}
+
+function isVerb(word: string | undefined): word is Verb {
+  return (verbs as readonly string[]).includes(word ?? '');
+}
+
+function parseTimeout(text: string): number {
+  const seconds = Number(text);
+  if (text.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new UsageError(`--timeout ${JSON.stringify(text)}: expected a number of seconds greater than 0`);
+  }
+  return Math.round(seconds * 1000);
+}
+
+/** `pods web` or `pod/web`: a kind and an optional name. */
+function parseTarget(words: readonly string[], verb: Verb): { kind: KindInfo; name: string | undefined } {
+  const [first, second, ...rest] = words;
+  if (first === undefined) throw new UsageError(`${verb}: which kind? one of ${kindNames}`);
+  const slash = first.indexOf('/');
+  const kindWord = slash >= 0 ? first.slice(0, slash) : first;
+  const name = slash >= 0 ? first.slice(slash + 1) : second;
+  const extra = slash >= 0 ? [second, ...rest].filter((w) => w !== undefined) : rest;
+  const kind = resolveKind(kindWord);
+  if (kind === undefined) throw new UsageError(`${verb}: unknown kind ${JSON.stringify(kindWord)}: expected one of ${kindNames}`);
+  if (name === '') throw new UsageError(`${verb}: empty name in ${JSON.stringify(first)}`);
+  if (extra.length > 0) throw new UsageError(`${verb}: unexpected argument ${JSON.stringify(extra[0])}`);
+  return { kind, name };
+}
+
+export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): Invocation {
+  const { values, positionals } = parseOptions(argv, env, allSpecs);
+  if (booleanOption(values, 'version')) return { verb: 'version' };
+  const [verbWord, ...words] = positionals;
+  if (booleanOption(values, 'help') || verbWord === 'help') {
+    const topic = verbWord === 'help' ? words[0] : verbWord;
+    return { verb: 'help', topic: isVerb(topic) ? topic : undefined };
+  }
+  if (verbWord === undefined) throw new UsageError('no command given: expected apply, get or delete');
+  if (!isVerb(verbWord)) throw new UsageError(`unknown command ${JSON.stringify(verbWord)}: expected apply, get or delete`);
+
+  const broker = stringOption(values, 'broker') ?? 'mqtt://127.0.0.1:1883';
+  try {
+    parseBrokerUrl(broker);
+  } catch (error) {
+    throw new UsageError(`--broker: ${(error as Error).message}`);
+  }
+  const globals: GlobalOptions = {
+    broker,
+    prefix: stringOption(values, 'prefix') ?? DEFAULT_PREFIX,
+    timeoutMs: parseTimeout(stringOption(values, 'timeout') ?? '5'),
+  };
+  const files = listOption(values, 'filename');
+  const output = stringOption(values, 'output');
+  if (verbWord !== 'get' && output !== undefined) throw new UsageError(`${verbWord}: -o/--output is only for get`);
+
+  switch (verbWord) {
+    case 'apply':
+      if (files.length === 0) throw new UsageError('apply: -f FILE|DIR|- is required');
+      if (words.length > 0) throw new UsageError(`apply: unexpected argument ${JSON.stringify(words[0])}`);
+      return { verb: 'apply', globals, files };
+    case 'get': {
+      if (files.length > 0) throw new UsageError('get: -f is not supported; name a kind instead');
+      return { verb: 'get', globals, ...parseTarget(words, 'get'), output: parseOutput(output) };
+    }
+    case 'delete': {
+      if (files.length > 0) {
+        if (words.length > 0) throw new UsageError('delete: give either -f FILE or KIND NAME, not both');
+        return { verb: 'delete', globals, target: { files } };
+      }
+      const { kind, name } = parseTarget(words, 'delete');
+      if (kind.list === 'nodes') throw new UsageError('delete: nodes cannot be deleted; stop the node\'s agent instead');
+      if (name === undefined) throw new UsageError(`delete: which ${kind.singular}? give KIND NAME or -f FILE`);
+      return { verb: 'delete', globals, target: { kind, name } };
+    }
+  }
+}

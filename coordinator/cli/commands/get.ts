@@ -1,0 +1,95 @@
+import { decodePayload } from '../../../protocol/codec.js';
+import { listResultSchema, nodeStatusSchema, podStatusReportSchema, type ListItem, type NodeStatus } from '../../../protocol/messages.js';
+import { subdomainName } from '../../../protocol/names.js';
+import { validate } from '../../../protocol/validation.js';
+import type { GlobalOptions, OutputFormat } from '../args.js';
+import { CoordinatorClient } from '../coordinator-client.js';
+import { CliError, CoordinatorError, coordinatorErrorLines, type Io } from '../errors.js';
+import { notFoundMessage, type KindInfo } from '../kinds.js';
+import { nodeItem } from '../node-items.js';
+import { formatObjects } from '../output.js';
+import { overlayPodStatuses } from '../pod-overlay.js';
+import { renderItems, renderNodes } from '../printers.js';
+import { readRetained } from '../retained.js';
+import type { Session } from '../session.js';
+import { withSession } from '../session.js';
+
+/** What `get` found, before it is printed. */
+type Found = { kind: 'nodes'; statuses: NodeStatus[] } | { kind: Exclude<KindInfo['list'], 'nodes'>; items: ListItem[] };
+
+/**
+ * `baton get KIND [NAME] [-o ...]`. Nodes come straight from the agents' retained
+ * statuses (no coordinator needed); everything else from a `list` request, pods with
+ * their nodes' fresher retained statuses laid over.
+ */
+export async function get(kind: KindInfo, name: string | undefined, output: OutputFormat, globals: GlobalOptions, io: Io): Promise<number> {
+  let found: Found;
+  try {
+    found = await withSession(globals, (session) => (kind.list === 'nodes' ? readNodes(session, name) : listObjects(session, kind, name)));
+  } catch (error) {
+    if (!(error instanceof CoordinatorError)) throw error;
+    if (error.code === 'NotFound' && name !== undefined) io.err(`Error from coordinator: ${notFoundMessage(kind, name)}`);
+    else for (const line of coordinatorErrorLines(error)) io.err(line);
+    return 1;
+  }
+
+  const count = found.kind === 'nodes' ? found.statuses.length : found.items.length;
+  if (name !== undefined && count === 0) {
+    io.err(kind.list === 'nodes' ? `Error: ${notFoundMessage(kind, name)}` : `Error from coordinator: ${notFoundMessage(kind, name)}`);
+    return 1;
+  }
+  if (output === 'json' || output === 'yaml') {
+    const items = found.kind === 'nodes' ? found.statuses.map(nodeItem) : found.items;
+    io.out(formatObjects(items, output, name !== undefined));
+    return 0;
+  }
+  if (count === 0) {
+    io.err('No resources found.');
+    return 0;
+  }
+  const options = { wide: output === 'wide', now: io.now() };
+  io.out(found.kind === 'nodes' ? renderNodes(found.statuses, options) : renderItems(found.kind, found.items, options));
+  return 0;
+}
+
+async function readNodes(session: Session, name: string | undefined): Promise<Found> {
+  if (name !== undefined && !subdomainName.safeParse(name).success) return { kind: 'nodes', statuses: [] };
+  const filter = name === undefined ? session.topics.allNodeStatuses() : session.topics.nodeStatus(name);
+  const retained = await readRetained(session, [filter]);
+  const statuses: NodeStatus[] = [];
+  for (const payload of retained.values()) {
+    const decoded = decodePayload(nodeStatusSchema, payload);
+    if (decoded.ok) statuses.push(decoded.value);
+  }
+  statuses.sort((a, b) => compareNames(a.node, b.node));
+  return { kind: 'nodes', statuses };
+}
+
+async function listObjects(session: Session, kind: KindInfo, name: string | undefined): Promise<Found> {
+  if (kind.list === 'nodes') throw new Error('nodes are read from the broker, not listed');
+  const client = new CoordinatorClient(session);
+  await client.start();
+  // Pod statuses are read while the coordinator answers; both are needed for the table.
+  const [reply, retained] = await Promise.all([
+    client.request({ op: 'list', kind: kind.list, ...(name !== undefined ? { name } : {}) }),
+    kind.list === 'pods' ? readRetained(session, [session.topics.allPodStatuses()]) : Promise.resolve(new Map<string, Buffer>()),
+  ]);
+  const listed = validate(listResultSchema, reply);
+  if (!listed.ok) throw new CliError(`the coordinator's reply to list cannot be read: ${listed.problems.slice(0, 3).join('; ')}`);
+  let items = listed.value.items.filter((item) => name === undefined || item.metadata.name === name);
+  if (kind.list === 'pods') {
+    items = overlayPodStatuses(items, (node, pod) => {
+      const payload = retained.get(session.topics.podStatus(node, pod));
+      if (payload === undefined) return undefined;
+      const decoded = decodePayload(podStatusReportSchema, payload);
+      return decoded.ok ? decoded.value : undefined;
+    });
+  }
+  items.sort((a, b) => compareNames(a.metadata.name, b.metadata.name));
+  return { kind: kind.list, items };
+}
+
+/** Byte order, as kubectl sorts names; independent of the locale. */
+function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,41 @@
+import type { ListItem, NodeStatus } from '../../protocol/messages.js';
+
+/**
+ * Nodes as `baton get nodes` shows them, built straight from the retained
+ * `nodes/<node>/status` messages the agents publish (no coordinator needed).
+ */
+
+/** A Kubernetes-style Node object around a node's last status. */
+export function nodeItem(status: NodeStatus): ListItem {
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: status.node,
+      namespace: '',
+      uid: '',
+      creationTimestamp: status.startedAt ?? '',
+      labels: status.labels ?? {},
+    },
+    spec: {},
+    status: { ...status },
+  };
+}
+
+/** Ready only when the agent is online and says Ready; anything else is NotReady. */
+export function nodeStatusColumn(status: NodeStatus): string {
+  const ready = status.conditions?.find((c) => c.type === 'Ready');
+  return status.state === 'online' && ready?.status === 'True' ? 'Ready' : 'NotReady';
+}
+
+const ROLE_PREFIX = 'node-role.kubernetes.io/';
+
+/** ROLES from `node-role.kubernetes.io/<role>` labels, as kubectl reads them. */
+export function nodeRolesColumn(labels: Record<string, string> | undefined): string {
+  const roles = new Set<string>();
+  for (const [key, value] of Object.entries(labels ?? {})) {
+    if (key.startsWith(ROLE_PREFIX) && key.length > ROLE_PREFIX.length) roles.add(key.slice(ROLE_PREFIX.length));
+    else if (key === 'kubernetes.io/role' && value !== '') roles.add(value);
+  }
+  return roles.size === 0 ? '<none>' : [...roles].sort().join(',');
+}

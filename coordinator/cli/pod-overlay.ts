@@ -1,0 +1,21 @@
+import type { ListItem, PodStatus, PodStatusReport } from '../../protocol/messages.js';
+
+/**
+ * Pods as the coordinator lists them, with each pod's status replaced by the one its
+ * node published last (retained `nodes/<node>/pods/<pod>`), which is fresher than the
+ * coordinator's copy. A report only counts for the same pod uid: a pod deleted and
+ * re-created under its old name must not show its predecessor's status.
+ */
+export function overlayPodStatuses(
+  items: readonly ListItem[],
+  reportFor: (node: string, pod: string) => PodStatusReport | undefined,
+): ListItem[] {
+  return items.map((item) => {
+    const nodeName = item.spec['nodeName'];
+    if (typeof nodeName !== 'string' || nodeName === '') return item;
+    const report = reportFor(nodeName, item.metadata.name);
+    if (report === undefined || report.uid !== item.metadata.uid) return item;
+    const status: PodStatus = report.status;
+    return { ...item, status };
+  });
+}

@@ -1,0 +1,137 @@
+import type { ListItem, NodeStatus } from '../../protocol/messages.js';
+import { humanMemory } from '../../protocol/quantity.js';
+import { formatAge } from './age.js';
+import type { KindInfo } from './kinds.js';
+import { nodeRolesColumn, nodeStatusColumn } from './node-items.js';
+import { podStatusColumn, readyColumn, restartsColumn } from './pod-status.js';
+import { renderTable } from './tables.js';
+import { viewDaemonSet, viewDeployment, viewPod, type PodSpecView } from './views.js';
+
+/**
+ * The tables of `baton get`, one column set per kind, as kubectl prints them. Pure:
+ * items and the current time in, text out.
+ */
+
+export interface TableOptions {
+  wide: boolean;
+  now: number;
+}
+
+type Columns<T> = { headers: string[]; row: (item: T) => string[] };
+
+function selectorText(labels: Record<string, string> | undefined): string {
+  const entries = Object.entries(labels ?? {});
+  return entries.length === 0 ? '<none>' : entries.map(([k, v]) => `${k}=${v}`).join(',');
+}
+
+function containersText(spec: PodSpecView): [string, string] {
+  return [spec.containers.map((c) => c.name).join(',') || '<none>', spec.containers.map((c) => c.image).join(',') || '<none>'];
+}
+
+function nodeColumns(wide: boolean, now: number): Columns<NodeStatus> {
+  const headers = ['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION'];
+  if (wide) headers.push('ARCH', 'OS-IMAGE', 'KERNEL-VERSION', 'CPU', 'MEMORY', 'PI-MODEL', 'TEMP');
+  return {
+    headers,
+    row: (status) => {
+      const info = status.info;
+      const row = [
+        status.node,
+        nodeStatusColumn(status),
+        nodeRolesColumn(status.labels),
+        formatAge(status.startedAt, now),
+        info?.agentVersion ?? '<unknown>',
+      ];
+      if (wide) {
+        row.push(
+          info?.architecture ?? '<unknown>',
+          info?.osImage ?? '<unknown>',
+          info?.kernelVersion ?? '<unknown>',
+          info !== undefined ? String(info.cpus) : (status.capacity?.cpu ?? '<unknown>'),
+          info !== undefined ? humanMemory(info.memoryBytes) : (status.capacity?.memory ?? '<unknown>'),
+          info?.piModel ?? '<none>',
+          info?.temperatureCelsius !== undefined ? `${info.temperatureCelsius.toFixed(1)}°C` : '<none>',
+        );
+      }
+      return row;
+    },
+  };
+}
+
+function podColumns(wide: boolean, now: number): Columns<ListItem> {
+  const headers = ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE'];
+  if (wide) headers.push('IP', 'NODE');
+  return {
+    headers,
+    row: (item) => {
+      const pod = viewPod(item);
+      const row = [
+        item.metadata.name,
+        readyColumn(pod.status, pod.spec.containers.length),
+        podStatusColumn(pod.status),
+        restartsColumn(pod.status),
+        formatAge(item.metadata.creationTimestamp, now),
+      ];
+      if (wide) row.push(pod.status.podIP ?? '<none>', pod.spec.nodeName ?? '<none>');
+      return row;
+    },
+  };
+}
+
+function deploymentColumns(wide: boolean, now: number): Columns<ListItem> {
+  const headers = ['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE'];
+  if (wide) headers.push('CONTAINERS', 'IMAGES', 'SELECTOR');
+  return {
+    headers,
+    row: (item) => {
+      const { spec, status } = viewDeployment(item);
+      const row = [
+        item.metadata.name,
+        `${status.readyReplicas}/${spec.replicas}`,
+        String(status.updatedReplicas),
+        String(status.availableReplicas),
+        formatAge(item.metadata.creationTimestamp, now),
+      ];
+      if (wide) row.push(...containersText(spec.template.spec), selectorText(spec.selector?.matchLabels));
+      return row;
+    },
+  };
+}
+
+function daemonSetColumns(wide: boolean, now: number): Columns<ListItem> {
+  const headers = ['NAME', 'DESIRED', 'CURRENT', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'NODE SELECTOR', 'AGE'];
+  if (wide) headers.push('CONTAINERS', 'IMAGES', 'SELECTOR');
+  return {
+    headers,
+    row: (item) => {
+      const { spec, status } = viewDaemonSet(item);
+      const row = [
+        item.metadata.name,
+        String(status.desiredNumberScheduled),
+        String(status.currentNumberScheduled),
+        String(status.numberReady),
+        String(status.updatedNumberScheduled),
+        String(status.numberAvailable),
+        selectorText(spec.template.spec.nodeSelector),
+        formatAge(item.metadata.creationTimestamp, now),
+      ];
+      if (wide) row.push(...containersText(spec.template.spec), selectorText(spec.selector?.matchLabels));
+      return row;
+    },
+  };
+}
+
+/** The nodes table, from the nodes' own retained statuses. */
+export function renderNodes(statuses: readonly NodeStatus[], options: TableOptions): string {
+  const columns = nodeColumns(options.wide, options.now);
+  return renderTable(columns.headers, statuses.map(columns.row));
+}
+
+/** The table of objects listed by the coordinator. */
+export function renderItems(kind: Exclude<KindInfo['list'], 'nodes'>, items: readonly ListItem[], options: TableOptions): string {
+  const columns =
+    kind === 'pods' ? podColumns(options.wide, options.now)
+    : kind === 'deployments' ? deploymentColumns(options.wide, options.now)
+    : daemonSetColumns(options.wide, options.now);
+  return renderTable(columns.headers, items.map(columns.row));
+}

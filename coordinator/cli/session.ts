@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import { MqttLink } from '../../protocol/mqtt-link.js';
+import { Topics } from '../../protocol/topics.js';
+import type { GlobalOptions } from './args.js';
+import { CliError } from './errors.js';
+
+/**
+ * One CLI run's connection to the broker. A CLI fails fast: no reconnecting, the
+ * connect attempt bounded by --timeout, and `close()` always called so the process
+ * exits when its work is done.
+ */
+export class Session {
+  readonly clientId = `baton-cli-${randomBytes(6).toString('hex')}`;
+  readonly topics: Topics;
+  readonly link: MqttLink;
+  private readonly pendingSyncs = new Map<string, () => void>();
+  private syncSubscribed: Promise<void> | undefined;
+
+  constructor(readonly options: GlobalOptions) {
+    this.topics = new Topics(options.prefix);
+    this.link = new MqttLink({ url: options.broker, clientId: this.clientId, reconnect: false, connectTimeoutMs: options.timeoutMs });
+  }
+
+  /** Connects; rejects with BrokerUnreachableError. */
+  async open(): Promise<void> {
+    await this.link.start();
+  }
+
+  /** `5s`, `0.5s`: the timeout as messages print it. */
+  get timeoutText(): string {
+    return `${this.options.timeoutMs / 1000}s`;
+  }
+
+  /**
+   * Resolves once every retained message of the subscriptions made before it was
+   * called has arrived: it publishes a marker to this client's own sync topic and
+   * waits for it to come back. A broker delivers retained messages on subscribe,
+   * before any later publish, and keeps one client's messages in order.
+   */
+  async sync(): Promise<void> {
+    const topic = this.topics.clientSync(this.clientId);
+    this.syncSubscribed ??= this.link.subscribe(topic, (_topic, payload) => {
+      const nonce = payload.toString();
+      this.pendingSyncs.get(nonce)?.();
+      this.pendingSyncs.delete(nonce);
+    });
+    await this.syncSubscribed;
+    const nonce = randomBytes(8).toString('hex');
+    const arrived = new Promise<void>((resolve) => this.pendingSyncs.set(nonce, resolve));
+    if (!(await this.link.publish(topic, nonce, { retain: false }))) throw this.lostConnection();
+    await withTimeout(arrived, this.options.timeoutMs, () => new CliError(`the broker at ${this.options.broker} did not answer within ${this.timeoutText}`));
+  }
+
+  lostConnection(): CliError {
+    return new CliError(`lost the connection to the MQTT broker at ${this.options.broker}`);
+  }
+
+  /** Disconnects cleanly. Safe to call when open() failed. */
+  async close(): Promise<void> {
+    try {
+      await this.link.stop();
+    } catch {
+      // Already closed (the connect failed); nothing left to release.
+    }
+  }
+}
+
+/** Rejects with `onTimeout()` if `promise` has not settled within `ms`. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(onTimeout()), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
+/** Opens a session, runs `work`, and always closes the session afterwards. */
+export async function withSession<T>(options: GlobalOptions, work: (session: Session) => Promise<T>): Promise<T> {
+  const session = new Session(options);
+  try {
+    await session.open();
+    return await work(session);
+  } finally {
+    await session.close();
+  }
+}
