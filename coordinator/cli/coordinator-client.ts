@@ -35,6 +35,8 @@ export class CoordinatorClient {
     const { link, topics, clientId, options } = this.session;
     const id = randomBytes(8).toString('hex');
     const reply = new Promise<unknown>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    // The reply may fail (coordinator offline) while the request is still being published.
+    reply.catch(() => undefined);
     const request = { ...body, protocol: PROTOCOL_VERSION, id, replyTo: topics.clientReplies(clientId) };
     if (!(await link.publish(topics.coordinatorRequests(), encodePayload(request), { retain: false }))) {
       this.pending.delete(id);
