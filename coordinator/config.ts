@@ -1,0 +1,94 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { logLevels } from '../protocol/log.js';
+import { parseBrokerUrl } from '../protocol/mqtt-link.js';
+import { DEFAULT_PREFIX } from '../protocol/topics.js';
+import { optionsHelp, parseOptions, stringOption, UsageError, type OptionSpec } from '../protocol/options.js';
+
+/** The coordinator's flags, each with its environment variable, and what they mean once checked. */
+
+export const DEFAULT_LISTEN = '127.0.0.1:1883';
+
+export const coordinatorOptions: readonly OptionSpec[] = [
+  { name: 'listen', env: 'BATON_LISTEN', kind: 'string', placeholder: 'HOST:PORT', description: 'run the embedded MQTT broker on this address (the default, on 127.0.0.1:1883, when --broker is not given)' },
+  { name: 'broker', env: 'BATON_BROKER', kind: 'string', placeholder: 'URL', description: 'use an external MQTT broker (mqtt://HOST:PORT) instead of the embedded one' },
+  { name: 'state-dir', env: 'BATON_STATE_DIR', kind: 'string', placeholder: 'DIR', description: 'where the store lives (default /var/lib/baton/coordinator as root, else ~/.local/state/baton/coordinator)' },
+  { name: 'prefix', env: 'BATON_PREFIX', kind: 'string', placeholder: 'P', description: 'topic prefix', default: DEFAULT_PREFIX },
+  { name: 'log-level', env: 'BATON_LOG_LEVEL', kind: 'string', placeholder: 'L', description: `log level: ${logLevels.join(', ')}`, default: 'info' },
+  { name: 'help', kind: 'boolean', short: 'h', description: 'show this help' },
+  { name: 'version', kind: 'boolean', description: 'show the version' },
+];
+
+export function coordinatorHelp(): string {
+  return [
+    'Usage: baton-coordinator [--listen HOST:PORT | --broker URL] [--state-dir DIR] [options]',
+    '',
+    "Baton's control plane: stores the applied objects, schedules pods onto nodes and",
+    'publishes each node its desired state over MQTT. Logs JSON to stdout.',
+    '',
+    'Options:',
+    optionsHelp(coordinatorOptions),
+  ].join('\n');
+}
+
+export type BrokerChoice = { kind: 'embedded'; host: string; port: number } | { kind: 'external'; url: string };
+
+export interface CoordinatorConfig {
+  broker: BrokerChoice;
+  stateDir: string;
+  prefix: string;
+  logLevel: string;
+}
+
+/** `HOST:PORT` or `[IPv6]:PORT`. */
+export function parseListen(value: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(value.trim());
+  const port = Number(match?.[3]);
+  const host = match?.[1] ?? match?.[2];
+  if (!match || host === undefined || !Number.isInteger(port) || port > 65535) {
+    throw new UsageError(`--listen ${JSON.stringify(value)}: expected HOST:PORT, such as 127.0.0.1:1883 or 0.0.0.0:1883`);
+  }
+  return { host, port };
+}
+
+export function defaultStateDir(isRoot: boolean, home: string): string {
+  return isRoot ? '/var/lib/baton/coordinator' : join(home, '.local', 'state', 'baton', 'coordinator');
+}
+
+export type ParsedCommand = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; config: CoordinatorConfig };
+
+/** Reads flags and environment; throws UsageError for anything wrong. */
+export function parseCoordinatorArgs(argv: readonly string[], env: NodeJS.ProcessEnv, isRoot: boolean): ParsedCommand {
+  const { values, positionals } = parseOptions(argv, env, coordinatorOptions);
+  if (values.help === true) return { kind: 'help' };
+  if (values.version === true) return { kind: 'version' };
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+
+  const listen = stringOption(values, 'listen');
+  const brokerUrl = stringOption(values, 'broker');
+  if (listen !== undefined && brokerUrl !== undefined) {
+    throw new UsageError('give either --listen (embedded broker) or --broker (external broker), not both (check BATON_LISTEN and BATON_BROKER too)');
+  }
+  let broker: BrokerChoice;
+  if (brokerUrl !== undefined) {
+    try {
+      parseBrokerUrl(brokerUrl);
+    } catch (error) {
+      throw new UsageError(`--broker: ${(error as Error).message}`);
+    }
+    broker = { kind: 'external', url: brokerUrl };
+  } else {
+    broker = { kind: 'embedded', ...parseListen(listen ?? DEFAULT_LISTEN) };
+  }
+
+  const prefix = stringOption(values, 'prefix') ?? DEFAULT_PREFIX;
+  if (prefix === '' || /[+#\u0000]/.test(prefix) || prefix.startsWith('/') || prefix.endsWith('/')) {
+    throw new UsageError(`--prefix ${JSON.stringify(prefix)}: must be a topic path without wildcards or leading/trailing '/'`);
+  }
+  const logLevel = stringOption(values, 'log-level') ?? 'info';
+  if (!(logLevels as readonly string[]).includes(logLevel)) {
+    throw new UsageError(`--log-level ${JSON.stringify(logLevel)}: must be one of ${logLevels.join(', ')}`);
+  }
+  const stateDir = stringOption(values, 'state-dir') ?? defaultStateDir(isRoot, env.HOME ?? homedir());
+  return { kind: 'run', config: { broker, stateDir, prefix, logLevel } };
+}

@@ -1,0 +1,91 @@
+import { matchesSelector, type NodeView } from '../node-view.js';
+import { generatePodName, podTemplateHash } from '../pod-names.js';
+import type { Entropy, StoredDaemonSet, StoredPod } from '../state.js';
+import { podFromTemplate, type ControllerResult } from './owned.js';
+
+/** The label that ties a DaemonSet's pods to the template they were made from. */
+export const REVISION_HASH_LABEL = 'controller-revision-hash';
+
+export interface DaemonSetControllerInput {
+  daemonSet: StoredDaemonSet;
+  /** The pods this DaemonSet owns. */
+  pods: readonly StoredPod[];
+  /** Every node the coordinator knows of, heard from or not. */
+  nodes: readonly NodeView[];
+  takenNames: ReadonlySet<string>;
+  entropy: Entropy;
+}
+
+function selects(daemonSet: StoredDaemonSet, node: NodeView): boolean {
+  const { nodeSelector, nodeName } = daemonSet.spec.template.spec;
+  return (nodeName === undefined || nodeName === node.name) && matchesSelector(nodeSelector, node.labels);
+}
+
+/** A node that should get a pod now: online, Ready and selected. */
+function wantsPod(daemonSet: StoredDaemonSet, node: NodeView): boolean {
+  return node.presence === 'online' && node.ready && selects(daemonSet, node);
+}
+
+/**
+ * A node that may keep the pod it has. A bound pod stays on its node while the node is
+ * offline or not heard from yet (after a coordinator restart its status is still on its
+ * way); it goes when the node no longer matches or was removed from the fleet.
+ */
+function mayKeepPod(daemonSet: StoredDaemonSet, node: NodeView | undefined): boolean {
+  if (node === undefined || node.presence === 'unheard') return true;
+  if (node.presence === 'gone') return false;
+  return selects(daemonSet, node);
+}
+
+/**
+ * One pod of the current template on every node that is online, Ready and selected by
+ * the template's nodeSelector, bound there directly. Pods of an older template are
+ * replaced; pods on nodes that no longer match are removed. Pure.
+ */
+export function reconcileDaemonSet(input: DaemonSetControllerInput): ControllerResult {
+  const { daemonSet, entropy } = input;
+  const template = daemonSet.spec.template;
+  const hash = podTemplateHash(template);
+  const nodes = new Map(input.nodes.map((n) => [n.name, n]));
+  const result: ControllerResult = { create: [], delete: [] };
+
+  const byNode = new Map<string, StoredPod[]>();
+  for (const pod of input.pods) {
+    if (pod.nodeName === undefined) {
+      result.delete.push(pod.metadata.name);
+      continue;
+    }
+    byNode.set(pod.nodeName, [...(byNode.get(pod.nodeName) ?? []), pod]);
+  }
+
+  const covered = new Set<string>();
+  for (const [nodeName, pods] of byNode) {
+    const keepAny = mayKeepPod(daemonSet, nodes.get(nodeName));
+    const current = pods
+      .filter((p) => p.metadata.labels?.[REVISION_HASH_LABEL] === hash)
+      .sort((a, b) => a.metadata.creationTimestamp.localeCompare(b.metadata.creationTimestamp) || a.metadata.name.localeCompare(b.metadata.name));
+    const kept = keepAny ? current[0] : undefined;
+    if (kept) covered.add(nodeName);
+    for (const pod of pods) if (pod !== kept) result.delete.push(pod.metadata.name);
+  }
+
+  const added = new Set<string>();
+  const isTaken = (name: string): boolean => added.has(name) || input.takenNames.has(name);
+  for (const node of input.nodes) {
+    if (covered.has(node.name) || !wantsPod(daemonSet, node)) continue;
+    const name = generatePodName(daemonSet.metadata.name, isTaken, () => entropy.nameSuffix());
+    added.add(name);
+    result.create.push(
+      podFromTemplate({
+        owner: daemonSet,
+        template,
+        name,
+        uid: entropy.newUid(),
+        now: entropy.now(),
+        extraLabels: { [REVISION_HASH_LABEL]: hash },
+        nodeName: node.name,
+      }),
+    );
+  }
+  return result;
+}

@@ -1,0 +1,239 @@
+import { encodePayload, decodePayload } from '../protocol/codec.js';
+import type { Logger } from '../protocol/log.js';
+import { nodeStatusSchema, podStatusReportSchema, type CoordinatorStatus, type Reply, type Request } from '../protocol/messages.js';
+import type { MqttLink } from '../protocol/mqtt-link.js';
+import type { Topics } from '../protocol/topics.js';
+import { PROTOCOL_VERSION } from '../protocol/version.js';
+import { desiredPodsByNode, nodeDesired } from './desired.js';
+import type { ListContext } from './list-items.js';
+import { ObservedState } from './observed.js';
+import { reconcile } from './reconcile.js';
+import { decodeRequest, errorReply, handleRequest } from './requests.js';
+import { SerialQueue, Wakeable } from './serial-queue.js';
+import type { CoordinatorState, Entropy } from './state.js';
+import type { Store } from './store.js';
+
+export interface CoordinatorDeps {
+  link: MqttLink;
+  topics: Topics;
+  store: Store;
+  log: Logger;
+  entropy: Entropy;
+  version: string;
+}
+
+/** How long a failed store write waits before the control loop tries again. */
+const RETRY_AFTER_MS = 1000;
+/** How long shutdown waits for the broker to take the `offline` status. */
+const OFFLINE_PUBLISH_TIMEOUT_MS = 2000;
+
+/**
+ * The coordinator's I/O shell. It feeds what arrives from the broker into the pure
+ * core (requests, reconcile) and sends out what the core decides. Every state change
+ * runs on one serial queue and is persisted before anyone hears of it: a reply after
+ * the store write, a desired state after the generation it carries is on disk.
+ */
+export class Coordinator {
+  private state: CoordinatorState;
+  private readonly observed = new ObservedState();
+  private unschedulable = new Map<string, string>();
+  private readonly observedGenerations = new Map<string, number>();
+  /** Node -> the generation last handed to the broker on this connection. */
+  private readonly published = new Map<string, number>();
+  private readonly queue = new SerialQueue();
+  private readonly loop: Wakeable;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private readonly startedAt: string;
+
+  constructor(private readonly deps: CoordinatorDeps, initialState: CoordinatorState) {
+    this.state = initialState;
+    this.startedAt = deps.entropy.now();
+    this.loop = new Wakeable(this.queue, () => this.reconcileOnce());
+  }
+
+  /** Connects (in the background if the broker is down), subscribes and runs a first pass. */
+  async start(): Promise<void> {
+    const { link, topics } = this.deps;
+    link.onConnect(() => this.onConnected());
+    await link.start();
+    await link.subscribe(topics.allNodeStatuses(), (topic, payload) => this.onNodeMessage(topic, payload));
+    await link.subscribe(topics.allPodStatuses(), (topic, payload) => this.onNodeMessage(topic, payload));
+    await link.subscribe(topics.coordinatorRequests(), (_topic, payload) => this.onRequest(payload));
+    this.loop.wake();
+  }
+
+  /** Finishes the work in hand, says `offline` and disconnects. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    clearTimeout(this.retryTimer);
+    await this.queue.idle();
+    const { link, topics } = this.deps;
+    if (link.isConnected) {
+      const offline: CoordinatorStatus = { protocol: PROTOCOL_VERSION, state: 'offline', version: this.deps.version };
+      await Promise.race([
+        link.publish(topics.coordinatorStatus(), encodePayload(offline), { retain: true }).catch(() => false),
+        new Promise((resolve) => setTimeout(resolve, OFFLINE_PUBLISH_TIMEOUT_MS).unref()),
+      ]);
+    }
+    await link.stop();
+  }
+
+  /** The last-will payload, for the link's options. */
+  static offlineStatus(version: string): string {
+    const status: CoordinatorStatus = { protocol: PROTOCOL_VERSION, state: 'offline', version };
+    return encodePayload(status);
+  }
+
+  private onConnected(): void {
+    if (this.stopping) return;
+    const { topics, log, version } = this.deps;
+    log.info({ reason: 'Connected' }, 'connected to the broker');
+    const online: CoordinatorStatus = { protocol: PROTOCOL_VERSION, state: 'online', version, startedAt: this.startedAt };
+    this.publish(topics.coordinatorStatus(), encodePayload(online), true);
+    // The broker may have lost every retained message (the embedded one does on restart).
+    void this.queue.run(async () => {
+      this.published.clear();
+      this.publishDesired();
+    });
+  }
+
+  private onNodeMessage(topic: string, payload: Buffer): void {
+    if (this.stopping) return;
+    const { topics, log } = this.deps;
+    const parsed = topics.parseNodeTopic(topic);
+    if (!parsed) return;
+    const { node, rest } = parsed;
+    let wake = false;
+    if (rest.length === 1 && rest[0] === 'status') {
+      if (payload.length === 0) {
+        wake = this.observed.clearNodeStatus(node);
+        log.info({ node, reason: 'NodeRemoved' }, 'node status cleared; node removed from the fleet');
+      } else {
+        const decoded = decodePayload(nodeStatusSchema, payload);
+        if (!decoded.ok || decoded.value.node !== node) {
+          log.warn({ node, reason: decoded.ok ? 'NodeMismatch' : decoded.reason }, 'dropped a bad node status');
+          return;
+        }
+        wake = this.observed.setNodeStatus(decoded.value);
+      }
+    } else if (rest.length === 2 && rest[0] === 'pods' && rest[1] !== undefined) {
+      const pod = rest[1];
+      if (payload.length === 0) {
+        wake = this.observed.clearPodReport(node, pod);
+      } else {
+        const decoded = decodePayload(podStatusReportSchema, payload);
+        if (!decoded.ok || decoded.value.node !== node || decoded.value.name !== pod) {
+          log.warn({ node, pod, reason: decoded.ok ? 'NameMismatch' : decoded.reason }, 'dropped a bad pod status');
+          return;
+        }
+        wake = this.observed.setPodReport(decoded.value);
+      }
+    }
+    if (wake) this.loop.wake();
+  }
+
+  private onRequest(payload: Buffer): void {
+    if (this.stopping) return;
+    const { log } = this.deps;
+    const decoded = decodeRequest(payload);
+    if (!decoded.ok) {
+      log.warn({ reason: decoded.reason }, 'dropped a bad request');
+      if (decoded.replyTo !== undefined) {
+        this.sendReply(decoded.replyTo, errorReply(decoded.id ?? '', 'BadRequest', `bad request: ${decoded.reason}`));
+      }
+      return;
+    }
+    const request = decoded.request;
+    void this.queue.run(() => this.handle(request));
+  }
+
+  private async handle(request: Request): Promise<void> {
+    const { log, store, entropy } = this.deps;
+    let reply: Reply;
+    try {
+      const decision = handleRequest(request, this.listContext(), entropy);
+      reply = decision.reply;
+      if (decision.state) {
+        await store.save(decision.state);
+        this.state = decision.state;
+        this.loop.wake();
+      }
+    } catch (error) {
+      log.error({ err: error, reason: 'RequestFailed', op: request.op }, 'request failed');
+      reply = errorReply(request.id, 'Internal', `the coordinator could not complete the request: ${(error as Error).message}`);
+    }
+    if (request.op !== 'list') {
+      log.info({ op: request.op, ok: reply.ok, ...(reply.ok ? { result: reply.result } : { error: reply.error }) }, `${request.op} request`);
+    }
+    this.sendReply(request.replyTo, reply);
+  }
+
+  private listContext(): ListContext {
+    return {
+      state: this.state,
+      observed: this.observed,
+      unschedulable: this.unschedulable,
+      observedGeneration: (uid) => this.observedGenerations.get(uid),
+    };
+  }
+
+  private async reconcileOnce(): Promise<void> {
+    if (this.stopping) return;
+    const { log, store, entropy } = this.deps;
+    const result = reconcile(this.state, this.observed, entropy);
+    try {
+      await store.save(result.state);
+    } catch (error) {
+      log.error({ err: error, reason: 'StoreWriteFailed' }, `cannot write the store ${store.path}; retrying`);
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => this.loop.wake(), RETRY_AFTER_MS);
+      return;
+    }
+    this.state = result.state;
+    for (const name of result.created) log.info({ pod: name, reason: 'Created' }, 'pod created');
+    for (const name of result.deleted) log.info({ pod: name, reason: 'Deleted' }, 'pod deleted');
+    for (const [pod, node] of result.bound) log.info({ pod, node, reason: 'Scheduled' }, `pod bound to ${node}`);
+    for (const [pod, message] of result.unschedulable) {
+      if (this.unschedulable.get(pod) !== message) log.info({ pod, reason: 'FailedScheduling' }, message);
+    }
+    this.unschedulable = result.unschedulable;
+    for (const workload of [...Object.values(this.state.deployments), ...Object.values(this.state.daemonSets)]) {
+      this.observedGenerations.set(workload.metadata.uid, workload.metadata.generation);
+    }
+    this.publishDesired();
+  }
+
+  /** Publishes every node's desired state whose generation the broker has not had yet. */
+  private publishDesired(): void {
+    const { link, topics, log } = this.deps;
+    if (!link.isConnected) return; // all of it goes out on connect
+    const byNode = desiredPodsByNode(this.state.pods);
+    for (const node of Object.values(this.state.nodes)) {
+      if (this.published.get(node.name) === node.generation) continue;
+      this.published.set(node.name, node.generation);
+      const desired = nodeDesired(node, byNode.get(node.name) ?? []);
+      log.debug({ node: node.name, generation: node.generation, pods: desired.pods.length }, 'publishing desired state');
+      this.publish(topics.nodeDesired(node.name), encodePayload(desired), true, () => this.published.delete(node.name));
+    }
+  }
+
+  private sendReply(topic: string, reply: Reply): void {
+    this.publish(topic, encodePayload(reply), false);
+  }
+
+  private publish(topic: string, payload: string, retain: boolean, onFailure?: () => void): void {
+    // Not awaited: a publish waits for the broker's ack, and the queue must not stall
+    // behind a slow or lost connection. Snapshots are republished on every connect.
+    this.deps.link.publish(topic, payload, { retain }).then(
+      (sent) => {
+        if (!sent) onFailure?.();
+      },
+      (error: unknown) => {
+        onFailure?.();
+        this.deps.log.warn({ err: error, topic, reason: 'PublishFailed' }, 'publish failed');
+      },
+    );
+  }
+}

@@ -1,0 +1,62 @@
+import type { DesiredPod, NodeDesired } from '../protocol/messages.js';
+import { PROTOCOL_VERSION } from '../protocol/version.js';
+import { contentHash } from './canonical.js';
+import type { Entropy, StoredNode, StoredPod } from './state.js';
+
+/**
+ * Each node's desired state: its full pod set and a generation that grows by exactly
+ * one whenever that set changes. Change is judged by a hash of the set kept in the
+ * store, so a restarted coordinator continues the same numbers and republishes an
+ * unchanged set with its old generation.
+ */
+
+export function toDesiredPod(pod: StoredPod, node: string): DesiredPod {
+  const owner = pod.metadata.ownerReferences?.[0];
+  return {
+    name: pod.metadata.name,
+    uid: pod.metadata.uid,
+    ...(pod.metadata.labels ? { labels: pod.metadata.labels } : {}),
+    ...(owner ? { owner } : {}),
+    spec: { ...pod.spec, nodeName: node },
+  };
+}
+
+/** Bound pods grouped by node, each group sorted by pod name. */
+export function desiredPodsByNode(pods: Readonly<Record<string, StoredPod>>): Map<string, DesiredPod[]> {
+  const byNode = new Map<string, DesiredPod[]>();
+  for (const pod of Object.values(pods)) {
+    if (pod.nodeName === undefined) continue;
+    const group = byNode.get(pod.nodeName) ?? [];
+    group.push(toDesiredPod(pod, pod.nodeName));
+    byNode.set(pod.nodeName, group);
+  }
+  for (const group of byNode.values()) group.sort((a, b) => a.name.localeCompare(b.name));
+  return byNode;
+}
+
+/**
+ * The node table after this pass: every node already in it, every node heard from and
+ * every node with pods bound; a node's generation grows by one if its pod set's hash
+ * differs from the one its current generation stands for. Nodes are never dropped, so
+ * a generation never goes back (an agent ignores anything older than what it holds).
+ */
+export function nextNodeTable(
+  nodes: Readonly<Record<string, StoredNode>>,
+  heard: Iterable<string>,
+  podsByNode: ReadonlyMap<string, readonly DesiredPod[]>,
+  entropy: Pick<Entropy, 'newUid' | 'now'>,
+): Record<string, StoredNode> {
+  const next: Record<string, StoredNode> = { ...nodes };
+  for (const name of [...heard, ...podsByNode.keys()]) {
+    next[name] ??= { name, uid: entropy.newUid(), creationTimestamp: entropy.now(), generation: 0 };
+  }
+  for (const [name, node] of Object.entries(next)) {
+    const podsHash = contentHash(podsByNode.get(name) ?? []);
+    if (podsHash !== node.podsHash) next[name] = { ...node, generation: node.generation + 1, podsHash };
+  }
+  return next;
+}
+
+export function nodeDesired(node: StoredNode, pods: readonly DesiredPod[]): NodeDesired {
+  return { protocol: PROTOCOL_VERSION, node: node.name, generation: node.generation, pods: [...pods] };
+}

@@ -1,0 +1,156 @@
+import type { ListItem, ListKind, NodeStatus, PodStatus } from '../protocol/messages.js';
+import { PROTOCOL_VERSION } from '../protocol/version.js';
+import { POD_TEMPLATE_HASH_LABEL } from './controllers/deployment.js';
+import { REVISION_HASH_LABEL } from './controllers/daemonset.js';
+import { ownerUidOf } from './controllers/owned.js';
+import { podTemplateHash } from './pod-names.js';
+import { isPodReady, type Observations } from './reconcile.js';
+import type { CoordinatorState, StoredDaemonSet, StoredDeployment, StoredPod } from './state.js';
+
+/**
+ * `list` replies as Kubernetes-style objects: metadata, spec as applied (pods with
+ * `spec.nodeName` once bound) and status from what the nodes reported.
+ */
+
+export interface ListContext {
+  state: CoordinatorState;
+  observed: Observations;
+  /** Pod name -> the scheduler's last word on why it is not placed. */
+  unschedulable: ReadonlyMap<string, string>;
+  /** The generation the controllers last acted on, per object uid. */
+  observedGeneration(uid: string): number | undefined;
+}
+
+function pendingStatus(pod: StoredPod, unschedulable: ReadonlyMap<string, string>): PodStatus {
+  const message = unschedulable.get(pod.metadata.name);
+  const scheduled = pod.nodeName !== undefined;
+  return {
+    phase: 'Pending',
+    conditions: [
+      {
+        type: 'PodScheduled',
+        status: scheduled ? 'True' : 'False',
+        ...(!scheduled && message !== undefined ? { reason: 'Unschedulable', message } : {}),
+      },
+    ],
+    containerStatuses: [],
+  };
+}
+
+export function podItem(pod: StoredPod, context: ListContext): ListItem {
+  const { metadata } = pod;
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: metadata.name,
+      namespace: metadata.namespace,
+      uid: metadata.uid,
+      creationTimestamp: metadata.creationTimestamp,
+      ...(metadata.labels ? { labels: metadata.labels } : {}),
+      ...(metadata.annotations ? { annotations: metadata.annotations } : {}),
+      ...(metadata.ownerReferences ? { ownerReferences: metadata.ownerReferences } : {}),
+    },
+    spec: { ...pod.spec, ...(pod.nodeName !== undefined ? { nodeName: pod.nodeName } : {}) },
+    status: context.observed.podStatus(metadata.uid) ?? pendingStatus(pod, context.unschedulable),
+  };
+}
+
+function ownedPods(state: CoordinatorState, uid: string): StoredPod[] {
+  return Object.values(state.pods).filter((p) => ownerUidOf(p) === uid);
+}
+
+function workloadMetadata(object: StoredDeployment | StoredDaemonSet): ListItem['metadata'] {
+  return { ...object.metadata };
+}
+
+export function deploymentItem(deployment: StoredDeployment, context: ListContext): ListItem {
+  const pods = ownedPods(context.state, deployment.metadata.uid);
+  const hash = podTemplateHash(deployment.spec.template);
+  const ready = pods.filter((p) => isPodReady(context.observed.podStatus(p.metadata.uid))).length;
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: workloadMetadata(deployment),
+    spec: { ...deployment.spec },
+    status: {
+      replicas: pods.length,
+      readyReplicas: ready,
+      updatedReplicas: pods.filter((p) => p.metadata.labels?.[POD_TEMPLATE_HASH_LABEL] === hash).length,
+      availableReplicas: ready,
+      observedGeneration: context.observedGeneration(deployment.metadata.uid) ?? 0,
+    },
+  };
+}
+
+export function daemonSetItem(daemonSet: StoredDaemonSet, context: ListContext): ListItem {
+  const pods = ownedPods(context.state, daemonSet.metadata.uid);
+  const hash = podTemplateHash(daemonSet.spec.template);
+  const ready = pods.filter((p) => isPodReady(context.observed.podStatus(p.metadata.uid))).length;
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: workloadMetadata(daemonSet),
+    spec: { ...daemonSet.spec },
+    status: {
+      desiredNumberScheduled: pods.length,
+      currentNumberScheduled: pods.filter((p) => p.nodeName !== undefined).length,
+      numberReady: ready,
+      numberAvailable: ready,
+      updatedNumberScheduled: pods.filter((p) => p.metadata.labels?.[REVISION_HASH_LABEL] === hash).length,
+      observedGeneration: context.observedGeneration(daemonSet.metadata.uid) ?? 0,
+    },
+  };
+}
+
+/** A node known from the store whose status has not arrived since the coordinator started. */
+function unknownNodeStatus(name: string): NodeStatus {
+  return { protocol: PROTOCOL_VERSION, node: name, state: 'offline', reason: 'NodeStatusUnknown' };
+}
+
+export function nodeItems(context: ListContext): ListItem[] {
+  const { state, observed } = context;
+  const names = new Set([...Object.keys(state.nodes), ...observed.nodeStatuses.keys()]);
+  return [...names].map((name) => {
+    const stored = state.nodes[name];
+    const status = observed.nodeStatuses.get(name) ?? unknownNodeStatus(name);
+    return {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: {
+        name,
+        namespace: '',
+        uid: stored?.uid ?? '',
+        creationTimestamp: stored?.creationTimestamp ?? status.startedAt ?? status.time ?? '',
+        ...(status.labels ? { labels: status.labels } : {}),
+      },
+      spec: {},
+      status: { ...status },
+    };
+  });
+}
+
+/** The items of one kind, sorted by name; only `name` if given. */
+export function listItems(kind: ListKind, name: string | undefined, context: ListContext): ListItem[] {
+  const { state } = context;
+  let items: ListItem[];
+  switch (kind) {
+    case 'pods':
+      items = Object.values(state.pods).map((p) => podItem(p, context));
+      break;
+    case 'deployments':
+      items = Object.values(state.deployments).map((d) => deploymentItem(d, context));
+      break;
+    case 'daemonsets':
+      items = Object.values(state.daemonSets).map((d) => daemonSetItem(d, context));
+      break;
+    case 'nodes':
+      items = nodeItems(context);
+      break;
+    default: {
+      const never: never = kind;
+      throw new Error(`unexpected list kind ${String(never)}`);
+    }
+  }
+  return items.filter((i) => name === undefined || i.metadata.name === name).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+}

@@ -1,0 +1,136 @@
+import { access, constants, mkdir } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { BATON_VERSION, PROTOCOL_VERSION } from '../protocol/version.js';
+import { UsageError } from '../protocol/options.js';
+import { createLogger } from '../protocol/log.js';
+import { MqttLink } from '../protocol/mqtt-link.js';
+import { Topics } from '../protocol/topics.js';
+import { coordinatorHelp, parseCoordinatorArgs, type CoordinatorConfig } from './config.js';
+import { Coordinator } from './coordinator.js';
+import { EmbeddedBroker } from './embedded-broker.js';
+import { randomNameSuffix } from './pod-names.js';
+import { Store } from './store.js';
+
+/** The composition root of `baton-coordinator`: flags in, everything built here and passed down. */
+
+const PROGRAM = 'baton-coordinator';
+
+/** An error the user can act on; printed as one line, exit 1. */
+class FatalError extends Error {
+  override name = 'FatalError';
+}
+
+/** Where the coordinator's own client connects to the embedded broker. */
+function loopbackHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '::1';
+  return host;
+}
+
+function brokerUrl(host: string, port: number): string {
+  return `mqtt://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+function clientId(prefix: string): string {
+  const tag = prefix === 'baton' ? '' : `-${prefix.replace(/[^A-Za-z0-9]/g, '')}`;
+  return `baton-coordinator${tag}`;
+}
+
+async function ensureStateDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await access(dir, constants.W_OK);
+  } catch (error) {
+    throw new FatalError(`cannot use the state directory ${dir}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+async function run(config: CoordinatorConfig): Promise<void> {
+  const log = createLogger(PROGRAM, config.logLevel);
+  await ensureStateDir(config.stateDir);
+  const store = new Store(config.stateDir);
+  const state = await store.load();
+
+  let embedded: EmbeddedBroker | undefined;
+  let url: string;
+  if (config.broker.kind === 'embedded') {
+    embedded = new EmbeddedBroker(config.broker.host, config.broker.port);
+    try {
+      const address = await embedded.start();
+      url = brokerUrl(loopbackHost(address.host), address.port);
+      log.info({ listen: `${address.host}:${address.port}` }, 'embedded MQTT broker listening');
+    } catch (error) {
+      await embedded.stop();
+      throw new FatalError((error as Error).message, { cause: error });
+    }
+  } else {
+    url = config.broker.url;
+  }
+
+  const topics = new Topics(config.prefix);
+  const link = new MqttLink({
+    url,
+    clientId: clientId(config.prefix),
+    reconnect: true,
+    will: { topic: topics.coordinatorStatus(), payload: Coordinator.offlineStatus(BATON_VERSION), retain: true },
+  });
+  const coordinator = new Coordinator(
+    {
+      link,
+      topics,
+      store,
+      log,
+      version: BATON_VERSION,
+      entropy: { now: () => new Date().toISOString(), newUid: () => randomUUID(), nameSuffix: randomNameSuffix },
+    },
+    state,
+  );
+  await coordinator.start();
+  log.info(
+    { broker: url, stateDir: config.stateDir, store: store.path, deployments: Object.keys(state.deployments).length, pods: Object.keys(state.pods).length },
+    `${PROGRAM} ${BATON_VERSION} started`,
+  );
+
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: NodeJS.Signals): void => {
+      log.info({ reason: signal }, 'shutting down');
+      resolve();
+    };
+    process.once('SIGTERM', shutdown);
+    process.once('SIGINT', shutdown);
+  });
+  await coordinator.stop();
+  await embedded?.stop();
+  log.info({ reason: 'Stopped' }, 'stopped');
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let command: ReturnType<typeof parseCoordinatorArgs>;
+  try {
+    command = parseCoordinatorArgs(argv, process.env, process.getuid?.() === 0);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${PROGRAM}: ${error.message}; see ${PROGRAM} --help\n`);
+    return 2;
+  }
+  switch (command.kind) {
+    case 'help':
+      process.stdout.write(`${coordinatorHelp()}\n`);
+      return 0;
+    case 'version':
+      process.stdout.write(`${PROGRAM} ${BATON_VERSION} (protocol ${PROTOCOL_VERSION}, ${process.arch})\n`);
+      return 0;
+    case 'run':
+      await run(command.config);
+      return 0;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`${PROGRAM}: ${message.split('\n')[0]}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,114 @@
+import type { NodeStatus, PodStatus } from '../protocol/messages.js';
+import { reconcileDaemonSet } from './controllers/daemonset.js';
+import { reconcileDeployment } from './controllers/deployment.js';
+import { ownerUidOf, type ControllerResult } from './controllers/owned.js';
+import { desiredPodsByNode, nextNodeTable } from './desired.js';
+import { viewNode, type NodeView } from './node-view.js';
+import { schedule } from './scheduler.js';
+import type { CoordinatorState, Entropy, StoredPod } from './state.js';
+
+/** What the coordinator has observed on the broker (not persisted: the broker keeps it). */
+export interface Observations {
+  /** Latest retained status of every node heard from since start. */
+  nodeStatuses: ReadonlyMap<string, NodeStatus>;
+  /** Nodes whose retained status was cleared since start: removed from the fleet. */
+  goneNodes: ReadonlySet<string>;
+  /** The latest status a node reported for the pod with this uid. */
+  podStatus(uid: string): PodStatus | undefined;
+}
+
+export interface ReconcileResult {
+  state: CoordinatorState;
+  /** Pod name -> why it cannot be scheduled. */
+  unschedulable: Map<string, string>;
+  created: string[];
+  deleted: string[];
+  /** Pod name -> node it was bound to in this pass. */
+  bound: Map<string, string>;
+}
+
+export function isPodReady(status: PodStatus | undefined): boolean {
+  return status?.conditions.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+/** Succeeded and Failed pods no longer hold their node's resources. */
+export function isPodTerminal(status: PodStatus | undefined): boolean {
+  return status?.phase === 'Succeeded' || status?.phase === 'Failed';
+}
+
+/** Every node the coordinator knows, as the controllers and scheduler see it. */
+export function nodeViews(state: CoordinatorState, observed: Observations): NodeView[] {
+  const names = new Set([...Object.keys(state.nodes), ...observed.nodeStatuses.keys(), ...observed.goneNodes]);
+  return [...names].sort().map((name) => viewNode(name, observed.nodeStatuses.get(name), observed.goneNodes.has(name)));
+}
+
+/**
+ * One pass of the control loop, pure: garbage-collect pods whose owner is gone, run the
+ * Deployment and DaemonSet controllers, schedule pending pods, and bring each node's
+ * desired generation up to date. Returns the new state; equal input, equal output
+ * (given the same entropy), so an idle pass changes nothing.
+ */
+export function reconcile(state: CoordinatorState, observed: Observations, entropy: Entropy): ReconcileResult {
+  const pods: Record<string, StoredPod> = { ...state.pods };
+  const taken = new Set(Object.keys(pods));
+  const created: string[] = [];
+  const deleted: string[] = [];
+  const apply = (result: ControllerResult): void => {
+    for (const name of result.delete) {
+      if (pods[name] === undefined) continue;
+      delete pods[name];
+      deleted.push(name);
+    }
+    for (const pod of result.create) {
+      pods[pod.metadata.name] = pod;
+      taken.add(pod.metadata.name);
+      created.push(pod.metadata.name);
+    }
+  };
+
+  // Each controller touches only its own pods, so grouping once up front stays true.
+  const byOwner = new Map<string, StoredPod[]>();
+  for (const pod of Object.values(pods)) {
+    const owner = ownerUidOf(pod);
+    if (owner === undefined) continue;
+    const group = byOwner.get(owner);
+    if (group) group.push(pod);
+    else byOwner.set(owner, [pod]);
+  }
+  const owners = new Set([...Object.values(state.deployments), ...Object.values(state.daemonSets)].map((o) => o.metadata.uid));
+  for (const [owner, orphans] of byOwner) {
+    if (!owners.has(owner)) apply({ create: [], delete: orphans.map((p) => p.metadata.name) });
+  }
+
+  const isReady = (pod: StoredPod): boolean => isPodReady(observed.podStatus(pod.metadata.uid));
+  const views = nodeViews(state, observed);
+  for (const deployment of sortByName(Object.values(state.deployments))) {
+    const owned = byOwner.get(deployment.metadata.uid) ?? [];
+    apply(reconcileDeployment({ deployment, pods: owned, isReady, takenNames: taken, entropy }));
+  }
+  for (const daemonSet of sortByName(Object.values(state.daemonSets))) {
+    const owned = byOwner.get(daemonSet.metadata.uid) ?? [];
+    apply(reconcileDaemonSet({ daemonSet, pods: owned, nodes: views, takenNames: taken, entropy }));
+  }
+
+  const all = Object.values(pods);
+  const pending = all
+    .filter((p) => p.nodeName === undefined)
+    .sort((a, b) => a.metadata.creationTimestamp.localeCompare(b.metadata.creationTimestamp) || a.metadata.name.localeCompare(b.metadata.name));
+  const { bindings, unschedulable } = schedule({
+    nodes: views.filter((n) => n.presence === 'online' || n.presence === 'offline'),
+    bound: all.filter((p) => p.nodeName !== undefined && !isPodTerminal(observed.podStatus(p.metadata.uid))),
+    pending,
+  });
+  for (const [name, nodeName] of bindings) {
+    const pod = pods[name];
+    if (pod) pods[name] = { ...pod, nodeName };
+  }
+
+  const nodes = nextNodeTable(state.nodes, observed.nodeStatuses.keys(), desiredPodsByNode(pods), entropy);
+  return { state: { ...state, pods, nodes }, unschedulable, created, deleted, bound: bindings };
+}
+
+function sortByName<T extends { metadata: { name: string } }>(items: T[]): T[] {
+  return items.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+}

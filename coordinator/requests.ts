@@ -1,0 +1,78 @@
+import { decodePayload } from '../protocol/codec.js';
+import { requestSchema, type ErrorCode, type Reply, type Request } from '../protocol/messages.js';
+import { PROTOCOL_VERSION } from '../protocol/version.js';
+import { applyObjects } from './apply.js';
+import { deleteObject } from './delete.js';
+import { listItems, type ListContext } from './list-items.js';
+import type { CoordinatorState, Entropy } from './state.js';
+
+/**
+ * Requests to the coordinator (apply, delete, list), pure: a request and the current
+ * state in, a reply and possibly a new state out. The shell persists the new state
+ * before it sends the reply.
+ */
+
+export type Decision = { reply: Reply; state?: CoordinatorState };
+
+export type DecodedRequest =
+  | { ok: true; request: Request }
+  /** `replyTo`/`id` are set when the payload named a topic a BadRequest can go to. */
+  | { ok: false; reason: string; replyTo?: string; id?: string };
+
+/** A topic a reply may be published to: not empty, not too long, no wildcards. */
+export function isUsableReplyTopic(topic: unknown): topic is string {
+  return typeof topic === 'string' && topic.length > 0 && topic.length <= 512 && !/[+#\u0000]/.test(topic);
+}
+
+export function decodeRequest(payload: Buffer): DecodedRequest {
+  const decoded = decodePayload(requestSchema, payload);
+  if (decoded.ok) {
+    if (!isUsableReplyTopic(decoded.value.replyTo)) return { ok: false, reason: 'replyTo: must be a topic without wildcards' };
+    return { ok: true, request: decoded.value };
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(payload.toString());
+  } catch {
+    return { ok: false, reason: decoded.reason };
+  }
+  const { replyTo, id } = typeof raw === 'object' && raw !== null ? (raw as { replyTo?: unknown; id?: unknown }) : {};
+  if (!isUsableReplyTopic(replyTo)) return { ok: false, reason: decoded.reason };
+  return { ok: false, reason: decoded.reason, replyTo, id: typeof id === 'string' ? id : '' };
+}
+
+export function errorReply(id: string, code: ErrorCode, message: string, details?: string[]): Reply {
+  return { protocol: PROTOCOL_VERSION, id, ok: false, error: { code, message, ...(details ? { details } : {}) } };
+}
+
+function okReply(id: string, result: unknown): Reply {
+  return { protocol: PROTOCOL_VERSION, id, ok: true, result };
+}
+
+const singular = { pods: 'Pod', deployments: 'Deployment', daemonsets: 'DaemonSet', nodes: 'Node' } as const;
+
+export function handleRequest(request: Request, context: ListContext, entropy: Entropy): Decision {
+  switch (request.op) {
+    case 'apply': {
+      const outcome = applyObjects(context.state, request.objects, entropy);
+      if (!outcome.ok) return { reply: errorReply(request.id, 'Invalid', outcome.message, outcome.details) };
+      return { reply: okReply(request.id, outcome.result), state: outcome.state };
+    }
+    case 'delete': {
+      const outcome = deleteObject(context.state, request.kind, request.name);
+      if (!outcome.ok) return { reply: errorReply(request.id, 'NotFound', outcome.message) };
+      return { reply: okReply(request.id, outcome.result), state: outcome.state };
+    }
+    case 'list': {
+      const items = listItems(request.kind, request.name, context);
+      if (request.name !== undefined && items.length === 0) {
+        return { reply: errorReply(request.id, 'NotFound', `${singular[request.kind]} "${request.name}" not found`) };
+      }
+      return { reply: okReply(request.id, { items }) };
+    }
+    default: {
+      const never: never = request;
+      throw new Error(`unexpected request ${JSON.stringify(never)}`);
+    }
+  }
+}

@@ -1,0 +1,169 @@
+import type { PodSpec } from '../protocol/manifest.js';
+import { matchesSelector, type NodeView } from './node-view.js';
+import { podRequests, type Resources } from './resources.js';
+import type { StoredPod } from './state.js';
+
+/**
+ * The scheduler: a pure function from nodes, bound pods and pending pods to bindings.
+ * For each pending pod it filters the nodes (every failing node gets the reason it
+ * failed, in kube-scheduler's words), then scores those left: fewest pods of the same
+ * owner first (spread), then the least allocated node, then the name for a stable
+ * choice. Pods are placed one after another, each seeing the ones placed before it.
+ */
+
+export const Reasons = {
+  offline: 'node(s) were offline',
+  notReady: 'node(s) were not ready',
+  nodeName: "node(s) didn't match the requested node name",
+  selector: "node(s) didn't match Pod's node affinity/selector",
+  ports: "node(s) didn't have free ports for the requested pod ports",
+  tooManyPods: 'Too many pods',
+  cpu: 'Insufficient cpu',
+  memory: 'Insufficient memory',
+} as const;
+
+export interface SchedulerInput {
+  /** Every node heard from; offline ones count in "0/N nodes" but never fit. */
+  nodes: readonly NodeView[];
+  /** Pods bound to a node and still holding its resources. */
+  bound: readonly StoredPod[];
+  /** Pods to place, in the order to place them. */
+  pending: readonly StoredPod[];
+}
+
+export interface SchedulerResult {
+  /** Pod name -> node name. */
+  bindings: Map<string, string>;
+  /** Pod name -> why no node fits, as kube-scheduler words it. */
+  unschedulable: Map<string, string>;
+}
+
+interface HostPort {
+  protocol: string;
+  port: number;
+  ip: string;
+}
+
+/** What is already on a node, updated as pods are placed. */
+interface NodeUsage {
+  requested: Resources;
+  pods: number;
+  hostPorts: HostPort[];
+  byOwner: Map<string, number>;
+}
+
+function ownerUid(pod: StoredPod): string | undefined {
+  return pod.metadata.ownerReferences?.[0]?.uid;
+}
+
+function hostPorts(spec: PodSpec): HostPort[] {
+  return spec.containers.flatMap((c) =>
+    (c.ports ?? []).flatMap((p) => (p.hostPort === undefined ? [] : [{ protocol: p.protocol, port: p.hostPort, ip: p.hostIP ?? '0.0.0.0' }])),
+  );
+}
+
+function portsConflict(a: HostPort, b: HostPort): boolean {
+  return a.protocol === b.protocol && a.port === b.port && (a.ip === b.ip || a.ip === '0.0.0.0' || b.ip === '0.0.0.0');
+}
+
+function emptyUsage(): NodeUsage {
+  return { requested: { cpuMillis: 0, memoryBytes: 0 }, pods: 0, hostPorts: [], byOwner: new Map() };
+}
+
+function addPod(usage: NodeUsage, pod: StoredPod): void {
+  const requests = podRequests(pod.spec);
+  usage.requested.cpuMillis += requests.cpuMillis;
+  usage.requested.memoryBytes += requests.memoryBytes;
+  usage.pods += 1;
+  usage.hostPorts.push(...hostPorts(pod.spec));
+  const owner = ownerUid(pod);
+  if (owner !== undefined) usage.byOwner.set(owner, (usage.byOwner.get(owner) ?? 0) + 1);
+}
+
+/** Why `pod` cannot go to `node`; empty if it fits. Stops at the first failing filter, as kube-scheduler does. */
+export function unfitReasons(pod: StoredPod, node: NodeView, usage: NodeUsage = emptyUsage()): string[] {
+  if (node.presence !== 'online') return [Reasons.offline];
+  if (!node.ready) return [Reasons.notReady];
+  if (pod.spec.nodeName !== undefined && pod.spec.nodeName !== node.name) return [Reasons.nodeName];
+  if (!matchesSelector(pod.spec.nodeSelector, node.labels)) return [Reasons.selector];
+  const wanted = hostPorts(pod.spec);
+  if (wanted.some((w) => usage.hostPorts.some((used) => portsConflict(w, used)))) return [Reasons.ports];
+  const reasons: string[] = [];
+  const { allocatable } = node;
+  if (allocatable.pods !== undefined && usage.pods + 1 > allocatable.pods) reasons.push(Reasons.tooManyPods);
+  const requests = podRequests(pod.spec);
+  if (allocatable.cpuMillis !== undefined && requests.cpuMillis > 0 && usage.requested.cpuMillis + requests.cpuMillis > allocatable.cpuMillis) {
+    reasons.push(Reasons.cpu);
+  }
+  if (allocatable.memoryBytes !== undefined && requests.memoryBytes > 0 && usage.requested.memoryBytes + requests.memoryBytes > allocatable.memoryBytes) {
+    reasons.push(Reasons.memory);
+  }
+  return reasons;
+}
+
+/**
+ * kube-scheduler's summary: `0/3 nodes are available: 2 Insufficient memory, 1 node(s)
+ * didn't match Pod's node affinity/selector.` Reasons are counted over the nodes and
+ * listed most frequent first, then alphabetically.
+ */
+export function unschedulableMessage(nodeCount: number, reasonCounts: ReadonlyMap<string, number>): string {
+  if (nodeCount === 0) return '0/0 nodes are available: no nodes available to schedule pods.';
+  const parts = [...reasonCounts.entries()]
+    .sort(([reasonA, countA], [reasonB, countB]) => countB - countA || reasonA.localeCompare(reasonB))
+    .map(([reason, count]) => `${count} ${reason}`);
+  return `0/${nodeCount} nodes are available: ${parts.join(', ')}.`;
+}
+
+/** Higher is better: the share of the node's CPU and memory left free once the pod is placed. */
+function leastAllocatedScore(node: NodeView, usage: NodeUsage, requests: Resources): number {
+  const shares: number[] = [];
+  const { cpuMillis, memoryBytes } = node.allocatable;
+  if (cpuMillis !== undefined && cpuMillis > 0) shares.push((cpuMillis - usage.requested.cpuMillis - requests.cpuMillis) / cpuMillis);
+  if (memoryBytes !== undefined && memoryBytes > 0) shares.push((memoryBytes - usage.requested.memoryBytes - requests.memoryBytes) / memoryBytes);
+  return shares.length === 0 ? 0 : shares.reduce((a, b) => a + b, 0) / shares.length;
+}
+
+export function schedule(input: SchedulerInput): SchedulerResult {
+  const usage = new Map<string, NodeUsage>(input.nodes.map((n) => [n.name, emptyUsage()]));
+  for (const pod of input.bound) {
+    const nodeUsage = pod.nodeName === undefined ? undefined : usage.get(pod.nodeName);
+    if (nodeUsage) addPod(nodeUsage, pod);
+  }
+  const result: SchedulerResult = { bindings: new Map(), unschedulable: new Map() };
+  for (const pod of input.pending) {
+    const reasonCounts = new Map<string, number>();
+    const feasible: NodeView[] = [];
+    for (const node of input.nodes) {
+      const reasons = unfitReasons(pod, node, usage.get(node.name));
+      if (reasons.length === 0) feasible.push(node);
+      for (const reason of reasons) reasonCounts.set(reason, (reasonCounts.get(reason) ?? 0) + 1);
+    }
+    if (feasible.length === 0) {
+      result.unschedulable.set(pod.metadata.name, unschedulableMessage(input.nodes.length, reasonCounts));
+      continue;
+    }
+    const chosen = pickNode(pod, feasible, usage);
+    result.bindings.set(pod.metadata.name, chosen.name);
+    const chosenUsage = usage.get(chosen.name);
+    if (chosenUsage) addPod(chosenUsage, pod);
+  }
+  return result;
+}
+
+function pickNode(pod: StoredPod, feasible: readonly NodeView[], usage: ReadonlyMap<string, NodeUsage>): NodeView {
+  const owner = ownerUid(pod);
+  const requests = podRequests(pod.spec);
+  const scored = feasible.map((node) => {
+    const nodeUsage = usage.get(node.name) ?? emptyUsage();
+    return {
+      node,
+      sameOwner: owner === undefined ? 0 : (nodeUsage.byOwner.get(owner) ?? 0),
+      free: leastAllocatedScore(node, nodeUsage, requests),
+      pods: nodeUsage.pods,
+    };
+  });
+  scored.sort((a, b) => a.sameOwner - b.sameOwner || b.free - a.free || a.pods - b.pods || a.node.name.localeCompare(b.node.name));
+  const best = scored[0];
+  if (best === undefined) throw new Error('pickNode called without a feasible node');
+  return best.node;
+}

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { daemonSetManifestSchema, deploymentManifestSchema, podSpecSchema } from '../protocol/manifest.js';
+import { ownerReferenceSchema } from '../protocol/messages.js';
+import { labels, subdomainName } from '../protocol/names.js';
+
+/**
+ * The coordinator's whole persistent state: the objects as applied and the pods made
+ * from them, plus each node's desired generation. The schemas are the types and also
+ * the check the store file passes through when it is loaded.
+ */
+
+const annotations = z.record(z.string(), z.string());
+
+/** Metadata the coordinator adds to an applied object. */
+const objectMetaSchema = z.object({
+  name: subdomainName,
+  namespace: z.literal('default'),
+  uid: z.string().min(1),
+  creationTimestamp: z.string(),
+  /** Grows by one each time the spec changes (not for label or annotation changes). */
+  generation: z.number().int().min(1),
+  labels: labels.optional(),
+  annotations: annotations.optional(),
+});
+
+export const storedDeploymentSchema = z.object({
+  apiVersion: z.literal('apps/v1'),
+  kind: z.literal('Deployment'),
+  metadata: objectMetaSchema,
+  spec: deploymentManifestSchema.shape.spec,
+});
+export type StoredDeployment = z.output<typeof storedDeploymentSchema>;
+
+export const storedDaemonSetSchema = z.object({
+  apiVersion: z.literal('apps/v1'),
+  kind: z.literal('DaemonSet'),
+  metadata: objectMetaSchema,
+  spec: daemonSetManifestSchema.shape.spec,
+});
+export type StoredDaemonSet = z.output<typeof storedDaemonSetSchema>;
+
+export const storedPodSchema = z.object({
+  metadata: z.object({
+    name: subdomainName,
+    namespace: z.literal('default'),
+    uid: z.string().min(1),
+    creationTimestamp: z.string(),
+    labels: labels.optional(),
+    annotations: annotations.optional(),
+    ownerReferences: z.array(ownerReferenceSchema).optional(),
+  }),
+  /** As applied (standalone pods) or copied from the owner's template. */
+  spec: podSpecSchema,
+  /** The node the pod is bound to; set once, by the scheduler or the DaemonSet controller. */
+  nodeName: subdomainName.optional(),
+});
+export type StoredPod = z.output<typeof storedPodSchema>;
+
+export const storedNodeSchema = z.object({
+  name: subdomainName,
+  uid: z.string().min(1),
+  /** When the coordinator first heard of the node. */
+  creationTimestamp: z.string(),
+  /** The generation of the node's desired state; 0 until the first one is computed. */
+  generation: z.number().int().min(0),
+  /** contentHash of the pod set that `generation` stands for. */
+  podsHash: z.string().optional(),
+});
+export type StoredNode = z.output<typeof storedNodeSchema>;
+
+export const STORE_FORMAT_VERSION = 1;
+
+export const coordinatorStateSchema = z.object({
+  format: z.literal('baton-coordinator-store'),
+  version: z.literal(STORE_FORMAT_VERSION, `unsupported store version: this coordinator reads version ${STORE_FORMAT_VERSION}`),
+  deployments: z.record(z.string(), storedDeploymentSchema),
+  daemonSets: z.record(z.string(), storedDaemonSetSchema),
+  pods: z.record(z.string(), storedPodSchema),
+  nodes: z.record(z.string(), storedNodeSchema),
+});
+export type CoordinatorState = z.output<typeof coordinatorStateSchema>;
+
+export function emptyState(): CoordinatorState {
+  return { format: 'baton-coordinator-store', version: STORE_FORMAT_VERSION, deployments: {}, daemonSets: {}, pods: {}, nodes: {} };
+}
+
+/** Injected sources of time and randomness, so the pure core is deterministic in tests. */
+export interface Entropy {
+  /** RFC 3339 time. */
+  now(): string;
+  newUid(): string;
+  /** Five characters for generated pod names. */
+  nameSuffix(): string;
+}

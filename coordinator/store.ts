@@ -1,0 +1,72 @@
+import { join } from 'node:path';
+import { readFileIfExists, writeFileAtomic } from '../protocol/atomic-file.js';
+import { validate } from '../protocol/validation.js';
+import { canonicalJson } from './canonical.js';
+import { coordinatorStateSchema, emptyState, type CoordinatorState } from './state.js';
+
+export const STORE_FILE_NAME = 'store.json';
+
+/**
+ * The store file could not be used. Fatal: the coordinator refuses to start rather than
+ * begin from nothing, and never overwrites or deletes the file, so the user's objects
+ * can be recovered by hand.
+ */
+export class StoreError extends Error {
+  constructor(readonly path: string, problem: string, options?: { cause: unknown }) {
+    super(`store file ${path} ${problem}; fix or move it away (it was left untouched)`, options);
+    this.name = 'StoreError';
+  }
+}
+
+/**
+ * The coordinator's state in one JSON file, written atomically (temp file, fsync,
+ * rename) and only when its content changed, to spare SD cards.
+ */
+export class Store {
+  readonly path: string;
+  private lastWritten: string | undefined;
+
+  constructor(stateDir: string) {
+    this.path = join(stateDir, STORE_FILE_NAME);
+  }
+
+  /** Reads the file through its schema; a missing file is an empty state. */
+  async load(): Promise<CoordinatorState> {
+    let text: string | undefined;
+    try {
+      text = await readFileIfExists(this.path);
+    } catch (error) {
+      throw new StoreError(this.path, `cannot be read: ${(error as Error).message}`, { cause: error });
+    }
+    if (text === undefined) {
+      const state = emptyState();
+      // Not written until there is something to keep.
+      this.lastWritten = canonicalJson(state);
+      return state;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      throw new StoreError(this.path, `is corrupt (not valid JSON: ${(error as Error).message})`, { cause: error });
+    }
+    const result = validate(coordinatorStateSchema, json);
+    if (!result.ok) {
+      const shown = result.problems.slice(0, 3).join('; ');
+      const more = result.problems.length > 3 ? ` and ${result.problems.length - 3} more` : '';
+      throw new StoreError(this.path, `is invalid (${shown}${more})`);
+    }
+    this.lastWritten = canonicalJson(result.value);
+    return result.value;
+  }
+
+  /** Writes `state` if it differs from what was last loaded or written; true if it wrote. */
+  async save(state: CoordinatorState): Promise<boolean> {
+    const text = canonicalJson(state);
+    if (text === this.lastWritten) return false;
+    // Indented so that a person can read and repair it; compared in its compact form.
+    await writeFileAtomic(this.path, `${canonicalJson(state, 1)}\n`);
+    this.lastWritten = text;
+    return true;
+  }
+}
