@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../protocol/options.js';
+import { parseCommandLine, type Invocation } from './args.js';
+
+const defaults = { broker: 'mqtt://127.0.0.1:1883', prefix: 'baton', timeoutMs: 5000 };
+
+function summary(invocation: Invocation): unknown {
+  switch (invocation.verb) {
+    case 'get':
+      return { verb: 'get', kind: invocation.kind.list, name: invocation.name, output: invocation.output, globals: invocation.globals };
+    case 'delete':
+      return 'files' in invocation.target
+        ? { verb: 'delete', files: invocation.target.files }
+        : { verb: 'delete', kind: invocation.target.kind.kind, name: invocation.target.name };
+    default:
+      return invocation;
+  }
+}
+
+describe('parseCommandLine', () => {
+  it.each<[string, string[], Record<string, string>, unknown]>([
+    ['get with defaults', ['get', 'nodes'], {}, { verb: 'get', kind: 'nodes', name: undefined, output: 'table', globals: defaults }],
+    ['kubectl aliases', ['get', 'po', 'web', '-o', 'wide'], {}, { verb: 'get', kind: 'pods', name: 'web', output: 'wide', globals: defaults }],
+    ['KIND/NAME', ['get', 'deploy/web', '-o', 'json'], {}, { verb: 'get', kind: 'deployments', name: 'web', output: 'json', globals: defaults }],
+    ['ds alias and yaml', ['get', 'ds', '--output', 'yaml'], {}, { verb: 'get', kind: 'daemonsets', name: undefined, output: 'yaml', globals: defaults }],
+    [
+      'environment fallbacks',
+      ['get', 'no'],
+      { BATON_BROKER: 'mqtt://hub:1884', BATON_PREFIX: 'home', BATON_TIMEOUT: '2.5' },
+      { verb: 'get', kind: 'nodes', name: undefined, output: 'table', globals: { broker: 'mqtt://hub:1884', prefix: 'home', timeoutMs: 2500 } },
+    ],
+    [
+      'flags win over the environment, anywhere on the line',
+      ['--broker', 'mqtt://a:1', 'get', 'nodes', '--timeout', '9', '--prefix', 'p'],
+      { BATON_BROKER: 'mqtt://hub:1884', BATON_TIMEOUT: '2' },
+      { verb: 'get', kind: 'nodes', name: undefined, output: 'table', globals: { broker: 'mqtt://a:1', prefix: 'p', timeoutMs: 9000 } },
+    ],
+    ['apply with repeated -f', ['apply', '-f', 'a.yaml', '--filename', 'dir', '-f', '-'], {}, { verb: 'apply', globals: defaults, files: ['a.yaml', 'dir', '-'] }],
+    ['delete KIND NAME', ['delete', 'deployment', 'web'], {}, { verb: 'delete', kind: 'Deployment', name: 'web' }],
+    ['delete KIND/NAME', ['delete', 'pod/solo'], {}, { verb: 'delete', kind: 'Pod', name: 'solo' }],
+    ['delete -f', ['delete', '-f', 'app.yaml'], {}, { verb: 'delete', files: ['app.yaml'] }],
+    ['--version wins', ['get', 'nodes', '--version'], {}, { verb: 'version' }],
+    ['--help', ['--help'], {}, { verb: 'help', topic: undefined }],
+    ['verb --help', ['apply', '-h'], {}, { verb: 'help', topic: 'apply' }],
+    ['help verb', ['help', 'delete'], {}, { verb: 'help', topic: 'delete' }],
+  ])('%s', (_what, argv, env, expected) => {
+    expect(summary(parseCommandLine(argv, env))).toEqual(expected);
+  });
+
+  it.each<[string[], Record<string, string>, RegExp]>([
+    [[], {}, /no command given/],
+    [['launch'], {}, /unknown command "launch"/],
+    [['get'], {}, /which kind\?/],
+    [['get', 'widgets'], {}, /unknown kind "widgets"/],
+    [['get', 'pods', 'a', 'b'], {}, /unexpected argument "b"/],
+    [['get', 'pods', '-o', 'xml'], {}, /-o "xml": expected wide, json or yaml/],
+    [['get', 'pods', '-f', 'x.yaml'], {}, /-f is not supported/],
+    [['apply'], {}, /-f FILE\|DIR\|- is required/],
+    [['apply', '-f', 'a.yaml', '-o', 'json'], {}, /-o\/--output is only for get/],
+    [['delete', 'pod'], {}, /which pod\?/],
+    [['delete', 'node', 'pi-1'], {}, /nodes cannot be deleted/],
+    [['delete', 'pod', 'x', '-f', 'a.yaml'], {}, /either -f FILE or KIND NAME/],
+    [['get', 'pods', '--timeout', '0'], {}, /--timeout "0": expected a number of seconds greater than 0/],
+    [['get', 'pods'], { BATON_TIMEOUT: 'soon' }, /--timeout "soon"/],
+    [['get', 'pods', '--broker', 'http://x'], {}, /--broker: .*mqtt:\/\//],
+    [['get', 'pods', '--colour'], {}, /--colour/],
+  ])('%j is a usage error', (argv, env, message) => {
+    expect(() => parseCommandLine(argv, env)).toThrow(UsageError);
+    expect(() => parseCommandLine(argv, env)).toThrow(message);
+  });
+});

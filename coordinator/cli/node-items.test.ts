@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import type { NodeStatus } from '../../protocol/messages.js';
+import { nodeItem, nodeRolesColumn, nodeStatusColumn } from './node-items.js';
+
+function status(extra: Partial<NodeStatus>): NodeStatus {
+  return { protocol: 'v1', node: 'pi-1', state: 'online', ...extra };
+}
+
+describe('nodeStatusColumn', () => {
+  it.each<[string, NodeStatus, string]>([
+    ['online and Ready', status({ conditions: [{ type: 'Ready', status: 'True' }] }), 'Ready'],
+    ['online, not Ready', status({ conditions: [{ type: 'Ready', status: 'False' }] }), 'NotReady'],
+    ['online without conditions', status({}), 'NotReady'],
+    ['offline though its last condition said Ready', status({ state: 'offline', conditions: [{ type: 'Ready', status: 'True' }] }), 'NotReady'],
+  ])('%s -> %s', (_what, node, expected) => {
+    expect(nodeStatusColumn(node)).toBe(expected);
+  });
+});
+
+describe('nodeRolesColumn', () => {
+  it.each<[Record<string, string> | undefined, string]>([
+    [undefined, '<none>'],
+    [{ 'kubernetes.io/arch': 'arm64' }, '<none>'],
+    [{ 'node-role.kubernetes.io/edge': '' }, 'edge'],
+    [{ 'node-role.kubernetes.io/worker': '', 'node-role.kubernetes.io/control-plane': '' }, 'control-plane,worker'],
+    [{ 'kubernetes.io/role': 'gateway' }, 'gateway'],
+  ])('%j -> %s', (labels, expected) => {
+    expect(nodeRolesColumn(labels)).toBe(expected);
+  });
+});
+
+describe('nodeItem', () => {
+  it('wraps a node status as a Kubernetes-style Node', () => {
+    const node = status({ startedAt: '2026-01-01T00:00:00Z', labels: { zone: 'attic' } });
+    expect(nodeItem(node)).toEqual({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'pi-1', namespace: '', uid: '', creationTimestamp: '2026-01-01T00:00:00Z', labels: { zone: 'attic' } },
+      spec: {},
+      status: node,
+    });
+  });
+});
