@@ -1,0 +1,210 @@
+import { encodePayload } from '../protocol/codec.js';
+import type { Logger } from '../protocol/log.js';
+import type { NodeEvent } from '../protocol/messages.js';
+import type { MqttLink } from '../protocol/mqtt-link.js';
+import type { Topics } from '../protocol/topics.js';
+import { BATON_VERSION, PROTOCOL_VERSION } from '../protocol/version.js';
+import { LABELS } from './container-labels.js';
+import type { DesiredStore } from './desired-store.js';
+import { Executor, type EventSink } from './execute.js';
+import type { NodeFacts, StaticFacts, Usage } from './node-facts.js';
+import { buildNodeStatus, offlineStatus } from './node-status.js';
+import { ownContainers, plan, type StepFailure } from './plan.js';
+import { PodStatusPublisher } from './pod-status-publisher.js';
+import { describe, type ActualContainer, type ContainerRuntime } from './runtime/runtime.js';
+import { WakeLoop } from './wake-loop.js';
+
+export interface AgentConfig {
+  readonly node: string;
+  /** From `--label`. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** The periodic resync, and the least time between restarts or retries of one container. */
+  readonly resyncMs: number;
+  readonly statusIntervalMs: number;
+}
+
+export interface AgentDeps {
+  readonly config: AgentConfig;
+  readonly runtime: ContainerRuntime;
+  readonly link: MqttLink;
+  readonly topics: Topics;
+  readonly facts: NodeFacts;
+  readonly store: DesiredStore;
+  readonly log: Logger;
+  readonly now: () => number;
+}
+
+/**
+ * The node agent: converges the engine's containers on the desired state, level-
+ * triggered. A new desired state, a Docker event, the resync timer and retry times only
+ * wake the loop; each pass lists the node's containers, plans, executes and reports.
+ */
+export class Agent {
+  private readonly loop: WakeLoop;
+  private readonly executor: Executor;
+  private readonly pods: PodStatusPublisher;
+  private readonly failures = new Map<string, StepFailure>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private facts: StaticFacts | undefined;
+  private usage: Usage | undefined;
+  private runtimeVersion = 'unknown';
+  private runtimeProblem: string | undefined;
+  private reported: { generation?: number; problem?: string } = {};
+
+  constructor(private readonly deps: AgentDeps) {
+    const { config, link, topics, log } = deps;
+    this.loop = new WakeLoop(() => this.reconcile(), log);
+    const events: EventSink = { emit: (e) => this.emitEvent(e) };
+    this.executor = new Executor({ runtime: deps.runtime, events, failures: this.failures, log, now: deps.now });
+    this.pods = new PodStatusPublisher(config.node, link, topics, log);
+  }
+
+  /** Loads the saved desired state, connects, and starts the loop; `signal` ends the watches. */
+  async start(signal: AbortSignal): Promise<void> {
+    const { config, link, topics, runtime, log, store } = this.deps;
+    await store.load();
+    this.facts = await this.deps.facts.readStatic();
+    this.usage = await this.deps.facts.readUsage().catch(() => undefined);
+    try {
+      this.runtimeVersion = await runtime.version();
+    } catch (error) {
+      this.runtimeProblem = describe(error);
+      log.error({ reason: this.runtimeProblem }, 'the container runtime does not answer; retrying at every resync');
+    }
+    link.onConnect(() => void this.onConnect());
+    await link.start();
+    await link.subscribe(topics.nodeDesired(config.node), (_topic, payload) => this.onDesired(payload));
+    await link.subscribe(topics.allPodStatuses(config.node), (topic, payload) => this.pods.onMessage(topic, payload));
+    runtime.watchEvents({ key: LABELS.node, value: config.node }, () => this.loop.wake(), signal);
+    this.timers.push(setInterval(() => this.loop.wake(), config.resyncMs));
+    this.timers.push(setInterval(() => void this.heartbeat(), config.statusIntervalMs));
+    log.info({ generation: store.current?.generation }, 'agent started');
+    this.loop.wake();
+  }
+
+  /** Stops the loop (awaiting the pass in flight), says offline (AgentStopped) and disconnects. Containers keep running. */
+  async stop(): Promise<void> {
+    for (const timer of this.timers.splice(0)) clearInterval(timer);
+    await this.loop.stop();
+    const { link, topics, config } = this.deps;
+    try {
+      await link.publish(topics.nodeStatus(config.node), encodePayload(offlineStatus(config.node, 'AgentStopped', this.deps.now())), { retain: true });
+    } catch (error) {
+      this.deps.log.warn({ reason: describe(error) }, 'could not publish the offline status');
+    }
+    await link.stop(true);
+    await this.deps.store.flushed();
+  }
+
+  /** Resolves once no reconcile pass is running or pending (tests). */
+  idle(): Promise<void> {
+    return this.loop.idle();
+  }
+
+  private onDesired(payload: Buffer): void {
+    const offer = this.deps.store.offer(payload);
+    if (offer.accepted) {
+      this.deps.log.info({ generation: offer.desired.generation, pods: offer.desired.pods.length }, 'new desired state');
+      this.loop.wake();
+    } else if (offer.isInvalid) {
+      this.deps.log.warn({ reason: offer.reason }, 'ignored an invalid desired state; pods keep running');
+    } else {
+      this.deps.log.debug({ reason: offer.reason }, 'ignored a desired state');
+    }
+  }
+
+  private async onConnect(): Promise<void> {
+    this.deps.log.info({ broker: 'connected' }, 'connected to the broker');
+    await this.publishNodeStatus();
+    await this.pods.republish();
+  }
+
+  private async heartbeat(): Promise<void> {
+    this.usage = await this.deps.facts.readUsage().catch(() => this.usage);
+    if (this.runtimeProblem !== undefined) this.loop.wake();
+    await this.publishNodeStatus();
+  }
+
+  private async reconcile(): Promise<void> {
+    const { store, runtime, config } = this.deps;
+    const desired = store.current;
+    // No desired state yet (none saved, none from the broker): change nothing in Docker.
+    if (desired === undefined) return;
+    const label = { key: LABELS.node, value: config.node };
+    let actual: ActualContainer[];
+    try {
+      actual = await runtime.listContainers(label);
+      if (this.runtimeVersion === 'unknown') this.runtimeVersion = await runtime.version();
+      this.setRuntimeProblem(undefined);
+    } catch (error) {
+      this.setRuntimeProblem(describe(error));
+      return;
+    }
+    let images = await this.presentImages(desired.pods.flatMap((p) => p.spec.containers.map((c) => c.image)));
+    const context = () => ({ node: config.node, now: this.deps.now(), images, failures: this.failures, retryIntervalMs: config.resyncMs });
+    const actions = plan(desired, actual, context());
+    await this.executor.execute(actions);
+    if (actions.some((a) => a.type !== 'wait')) {
+      actual = await runtime.listContainers(label);
+      images = await this.presentImages([...images.keys(), ...actions.flatMap((a) => (a.type === 'pull' ? [a.image] : []))]);
+    }
+    const waits = actions.flatMap((a) => (a.type === 'wait' ? [a.until] : []));
+    if (waits.length > 0) this.loop.wakeAt(Math.min(...waits), this.deps.now());
+
+    await this.pods.update(desired, ownContainers(actual, config.node), {
+      now: this.deps.now(),
+      images,
+      failures: this.failures,
+      retryIntervalMs: config.resyncMs,
+      runtimeScheme: this.runtimeVersion.split('://')[0] ?? 'docker',
+      ...(this.facts?.hostIP !== undefined ? { hostIP: this.facts.hostIP } : {}),
+    });
+    if (this.reported.generation !== desired.generation) await this.publishNodeStatus();
+  }
+
+  /** Which of the images are on the engine; one inspect each, a cheap local call. */
+  private async presentImages(images: readonly string[]): Promise<Set<string>> {
+    const unique = [...new Set(images)];
+    const found = await Promise.all(unique.map(async (i) => ((await this.deps.runtime.inspectImage(i).catch(() => undefined)) ? i : undefined)));
+    return new Set(found.filter((i): i is string => i !== undefined));
+  }
+
+  private setRuntimeProblem(problem: string | undefined): void {
+    if (problem === this.runtimeProblem) return;
+    this.runtimeProblem = problem;
+    if (problem !== undefined) this.deps.log.error({ reason: problem }, 'the container runtime does not answer');
+    else this.deps.log.info('the container runtime answers again');
+    void this.publishNodeStatus();
+  }
+
+  private async publishNodeStatus(): Promise<void> {
+    const { config, link, topics } = this.deps;
+    if (this.facts === undefined) return;
+    const desired = this.deps.store.current;
+    const status = buildNodeStatus({
+      node: config.node,
+      facts: this.facts,
+      ...(this.usage ? { usage: this.usage } : {}),
+      labels: config.labels,
+      runtimeVersion: this.runtimeVersion,
+      agentVersion: BATON_VERSION,
+      ...(this.runtimeProblem !== undefined ? { runtimeProblem: this.runtimeProblem } : {}),
+      ...(desired ? { observedGeneration: desired.generation, pods: desired.pods.length } : {}),
+      now: this.deps.now(),
+    });
+    this.reported = { ...(desired ? { generation: desired.generation } : {}), ...(this.runtimeProblem ? { problem: this.runtimeProblem } : {}) };
+    try {
+      await link.publish(topics.nodeStatus(config.node), encodePayload(status), { retain: true });
+    } catch (error) {
+      this.deps.log.debug({ reason: describe(error) }, 'node status not published; republished on reconnect');
+    }
+  }
+
+  private emitEvent(e: Parameters<EventSink['emit']>[0]): void {
+    const { config, link, topics } = this.deps;
+    const event: NodeEvent = { protocol: PROTOCOL_VERSION, node: config.node, time: new Date(this.deps.now()).toISOString(), ...e };
+    link.publish(topics.nodeEvents(config.node), encodePayload(event), { retain: false }).catch(() => {
+      // Events are best effort; the pod status carries the lasting truth.
+    });
+  }
+}

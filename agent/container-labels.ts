@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import { decodePayload } from '../protocol/codec.js';
+import type { ContainerSpec } from '../protocol/manifest.js';
+import { containerStatusSchema, type ContainerState } from '../protocol/messages.js';
+import type { ActualContainer } from './runtime/runtime.js';
+
+/**
+ * Docker labels are the agent's only record of what it runs: on start it rebuilds its
+ * picture of every pod from them. A container without `io.baton.node` was not made by
+ * Baton; one with another node's name belongs to another agent. Neither is ever touched.
+ */
+export const LABELS = {
+  node: 'io.baton.node',
+  pod: 'io.baton.pod',
+  podUid: 'io.baton.pod-uid',
+  container: 'io.baton.container',
+  specHash: 'io.baton.spec-hash',
+  /** How many times this container was restarted before this instance (kubelet's restartCount). */
+  restartCount: 'io.baton.restart-count',
+  /** The pod's terminationGracePeriodSeconds, needed to stop it after it left the desired state. */
+  gracePeriod: 'io.baton.grace-period',
+  /** The previous instance's terminated state (JSON), reported as `lastState`. */
+  lastState: 'io.baton.last-state',
+} as const;
+
+/** A container Baton created, with its labels read. */
+export interface PodContainer {
+  readonly actual: ActualContainer;
+  readonly node: string;
+  readonly pod: string;
+  readonly podUid: string;
+  readonly container: string;
+  readonly specHash: string;
+  readonly restartCount: number;
+  readonly gracePeriodSeconds: number;
+  readonly lastState?: ContainerState;
+}
+
+const DEFAULT_GRACE_SECONDS = 30;
+
+/** Reads a container's Baton labels; undefined if it is not a well-formed Baton container. */
+export function readLabels(actual: ActualContainer): PodContainer | undefined {
+  const l = actual.labels;
+  const node = l[LABELS.node];
+  const pod = l[LABELS.pod];
+  const podUid = l[LABELS.podUid];
+  const container = l[LABELS.container];
+  const specHash = l[LABELS.specHash];
+  if (!node || !pod || !podUid || !container || !specHash) return undefined;
+  const restartCount = Number(l[LABELS.restartCount] ?? '0');
+  const grace = Number(l[LABELS.gracePeriod] ?? DEFAULT_GRACE_SECONDS);
+  const lastStateText = l[LABELS.lastState];
+  const lastState = lastStateText ? decodePayload(containerStatusSchema.shape.state, lastStateText) : undefined;
+  return {
+    actual,
+    node,
+    pod,
+    podUid,
+    container,
+    specHash,
+    restartCount: Number.isInteger(restartCount) && restartCount >= 0 ? restartCount : 0,
+    gracePeriodSeconds: Number.isInteger(grace) && grace >= 0 ? grace : DEFAULT_GRACE_SECONDS,
+    ...(lastState?.ok ? { lastState: lastState.value } : {}),
+  };
+}
+
+/** Key order of a value made canonical, so equal specs hash equally. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([k, v]) => [k, canonical(v)]),
+    );
+  }
+  return value;
+}
+
+/**
+ * The hash of a container's spec (after defaulting). A container whose hash differs
+ * from its desired spec's is replaced. A new defaulted field in a later protocol
+ * version changes every hash and so replaces every container once.
+ */
+export function specHash(spec: ContainerSpec): string {
+  return createHash('sha256').update(JSON.stringify(canonical(spec))).digest('hex').slice(0, 16);
+}
+
+/**
+ * `baton_<node>_<pod>_<container>_<hash>_<restarts>`: deterministic, so a create that
+ * is repeated after a lost reply finds its own container by name.
+ */
+export function containerName(node: string, pod: string, container: string, podUid: string, hash: string, restartCount: number): string {
+  const unique = createHash('sha256').update(`${podUid}/${hash}`).digest('hex').slice(0, 10);
+  return `baton_${node}_${pod}_${container}_${unique}_${restartCount}`;
+}
+
+/**
+ * The instance of a pod's container that counts: the newest with the desired spec hash
+ * (highest restart count, then newest). The others with that hash are superseded.
+ */
+export function currentInstance(containers: readonly PodContainer[], hash: string): { current?: PodContainer; superseded: PodContainer[] } {
+  const matching = containers
+    .filter((c) => c.specHash === hash && c.actual.state !== 'removing')
+    .sort((a, b) => b.restartCount - a.restartCount || Date.parse(b.actual.createdAt) - Date.parse(a.actual.createdAt));
+  const [current, ...superseded] = matching;
+  return current ? { current, superseded } : { superseded };
+}

@@ -1,0 +1,99 @@
+import { rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readFileIfExists, writeFileAtomic } from '../protocol/atomic-file.js';
+import { decodePayload, encodePayload } from '../protocol/codec.js';
+import type { Logger } from '../protocol/log.js';
+import { nodeDesiredSchema, type NodeDesired } from '../protocol/messages.js';
+
+/**
+ * The desired state this node runs from: the newest generation seen, from the broker or,
+ * at start, from `<state-dir>/desired.json`. It is written to disk only when the
+ * generation changes (SD cards wear out), atomically, so the agent runs its pods across
+ * reboots with no broker. Outside data becomes a NodeDesired only through the schema.
+ */
+
+export type Offer = { accepted: true; desired: NodeDesired } | { accepted: false; reason: string; isInvalid: boolean };
+
+/** Pure: whether `incoming` replaces `held`. An older generation is ignored. */
+export function acceptDesired(held: NodeDesired | undefined, incoming: NodeDesired, node: string): Offer {
+  if (incoming.node !== node) return { accepted: false, reason: `desired state is for node ${incoming.node}, not ${node}`, isInvalid: true };
+  if (held !== undefined && incoming.generation < held.generation) {
+    return { accepted: false, reason: `generation ${incoming.generation} is older than the held generation ${held.generation}`, isInvalid: false };
+  }
+  if (held !== undefined && incoming.generation === held.generation) {
+    return { accepted: false, reason: `generation ${incoming.generation} is already held`, isInvalid: false };
+  }
+  return { accepted: true, desired: incoming };
+}
+
+export class DesiredStore {
+  private held: NodeDesired | undefined;
+  private writes: Promise<void> = Promise.resolve();
+  readonly path: string;
+
+  /** No I/O here; `load()` reads the file. */
+  constructor(
+    stateDir: string,
+    private readonly node: string,
+    private readonly log: Logger,
+  ) {
+    this.path = join(stateDir, 'desired.json');
+  }
+
+  get current(): NodeDesired | undefined {
+    return this.held;
+  }
+
+  /**
+   * Loads the saved desired state. A file that cannot be read as one is renamed aside
+   * (kept for diagnosis) and the agent starts with none, never crashes.
+   */
+  async load(): Promise<void> {
+    let text: string | undefined;
+    try {
+      text = await readFileIfExists(this.path);
+    } catch (error) {
+      this.log.error({ reason: (error as Error).message, path: this.path }, 'cannot read the saved desired state; starting without one');
+      return;
+    }
+    if (text === undefined) return;
+    const decoded = decodePayload(nodeDesiredSchema, text);
+    const offer = decoded.ok ? acceptDesired(undefined, decoded.value, this.node) : undefined;
+    if (offer?.accepted) {
+      this.held = offer.desired;
+      this.log.info({ generation: offer.desired.generation, pods: offer.desired.pods.length }, 'loaded the saved desired state');
+      return;
+    }
+    const reason = decoded.ok ? (offer && !offer.accepted ? offer.reason : 'unusable') : decoded.reason;
+    const aside = `${this.path}.corrupt-${Date.now()}`;
+    try {
+      await rename(this.path, aside);
+    } catch (error) {
+      this.log.error({ reason: (error as Error).message, path: this.path }, 'cannot move the unusable desired state aside');
+    }
+    this.log.error({ reason, path: aside }, 'the saved desired state is unusable; moved it aside and starting without one');
+  }
+
+  /** Takes a payload from the desired topic; saves and returns it if it is newer than the held one. */
+  offer(payload: Buffer): Offer {
+    if (payload.length === 0) return { accepted: false, reason: 'the retained desired state was cleared; keeping the held one', isInvalid: false };
+    const decoded = decodePayload(nodeDesiredSchema, payload);
+    if (!decoded.ok) return { accepted: false, reason: decoded.reason, isInvalid: true };
+    const offer = acceptDesired(this.held, decoded.value, this.node);
+    if (!offer.accepted) return offer;
+    this.held = offer.desired;
+    const text = encodePayload(offer.desired);
+    // Writes are chained so that an older generation never lands after a newer one.
+    this.writes = this.writes.then(() =>
+      writeFileAtomic(this.path, text).catch((error: unknown) => {
+        this.log.error({ reason: (error as Error).message, path: this.path }, 'cannot save the desired state; running from memory');
+      }),
+    );
+    return offer;
+  }
+
+  /** Resolves once every accepted state is on disk (or failed to be written). */
+  flushed(): Promise<void> {
+    return this.writes;
+  }
+}

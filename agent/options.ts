@@ -1,0 +1,81 @@
+import { homedir, hostname } from 'node:os';
+import { join } from 'node:path';
+import { isLabelKey, isLabelValue, subdomainName } from '../protocol/names.js';
+import { listOption, parseKeyValues, parseOptions, stringOption, UsageError, type OptionSpec } from '../protocol/options.js';
+import { DEFAULT_PREFIX } from '../protocol/topics.js';
+
+/** baton-agent's flags; each has an environment variable. Pure: parsing does no I/O. */
+
+export const agentOptionSpecs: readonly OptionSpec[] = [
+  { name: 'broker', env: 'BATON_BROKER', kind: 'string', placeholder: 'URL', description: 'MQTT broker', default: 'mqtt://127.0.0.1:1883' },
+  { name: 'prefix', env: 'BATON_PREFIX', kind: 'string', placeholder: 'P', description: 'topic prefix', default: DEFAULT_PREFIX },
+  { name: 'node', env: 'BATON_NODE', kind: 'string', placeholder: 'NAME', description: 'node name, a DNS-1123 subdomain (default: the hostname, lowercased)' },
+  { name: 'state-dir', env: 'BATON_STATE_DIR', kind: 'string', placeholder: 'DIR', description: 'where the desired state is kept (default /var/lib/baton/agent as root, else ~/.local/state/baton/agent)' },
+  { name: 'label', env: 'BATON_LABELS', kind: 'list', placeholder: 'K=V', description: 'node label, repeatable (env: comma separated)' },
+  { name: 'docker-host', env: 'BATON_DOCKER_HOST', kind: 'string', placeholder: 'URL', description: 'Docker engine, unix:// or tcp://', default: 'unix:///var/run/docker.sock' },
+  { name: 'resync', env: 'BATON_RESYNC', kind: 'string', placeholder: 'SECONDS', description: 'full reconcile period; also the least time between restarts of a crashing container', default: '10' },
+  { name: 'status-interval', env: 'BATON_STATUS_INTERVAL', kind: 'string', placeholder: 'SECONDS', description: 'node status heartbeat', default: '10' },
+  { name: 'log-level', env: 'BATON_LOG_LEVEL', kind: 'string', placeholder: 'L', description: 'fatal, error, warn, info, debug, trace or silent', default: 'info' },
+  { name: 'help', kind: 'boolean', short: 'h', description: 'show this help' },
+  { name: 'version', kind: 'boolean', description: 'show the version' },
+];
+
+export interface AgentOptions {
+  readonly broker: string;
+  readonly prefix: string;
+  readonly node: string;
+  readonly stateDir: string;
+  readonly labels: Record<string, string>;
+  readonly dockerHost: string;
+  readonly resyncMs: number;
+  readonly statusIntervalMs: number;
+  readonly logLevel: string;
+}
+
+function seconds(value: string | undefined, flag: string): number {
+  const n = Number(value);
+  if (value === undefined || value.trim() === '' || !Number.isFinite(n) || n <= 0) {
+    throw new UsageError(`--${flag} ${JSON.stringify(value ?? '')}: must be a number of seconds greater than 0`);
+  }
+  return Math.round(n * 1000);
+}
+
+export function defaultStateDir(isRoot: boolean, home: string): string {
+  return isRoot ? '/var/lib/baton/agent' : join(home, '.local', 'state', 'baton', 'agent');
+}
+
+/** Parses argv and env into the agent's options; throws UsageError naming the bad flag. */
+export function parseAgentOptions(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  host: { hostname: string; isRoot: boolean; home: string } = { hostname: hostname(), isRoot: process.getuid?.() === 0, home: homedir() },
+): AgentOptions {
+  const { values, positionals } = parseOptions(argv, env, agentOptionSpecs);
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  const node = stringOption(values, 'node') ?? host.hostname.toLowerCase();
+  if (!subdomainName.safeParse(node).success) {
+    throw new UsageError(`--node ${JSON.stringify(node)}: must consist of lowercase letters, digits, '-' and '.', and start and end with a letter or digit`);
+  }
+  const labels = parseKeyValues(listOption(values, 'label'), 'label');
+  for (const [key, value] of Object.entries(labels)) {
+    if (!isLabelKey(key)) throw new UsageError(`--label ${JSON.stringify(`${key}=${value}`)}: ${JSON.stringify(key)} is not a valid label key`);
+    if (!isLabelValue(value)) throw new UsageError(`--label ${JSON.stringify(`${key}=${value}`)}: ${JSON.stringify(value)} is not a valid label value`);
+  }
+  const dockerHost = stringOption(values, 'docker-host') ?? 'unix:///var/run/docker.sock';
+  if (!/^(unix|tcp):\/\/./.test(dockerHost)) throw new UsageError(`--docker-host ${JSON.stringify(dockerHost)}: must be unix:///path or tcp://HOST:PORT`);
+  const logLevel = stringOption(values, 'log-level') ?? 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new UsageError(`--log-level ${JSON.stringify(logLevel)}: must be one of fatal, error, warn, info, debug, trace, silent`);
+  }
+  return {
+    broker: stringOption(values, 'broker') ?? 'mqtt://127.0.0.1:1883',
+    prefix: stringOption(values, 'prefix') ?? DEFAULT_PREFIX,
+    node,
+    stateDir: stringOption(values, 'state-dir') ?? defaultStateDir(host.isRoot, host.home),
+    labels,
+    dockerHost,
+    resyncMs: seconds(stringOption(values, 'resync'), 'resync'),
+    statusIntervalMs: seconds(stringOption(values, 'status-interval'), 'status-interval'),
+    logLevel,
+  };
+}

@@ -1,0 +1,90 @@
+import { createLogger } from '../protocol/log.js';
+import { encodePayload } from '../protocol/codec.js';
+import { MqttLink } from '../protocol/mqtt-link.js';
+import { optionsHelp, UsageError } from '../protocol/options.js';
+import { Topics } from '../protocol/topics.js';
+import { Agent } from './agent.js';
+import { DesiredStore } from './desired-store.js';
+import { NodeFacts } from './node-facts.js';
+import { offlineStatus } from './node-status.js';
+import { agentOptionSpecs, parseAgentOptions, type AgentOptions } from './options.js';
+import { DockerRuntime } from './runtime/docker-runtime.js';
+
+/**
+ * The composition root: builds every part from the options and passes it down. No part
+ * does I/O before `start()`. SIGTERM/SIGINT abort one signal, stop the agent (which says
+ * offline, reason AgentStopped) and exit 0, leaving the containers running.
+ *
+ * Returns an exit code when the program is done at once (help, usage or fatal error);
+ * undefined while the agent runs.
+ */
+export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number | undefined> {
+  let options: AgentOptions;
+  try {
+    if (argv.includes('--help') || argv.includes('-h')) {
+      process.stdout.write(`Usage: baton-agent [options]\n\nThe Baton node agent: runs this node's pods on the local Docker engine.\n\n${optionsHelp(agentOptionSpecs)}\n`);
+      return 0;
+    }
+    options = parseAgentOptions(argv, env);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`baton-agent: ${error.message} (see --help)\n`);
+      return 2;
+    }
+    throw error;
+  }
+
+  const log = createLogger('baton-agent', options.logLevel, { node: options.node });
+  const topics = new Topics(options.prefix);
+  let runtime: DockerRuntime;
+  try {
+    runtime = new DockerRuntime(options.dockerHost);
+  } catch (error) {
+    return fatal(error);
+  }
+  const link = new MqttLink({
+    url: options.broker,
+    clientId: `baton-agent-${options.node}`,
+    will: { topic: topics.nodeStatus(options.node), payload: encodePayload(offlineStatus(options.node, 'ConnectionLost')), retain: true },
+    reconnect: true,
+  });
+  const agent = new Agent({
+    config: { node: options.node, labels: options.labels, resyncMs: options.resyncMs, statusIntervalMs: options.statusIntervalMs },
+    runtime,
+    link,
+    topics,
+    facts: new NodeFacts(),
+    store: new DesiredStore(options.stateDir, options.node, log),
+    log,
+    now: () => Date.now(),
+  });
+
+  const shutdown = new AbortController();
+  const stop = (signal: string): void => {
+    if (shutdown.signal.aborted) return;
+    log.info({ reason: signal }, 'stopping; containers keep running');
+    shutdown.abort();
+    agent.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ reason: (error as Error).message }, 'unclean stop');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+
+  try {
+    await agent.start(shutdown.signal);
+  } catch (error) {
+    return fatal(error);
+  }
+  return undefined;
+}
+
+function fatal(error: unknown): number {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`baton-agent: ${message.split('\n')[0]}\n`);
+  return 1;
+}

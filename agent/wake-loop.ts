@@ -1,0 +1,67 @@
+import type { Logger } from '../protocol/log.js';
+
+/**
+ * Runs one reconcile pass at a time. Wake-ups (a new desired state, a Docker event, the
+ * resync timer, a pod's retry time) only ask for a pass: while one runs, any number of
+ * wake-ups collapse into one more pass after it. Latest wins, nothing queues up.
+ */
+export class WakeLoop {
+  private isRunning = false;
+  private isPending = false;
+  private idleWaiters: (() => void)[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private isStopped = false;
+
+  constructor(
+    private readonly pass: () => Promise<void>,
+    private readonly log: Logger,
+  ) {}
+
+  /** Asks for a pass as soon as possible. */
+  wake(): void {
+    if (this.isStopped) return;
+    this.isPending = true;
+    if (!this.isRunning) void this.run();
+  }
+
+  /** Asks for a pass at `at` (epoch ms); keeps only the earliest such request. */
+  wakeAt(at: number, now: number): void {
+    if (this.isStopped || at >= this.timerAt) return;
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timerAt = Infinity;
+      this.wake();
+    }, Math.max(0, at - now));
+  }
+
+  /** Resolves when no pass is running or asked for. */
+  idle(): Promise<void> {
+    if (!this.isRunning && !this.isPending) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Stops waking; resolves once the running pass (if any) has finished. */
+  async stop(): Promise<void> {
+    this.isStopped = true;
+    this.isPending = false;
+    clearTimeout(this.timer);
+    await this.idle();
+  }
+
+  private async run(): Promise<void> {
+    this.isRunning = true;
+    while (this.isPending && !this.isStopped) {
+      this.isPending = false;
+      try {
+        await this.pass();
+      } catch (error) {
+        this.log.error({ err: error }, 'reconcile pass failed; the next wake-up or resync tries again');
+      }
+    }
+    this.isRunning = false;
+    this.isPending = false;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+}
