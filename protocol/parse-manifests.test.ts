@@ -1,0 +1,259 @@
+import { describe, expect, it } from 'vitest';
+import { ManifestError, parseManifestObjects, parseManifests } from './parse-manifests.js';
+
+/** Manifest parsing and validation: what a user sees for good and bad files. */
+
+const pod = `apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  labels: { app: web }
+spec:
+  containers:
+    - name: httpd
+      image: baton-test/busybox:1
+      command: [httpd, -f]
+      ports:
+        - containerPort: 80
+          hostPort: 8080
+      resources:
+        requests: { cpu: 100m, memory: 32Mi }
+        limits: { cpu: "1", memory: 64Mi }
+`;
+
+const deployment = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 3
+  selector:
+    matchLabels: { app: web }
+  template:
+    metadata:
+      labels: { app: web, tier: front }
+    spec:
+      containers:
+        - name: httpd
+          image: baton-test/busybox:1
+`;
+
+const daemonSet = `apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: exporter
+spec:
+  selector:
+    matchLabels: { app: exporter }
+  template:
+    metadata:
+      labels: { app: exporter }
+    spec:
+      nodeSelector: { kubernetes.io/arch: arm64 }
+      containers:
+        - name: exporter
+          image: baton-test/busybox:latest
+`;
+
+/** The problems parseManifests reports for `text`, or [] if it accepts it. */
+function problemsOf(text: string): string[] {
+  try {
+    parseManifests(text, 'app.yaml');
+    return [];
+  } catch (error) {
+    if (!(error instanceof ManifestError)) throw error;
+    expect(error.source).toBe('app.yaml');
+    return error.problems;
+  }
+}
+
+/** A valid Pod with `change` applied to its container, for one bad field at a time. */
+function podWith(containerLines: string, extra = ''): string {
+  return `apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n${extra}spec:\n  containers:\n    - name: httpd\n${containerLines}`;
+}
+
+describe('good manifests', () => {
+  it('parses a Pod and fills in the Kubernetes defaults', () => {
+    const [manifest] = parseManifests(pod, 'pod.yaml');
+    expect(manifest?.kind).toBe('Pod');
+    if (manifest?.kind !== 'Pod') return;
+    expect(manifest.metadata).toEqual({ name: 'web', namespace: 'default', labels: { app: 'web' } });
+    expect(manifest.spec.restartPolicy).toBe('Always');
+    expect(manifest.spec.terminationGracePeriodSeconds).toBe(30);
+    expect(manifest.spec.containers[0]).toMatchObject({ imagePullPolicy: 'IfNotPresent', ports: [{ containerPort: 80, hostPort: 8080, protocol: 'TCP' }] });
+  });
+
+  it('parses a Deployment with replicas defaulting to 1', () => {
+    const [manifest] = parseManifests(deployment.replace('  replicas: 3\n', ''), 'deploy.yaml');
+    expect(manifest?.kind === 'Deployment' && manifest.spec.replicas).toBe(1);
+  });
+
+  it('parses a DaemonSet with a node selector; :latest pulls Always', () => {
+    const [manifest] = parseManifests(daemonSet, 'ds.yaml');
+    if (manifest?.kind !== 'DaemonSet') throw new Error('expected a DaemonSet');
+    expect(manifest.spec.template.spec.nodeSelector).toEqual({ 'kubernetes.io/arch': 'arm64' });
+    expect(manifest.spec.template.spec.containers[0]?.imagePullPolicy).toBe('Always');
+  });
+
+  it('parses several YAML documents, skipping empty ones', () => {
+    const text = `# the app\n---\n${pod}---\n${deployment}---\n${daemonSet}---\n`;
+    expect(parseManifests(text, 'app.yaml').map((m) => `${m.kind}/${m.metadata.name}`)).toEqual(['Pod/web', 'Deployment/web', 'DaemonSet/exporter']);
+  });
+
+  it('parses JSON, and a Kubernetes List', () => {
+    const json = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'j' }, spec: { containers: [{ name: 'm', image: 'busybox:1' }] } });
+    expect(parseManifests(json, 'pod.json').map((m) => m.metadata.name)).toEqual(['j']);
+    const list = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [JSON.parse(json) as unknown, { ...(JSON.parse(json) as object), metadata: { name: 'k' } }],
+    });
+    expect(parseManifests(list, 'list.json').map((m) => m.metadata.name)).toEqual(['j', 'k']);
+  });
+
+  it('keeps each object as written beside its validated form', () => {
+    const [entry] = parseManifestObjects(deployment, 'deploy.yaml');
+    expect(entry?.object).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web' },
+      spec: {
+        replicas: 3,
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web', tier: 'front' } }, spec: { containers: [{ name: 'httpd', image: 'baton-test/busybox:1' }] } },
+      },
+    });
+    expect(entry?.manifest.metadata.namespace).toBe('default');
+  });
+});
+
+describe('bad manifests: every problem, with its path and an exact message', () => {
+  it.each<[string, string, string[]]>([
+    ['missing image', podWith('      command: [sh]\n'), ['document 1 (Pod "web"): spec.containers[0].image: required']],
+    [
+      'an unknown field',
+      podWith('      image: busybox:1\n      colour: blue\n'),
+      ['document 1 (Pod "web"): spec.containers[0].colour: unknown field (not supported by Baton)'],
+    ],
+    [
+      'an unknown top-level field',
+      `${pod}status: {}\n`,
+      ['document 1 (Pod "web"): status: unknown field (not supported by Baton)'],
+    ],
+    [
+      'a wrong type',
+      podWith('      image: busybox:1\n      ports:\n        - containerPort: "80"\n'),
+      ['document 1 (Pod "web"): spec.containers[0].ports[0].containerPort: must be a number, not "80"'],
+    ],
+    [
+      'replicas of the wrong type',
+      deployment.replace('replicas: 3', 'replicas: three'),
+      ['document 1 (Deployment "web"): spec.replicas: must be a number, not "three"'],
+    ],
+    [
+      'negative replicas',
+      deployment.replace('replicas: 3', 'replicas: -1'),
+      ['document 1 (Deployment "web"): spec.replicas: must be 0 or more'],
+    ],
+    [
+      'containers not a list, and an unknown restartPolicy',
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers: {name: m}\n  restartPolicy: Sometimes\n',
+      [
+        'document 1 (Pod "web"): spec.containers: must be an array, not {"name":"m"}',
+        'document 1 (Pod "web"): spec.restartPolicy: unsupported value "Sometimes": must be one of "Always", "OnFailure", "Never"',
+      ],
+    ],
+    [
+      'bad object and container names',
+      podWith('      image: busybox:1\n').replace('name: web', 'name: Web_1').replace('name: httpd', 'name: HTTPD'),
+      [
+        'document 1 (Pod "Web_1"): metadata.name: must consist of lowercase letters, digits, \'-\' and \'.\', and start and end with a letter or digit',
+        'document 1 (Pod "Web_1"): spec.containers[0].name: must consist of lowercase letters, digits and \'-\', and start and end with a letter or digit',
+      ],
+    ],
+    [
+      'bad quantities',
+      podWith('      image: busybox:1\n      resources:\n        limits: { cpu: lots, memory: 12 Mi }\n'),
+      [
+        'document 1 (Pod "web"): spec.containers[0].resources.limits.cpu: must be a CPU quantity such as 500m or 2',
+        'document 1 (Pod "web"): spec.containers[0].resources.limits.memory: must be a memory quantity such as 128Mi or 1G',
+      ],
+    ],
+    [
+      'requests above limits',
+      podWith('      image: busybox:1\n      resources:\n        requests: { cpu: "2", memory: 1Gi }\n        limits: { cpu: 500m, memory: 512Mi }\n'),
+      [
+        'document 1 (Pod "web"): spec.containers[0].resources.requests.cpu: must be less than or equal to cpu limit',
+        'document 1 (Pod "web"): spec.containers[0].resources.requests.memory: must be less than or equal to memory limit',
+      ],
+    ],
+    [
+      'a selector that does not match the template labels',
+      deployment.replace('labels: { app: web, tier: front }', 'labels: { app: api }'),
+      ['document 1 (Deployment "web"): spec.template.metadata.labels: `selector` does not match template `labels`'],
+    ],
+    [
+      'an unsupported kind',
+      'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n',
+      ['document 1 (Service "web"): kind: unsupported kind "Service": Baton supports Pod (v1), Deployment (apps/v1) and DaemonSet (apps/v1)'],
+    ],
+    [
+      'an unsupported apiVersion',
+      deployment.replace('apps/v1', 'extensions/v1beta1'),
+      ['document 1 (Deployment "web"): apiVersion: Deployment must be "apps/v1", not "extensions/v1beta1"'],
+    ],
+    ['no kind', 'apiVersion: v1\nmetadata:\n  name: web\n', ['document 1: kind: required']],
+    [
+      'a namespace other than default',
+      pod.replace('  name: web\n', '  name: web\n  namespace: prod\n'),
+      ['document 1 (Pod "web"): metadata.namespace: unsupported value "prod": must be "default"'],
+    ],
+    [
+      'duplicate container names',
+      podWith('      image: busybox:1\n    - name: httpd\n      image: busybox:2\n'),
+      ['document 1 (Pod "web"): spec.containers[1].name: duplicate container name "httpd"'],
+    ],
+    [
+      'the same object twice',
+      `${pod}---\n${pod}`,
+      ['document 2 (Pod "web"): Pod/web appears more than once'],
+    ],
+    ['a scalar document', 'hello\n', ['document 1: must be an object with apiVersion, kind, metadata and spec']],
+    ['a List whose items are not a list', '{"apiVersion":"v1","kind":"List","items":{}}', ['document 1: List.items must be an array']],
+    ['an empty file', '', ['no objects found']],
+    ['only comments and separators', '# nothing here\n---\n---\n', ['no objects found']],
+  ])('%s', (_what, text, expected) => {
+    expect(problemsOf(text)).toEqual(expected);
+  });
+
+  it('says an image of only spaces is missing', () => {
+    expect(problemsOf(podWith('      image: "  "\n'))[0]).toBe('document 1 (Pod "web"): spec.containers[0].image: required');
+  });
+
+  it('reports every problem of every document, not just the first', () => {
+    const text = `${podWith('      command: [sh]\n')}---\n${deployment.replace('replicas: 3', 'replicas: -1')}`;
+    expect(problemsOf(text)).toEqual([
+      'document 1 (Pod "web"): spec.containers[0].image: required',
+      'document 2 (Deployment "web"): spec.replicas: must be 0 or more',
+    ]);
+  });
+
+  it.each<[string, string, RegExp]>([
+    ['an unclosed flow map', 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  labels: {a: b\nspec:\n  x: 1\n', /^line 6, column 1: Flow map in block collection must be sufficiently indented/],
+    ['bad indentation', 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n   bad: indent\nspec: {}\n', /^line 4, column 9: Nested mappings are not allowed in compact mappings/],
+    ['a duplicate key', 'apiVersion: v1\nkind: Pod\nkind: Pod\n', /^line 3, column 1: Map keys must be unique/],
+  ])('reports YAML syntax errors with their line: %s', (_what, text, first) => {
+    const problems = problemsOf(text);
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems[0]).toMatch(first);
+    for (const problem of problems) expect(problem).toMatch(/^line \d+, column \d+: /);
+  });
+
+  it('refuses a file larger than 1 MiB', () => {
+    expect(problemsOf(`# ${'x'.repeat(1024 * 1024)}\n`)).toEqual(['larger than 1048576 bytes']);
+  });
+
+  it('names the source in the error message', () => {
+    expect(() => parseManifests('', 'stdin')).toThrow(/^stdin: 1 problem\(s\):\n {2}no objects found$/);
+  });
+});
