@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { desiredPodsByNode, nextNodeTable, nodeDesired, toDesiredPod } from './desired.js';
+import type { StoredNode, StoredPod } from './state.js';
+import { pod, spec, testEntropy } from './test-fixtures.js';
+
+const table = (pods: StoredPod[]) => desiredPodsByNode(Object.fromEntries(pods.map((p) => [p.metadata.name, p])));
+
+describe('desiredPodsByNode', () => {
+  it('groups bound pods by node, sorted by name, and leaves unbound pods out', () => {
+    const groups = table([pod('b', { nodeName: 'n1' }), pod('a', { nodeName: 'n1' }), pod('c', { nodeName: 'n2' }), pod('pending')]);
+    expect([...groups.keys()].sort()).toEqual(['n1', 'n2']);
+    expect(groups.get('n1')?.map((p) => p.name)).toEqual(['a', 'b']);
+  });
+
+  it('sends name, uid, labels, owner and the spec with its node', () => {
+    const owned = pod('web-1', { nodeName: 'n1', ownerUid: 'd1', labels: { app: 'web' } });
+    expect(toDesiredPod(owned, 'n1')).toEqual({
+      name: 'web-1',
+      uid: 'uid-web-1',
+      labels: { app: 'web' },
+      owner: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'owner', uid: 'd1' },
+      spec: { ...spec(), nodeName: 'n1' },
+    });
+  });
+});
+
+describe('nextNodeTable', () => {
+  const entropy = testEntropy();
+
+  it('gives a newly heard node generation 1 with an empty pod set', () => {
+    const nodes = nextNodeTable({}, ['n1'], new Map(), entropy);
+    expect(nodes.n1).toMatchObject({ name: 'n1', generation: 1 });
+    expect(nodes.n1?.uid).toBeTruthy();
+  });
+
+  it('adds a node that has pods bound even if never heard from', () => {
+    const nodes = nextNodeTable({}, [], table([pod('a', { nodeName: 'ghost' })]), entropy);
+    expect(nodes.ghost?.generation).toBe(1);
+  });
+
+  it('keeps the generation while the set is unchanged, and grows it by exactly one per change', () => {
+    let nodes: Record<string, StoredNode> = nextNodeTable({}, ['n1'], new Map(), entropy);
+    const same = nextNodeTable(nodes, ['n1'], new Map(), entropy);
+    expect(same).toEqual(nodes);
+
+    nodes = nextNodeTable(nodes, ['n1'], table([pod('a', { nodeName: 'n1' }), pod('b', { nodeName: 'n1' })]), entropy);
+    expect(nodes.n1?.generation).toBe(2);
+    nodes = nextNodeTable(nodes, ['n1'], table([pod('a', { nodeName: 'n1' }), pod('b', { nodeName: 'n1' })]), entropy);
+    expect(nodes.n1?.generation).toBe(2);
+    nodes = nextNodeTable(nodes, ['n1'], table([pod('a', { nodeName: 'n1' })]), entropy);
+    expect(nodes.n1?.generation).toBe(3);
+  });
+
+  it('touches only the node whose set changed', () => {
+    const before = nextNodeTable({}, ['n1', 'n2'], table([pod('a', { nodeName: 'n1' }), pod('b', { nodeName: 'n2' })]), entropy);
+    const after = nextNodeTable(before, ['n1', 'n2'], table([pod('a', { nodeName: 'n1' })]), entropy);
+    expect(after.n1).toEqual(before.n1);
+    expect(after.n2?.generation).toBe((before.n2?.generation ?? 0) + 1);
+  });
+
+  it('never forgets a node, so its generation never goes back', () => {
+    const before = nextNodeTable({}, ['n1'], table([pod('a', { nodeName: 'n1' })]), entropy);
+    const after = nextNodeTable(before, [], new Map(), entropy);
+    expect(after.n1?.generation).toBe((before.n1?.generation ?? 0) + 1);
+  });
+
+  it('sees a change of spec inside a pod', () => {
+    const before = nextNodeTable({}, ['n1'], table([pod('a', { nodeName: 'n1' })]), entropy);
+    const after = nextNodeTable(before, ['n1'], table([pod('a', { nodeName: 'n1', spec: spec({ restartPolicy: 'Never' }) })]), entropy);
+    expect(after.n1?.generation).toBe((before.n1?.generation ?? 0) + 1);
+  });
+});
+
+describe('nodeDesired', () => {
+  it('is the protocol message', () => {
+    const node: StoredNode = { name: 'n1', uid: 'u', creationTimestamp: 't', generation: 4, podsHash: 'h' };
+    expect(nodeDesired(node, [])).toEqual({ protocol: 'v1', node: 'n1', generation: 4, pods: [] });
+  });
+});

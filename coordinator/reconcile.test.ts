@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import type { NodeStatus, PodStatus } from '../protocol/messages.js';
+import { coordinatorStateSchema, emptyState, type CoordinatorState } from './state.js';
+import { reconcile, type Observations } from './reconcile.js';
+import { daemonSet, deployment, nodeStatus, pod, specRequesting, testEntropy } from './test-fixtures.js';
+
+function observe(statuses: NodeStatus[], options: { gone?: string[]; pods?: Record<string, PodStatus> } = {}): Observations {
+  return {
+    nodeStatuses: new Map(statuses.map((s) => [s.node, s])),
+    goneNodes: new Set(options.gone ?? []),
+    podStatus: (uid) => options.pods?.[uid],
+  };
+}
+
+const withDeployment = (replicas: number): CoordinatorState => ({ ...emptyState(), deployments: { web: deployment('web', replicas) } });
+
+function podsOn(state: CoordinatorState): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const p of Object.values(state.pods)) (out[p.nodeName ?? '-'] ??= []).push(p.metadata.name);
+  return out;
+}
+
+describe('reconcile', () => {
+  it('creates, spreads and binds a Deployment, and gives each node a generation', () => {
+    const result = reconcile(withDeployment(3), observe([nodeStatus('a'), nodeStatus('b')]), testEntropy());
+    expect(result.created).toHaveLength(3);
+    expect(result.bound.size).toBe(3);
+    const counts = Object.values(podsOn(result.state)).map((names) => names.length).sort();
+    expect(counts).toEqual([1, 2]);
+    expect(result.state.nodes.a?.generation).toBe(1);
+    expect(result.state.nodes.b?.generation).toBe(1);
+  });
+
+  it('converges in one pass: a second pass changes nothing and draws no names, uids or time', () => {
+    const observed = observe([nodeStatus('a'), nodeStatus('b')]);
+    const first = reconcile(withDeployment(3), observed, testEntropy());
+    const entropy = testEntropy();
+    const second = reconcile(first.state, observed, entropy);
+    expect(second.state).toEqual(first.state);
+    expect(second.created).toEqual([]);
+    expect(second.deleted).toEqual([]);
+    expect(entropy.calls).toEqual({ now: 0, uid: 0, suffix: 0 });
+  });
+
+  it('changes nothing after a restart (state read back through the store schema, no node heard yet)', () => {
+    const first = reconcile(withDeployment(3), observe([nodeStatus('a'), nodeStatus('b')]), testEntropy());
+    const reloaded = coordinatorStateSchema.parse(JSON.parse(JSON.stringify(first.state)));
+    const afterRestart = reconcile(reloaded, observe([]), testEntropy());
+    expect(afterRestart.state).toEqual(first.state);
+    const heardAgain = reconcile(afterRestart.state, observe([nodeStatus('a'), nodeStatus('b')]), testEntropy());
+    expect(heardAgain.state).toEqual(first.state);
+  });
+
+  it('leaves pods pending with the reason while no node fits, and binds them once one does', () => {
+    const state = { ...emptyState(), pods: { big: pod('big', { spec: specRequesting({ memory: '16Gi' }) }) } };
+    const none = reconcile(state, observe([]), testEntropy());
+    expect(none.unschedulable.get('big')).toBe('0/0 nodes are available: no nodes available to schedule pods.');
+    const small = reconcile(none.state, observe([nodeStatus('a'), nodeStatus('b')]), testEntropy());
+    expect(small.unschedulable.get('big')).toBe('0/2 nodes are available: 2 Insufficient memory.');
+    expect(small.state.pods.big?.nodeName).toBeUndefined();
+    const large = reconcile(small.state, observe([nodeStatus('a'), nodeStatus('b'), nodeStatus('huge', { memory: '32Gi' })]), testEntropy());
+    expect(large.state.pods.big?.nodeName).toBe('huge');
+    expect(large.unschedulable.size).toBe(0);
+  });
+
+  it('keeps a bound pod on its node when the node goes offline', () => {
+    const first = reconcile(withDeployment(2), observe([nodeStatus('a')]), testEntropy());
+    const offline = reconcile(first.state, observe([nodeStatus('a', { state: 'offline' })]), testEntropy());
+    expect(offline.state).toEqual(first.state);
+  });
+
+  it('deletes pods whose owner no longer exists', () => {
+    const first = reconcile(withDeployment(2), observe([nodeStatus('a')]), testEntropy());
+    const orphaned = reconcile({ ...first.state, deployments: {} }, observe([nodeStatus('a')]), testEntropy());
+    expect(orphaned.state.pods).toEqual({});
+    expect(orphaned.deleted).toHaveLength(2);
+    expect(orphaned.state.nodes.a?.generation).toBe((first.state.nodes.a?.generation ?? 0) + 1);
+  });
+
+  it('runs DaemonSets over the nodes heard from', () => {
+    const state = { ...emptyState(), daemonSets: { agent: daemonSet('agent') } };
+    const result = reconcile(state, observe([nodeStatus('a'), nodeStatus('b')]), testEntropy());
+    expect(podsOn(result.state)).toEqual({ a: ['agent-s0001'], b: ['agent-s0002'] });
+    const left = reconcile(result.state, observe([nodeStatus('a')], { gone: ['b'] }), testEntropy());
+    expect(podsOn(left.state)).toEqual({ a: ['agent-s0001'] });
+  });
+
+  it('frees the resources of finished pods', () => {
+    const done: PodStatus = { phase: 'Succeeded', conditions: [], containerStatuses: [] };
+    const state = {
+      ...emptyState(),
+      pods: {
+        job: { ...pod('job', { spec: specRequesting({ memory: '3Gi' }) }), nodeName: 'a' },
+        next: pod('next', { spec: specRequesting({ memory: '3Gi' }) }),
+      },
+    };
+    const running = reconcile(state, observe([nodeStatus('a')]), testEntropy());
+    expect(running.state.pods.next?.nodeName).toBeUndefined();
+    const finished = reconcile(state, observe([nodeStatus('a')], { pods: { 'uid-job': done } }), testEntropy());
+    expect(finished.state.pods.next?.nodeName).toBe('a');
+  });
+
+  it('scales down pods that are not ready before ready ones', () => {
+    const first = reconcile(withDeployment(3), observe([nodeStatus('a')]), testEntropy());
+    const ready: PodStatus = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }], containerStatuses: [] };
+    const names = Object.keys(first.state.pods).sort();
+    const readyPods = Object.fromEntries(names.slice(1).map((n) => [first.state.pods[n]!.metadata.uid, ready]));
+    const scaled = reconcile({ ...first.state, deployments: { web: deployment('web', 2, { generation: 2 }) } }, observe([nodeStatus('a')], { pods: readyPods }), testEntropy());
+    expect(scaled.deleted).toEqual([names[0]]);
+  });
+});
