@@ -1,0 +1,163 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MqttLink } from '../../protocol/mqtt-link.js';
+import type { NodeDesired, NodeStatus, PodStatusReport } from '../../protocol/messages.js';
+import { Topics } from '../../protocol/topics.js';
+import { docker, TEST_IMAGE } from '../support/docker.js';
+import { repoRoot, startProgram, type Running } from '../support/processes.js';
+import { waitFor } from '../support/wait.js';
+
+/** Shared by the agent's integration tests: a broker view, desired states, the built agent. */
+
+export const topics = new Topics();
+
+/** A node name no other test uses. */
+export function uniqueNode(prefix = 't'): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Fails early, with what to do, if dist/baton-agent.js is missing or older than its sources. */
+export function requireBuiltAgent(): void {
+  const bundle = join(repoRoot, 'dist', 'baton-agent.js');
+  if (!existsSync(bundle)) throw new Error('dist/baton-agent.js is missing: run `npm run build` first');
+  const built = statSync(bundle).mtimeMs;
+  const sources = ['agent', 'agent/runtime', 'protocol'].flatMap((dir) =>
+    readdirSync(join(repoRoot, dir)).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).map((f) => join(repoRoot, dir, f)),
+  );
+  const stale = sources.find((f) => statSync(f).mtimeMs > built);
+  if (stale) throw new Error(`dist/baton-agent.js is older than ${stale}: run \`npm run build\` first`);
+}
+
+/** A client that sees the broker as a maker would: every message under the prefix, the last one per topic. */
+export class BrokerView {
+  private readonly latest = new Map<string, Buffer>();
+  readonly link: MqttLink;
+
+  private constructor(url: string) {
+    this.link = new MqttLink({ url, clientId: `test-view-${randomBytes(4).toString('hex')}`, reconnect: false });
+  }
+
+  static async connect(url: string): Promise<BrokerView> {
+    const view = new BrokerView(url);
+    await view.link.start();
+    await view.link.subscribe(`${topics.root}/#`, (topic, payload) => view.latest.set(topic, payload));
+    return view;
+  }
+
+  /** The last payload on `topic` as text ('' once cleared), or undefined if none seen. */
+  text(topic: string): string | undefined {
+    return this.latest.get(topic)?.toString();
+  }
+
+  json<T>(topic: string): T | undefined {
+    const text = this.text(topic);
+    return text ? (JSON.parse(text) as T) : undefined;
+  }
+
+  nodeStatus(node: string): NodeStatus | undefined {
+    return this.json<NodeStatus>(topics.nodeStatus(node));
+  }
+
+  podStatus(node: string, pod: string): PodStatusReport | undefined {
+    return this.json<PodStatusReport>(topics.podStatus(node, pod));
+  }
+
+  async publishDesired(desired: NodeDesired): Promise<void> {
+    await this.link.publish(topics.nodeDesired(desired.node), JSON.stringify(desired), { retain: true });
+  }
+
+  async publishRaw(topic: string, payload: string): Promise<void> {
+    await this.link.publish(topic, payload, { retain: true });
+  }
+
+  async close(): Promise<void> {
+    await this.link.stop();
+  }
+}
+
+export interface PodOptions {
+  command?: string[];
+  restartPolicy?: 'Always' | 'OnFailure' | 'Never';
+  env?: { name: string; value: string }[];
+  ports?: { containerPort: number; hostPort?: number; hostIP?: string; protocol: 'TCP' | 'UDP' }[];
+  uid?: string;
+}
+
+/** A desired pod with one container `main` running the test image. */
+export function testPod(name: string, options: PodOptions = {}): NodeDesired['pods'][number] {
+  return {
+    name,
+    uid: options.uid ?? `uid-${name}-${randomBytes(3).toString('hex')}`,
+    spec: {
+      containers: [
+        {
+          name: 'main',
+          image: TEST_IMAGE,
+          imagePullPolicy: 'IfNotPresent',
+          command: options.command ?? ['sleep', '3600'],
+          ...(options.env ? { env: options.env } : {}),
+          ...(options.ports ? { ports: options.ports } : {}),
+        },
+      ],
+      restartPolicy: options.restartPolicy ?? 'Always',
+      // busybox `sleep` as PID 1 ignores SIGTERM: a short grace keeps removals quick.
+      terminationGracePeriodSeconds: 1,
+    },
+  };
+}
+
+export function desiredState(node: string, generation: number, pods: NodeDesired['pods']): NodeDesired {
+  return { protocol: 'v1', node, generation, pods };
+}
+
+export interface StartedAgent {
+  readonly process: Running;
+  readonly stateDir: string;
+}
+
+/** Starts the built agent for `node` (fast resync and heartbeat, so tests are quick). */
+export async function startAgent(brokerUrl: string, node: string, options: { stateDir?: string; args?: string[] } = {}): Promise<StartedAgent> {
+  const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), `baton-agent-${node}-`)));
+  const process = startProgram('baton-agent', [
+    '--broker', brokerUrl,
+    '--node', node,
+    '--state-dir', stateDir,
+    '--resync', '1',
+    '--status-interval', '1',
+    '--log-level', 'debug',
+    ...(options.args ?? []),
+  ]);
+  return { process, stateDir };
+}
+
+export interface Inspected {
+  Id: string;
+  Name: string;
+  State: { Status: string; StartedAt: string; Running: boolean; ExitCode: number };
+  Config: { Labels: Record<string, string> };
+}
+
+export async function inspect(id: string): Promise<Inspected> {
+  const [info] = JSON.parse(await docker('inspect', id)) as Inspected[];
+  if (!info) throw new Error(`no container ${id}`);
+  return info;
+}
+
+/** The IDs of a pod's containers on the engine (this node's labels). */
+export async function podContainers(node: string, pod: string): Promise<string[]> {
+  const out = await docker('ps', '-aq', '--no-trunc', '--filter', `label=io.baton.node=${node}`, '--filter', `label=io.baton.pod=${pod}`);
+  return out === '' ? [] : out.split('\n');
+}
+
+/** Waits for exactly one running container of the pod and returns its inspect. */
+export async function waitForRunning(node: string, pod: string, timeoutMs = 20_000): Promise<Inspected> {
+  return waitFor(`pod ${pod} of ${node} to have one running container`, async () => {
+    const ids = await podContainers(node, pod);
+    if (ids.length !== 1 || ids[0] === undefined) return undefined;
+    const info = await inspect(ids[0]);
+    return info.State.Running ? info : undefined;
+  }, { timeoutMs });
+}
