@@ -1,0 +1,234 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MqttLink } from '../../protocol/mqtt-link.js';
+import { Topics } from '../../protocol/topics.js';
+import { decodePayload, encodePayload } from '../../protocol/codec.js';
+import { nodeDesiredSchema, replySchema, type NodeDesired, type NodeStatus, type Reply, type Request } from '../../protocol/messages.js';
+import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
+import { freePort } from '../support/ports.js';
+import { repoRoot, startProgram, type Running } from '../support/processes.js';
+import { waitFor } from '../support/wait.js';
+
+/**
+ * Drives the built `baton-coordinator` as a separate process over a real broker: the
+ * embedded aedes (coordinator with --listen) or a real mosquitto (coordinator with
+ * --broker). The test talks to it only over MQTT, as the CLI and agents do.
+ */
+
+export type BrokerKind = 'embedded' | 'mosquitto';
+
+export function requireBuiltCoordinator(): void {
+  if (!existsSync(join(repoRoot, 'dist', 'baton-coordinator.js'))) {
+    throw new Error('dist/baton-coordinator.js is missing: run `npm run build` first');
+  }
+}
+
+export async function tempStateDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'baton-coordinator-it-'));
+}
+
+/** A broker for one test and the way to point a coordinator at it. */
+export class BrokerFixture {
+  private mosquitto: Mosquitto | undefined;
+  private embeddedPort: number | undefined;
+
+  constructor(readonly kind: BrokerKind) {}
+
+  async start(): Promise<void> {
+    if (this.kind === 'mosquitto') this.mosquitto = await startMosquitto();
+    else this.embeddedPort = await freePort();
+  }
+
+  get url(): string {
+    if (this.mosquitto) return this.mosquitto.url;
+    return `mqtt://127.0.0.1:${this.embeddedPort}`;
+  }
+
+  /** The flags that make a coordinator use this broker. */
+  coordinatorArgs(): string[] {
+    return this.kind === 'mosquitto' ? ['--broker', this.url] : ['--listen', `127.0.0.1:${this.embeddedPort}`];
+  }
+
+  async stop(): Promise<void> {
+    await this.mosquitto?.stop();
+  }
+}
+
+export function startCoordinator(broker: BrokerFixture, stateDir: string, extraArgs: string[] = []): Running {
+  return startProgram('baton-coordinator', [...broker.coordinatorArgs(), '--state-dir', stateDir, '--log-level', 'debug', ...extraArgs]);
+}
+
+/** Waits for a process to exit on its own; returns its exit code. */
+export async function exitCode(running: Running, timeoutMs = 10_000): Promise<number | null> {
+  await waitFor(`process ${running.pid} to exit\n${running.output()}`, () => running.child.exitCode !== null || running.child.signalCode !== null, { timeoutMs });
+  return running.child.exitCode;
+}
+
+export interface FakeNodeOptions {
+  labels?: Record<string, string>;
+  cpu?: string;
+  memory?: string;
+  pods?: string;
+}
+
+export function fakeNodeStatus(node: string, options: FakeNodeOptions = {}): NodeStatus {
+  return {
+    protocol: 'v1',
+    node,
+    state: 'online',
+    time: new Date().toISOString(),
+    labels: options.labels ?? {},
+    capacity: { cpu: options.cpu ?? '4', memory: options.memory ?? '4Gi', pods: options.pods ?? '110' },
+    allocatable: { cpu: options.cpu ?? '4', memory: options.memory ?? '4Gi', pods: options.pods ?? '110' },
+    conditions: [{ type: 'Ready', status: 'True' }],
+  };
+}
+
+/**
+ * A test client over the real broker: it plays fake nodes (retained statuses,
+ * republished on every reconnect like an agent does), sends requests and records the
+ * latest message on every Baton topic.
+ */
+export class TestClient {
+  readonly topics = new Topics();
+  private readonly clientId = `baton-it-${randomUUID().slice(0, 8)}`;
+  private readonly link: MqttLink;
+  private readonly latest = new Map<string, string>();
+  private readonly nodes = new Map<string, NodeStatus>();
+  private readonly waiting = new Map<string, (reply: Reply) => void>();
+  private counter = 0;
+
+  constructor(url: string) {
+    this.link = new MqttLink({ url, clientId: this.clientId, reconnect: true, connectTimeoutMs: 2000 });
+    this.link.onConnect(() => {
+      for (const status of this.nodes.values()) void this.publishNode(status);
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.link.start();
+    await this.link.subscribe(`${this.topics.root}/#`, (topic, payload) => {
+      if (payload.length === 0) this.latest.delete(topic);
+      else this.latest.set(topic, payload.toString());
+    });
+    await this.link.subscribe(this.topics.clientReplies(this.clientId), (_topic, payload) => {
+      const decoded = decodePayload(replySchema, payload);
+      if (!decoded.ok) return;
+      this.waiting.get(decoded.value.id)?.(decoded.value);
+    });
+    await waitFor('the test client to connect', () => this.link.isConnected);
+  }
+
+  async stop(): Promise<void> {
+    await this.link.stop();
+  }
+
+  /** Publishes a node's retained status, and again after every reconnect. */
+  async setNode(status: NodeStatus): Promise<void> {
+    this.nodes.set(status.node, status);
+    await this.publishNode(status);
+  }
+
+  /** Clears a node's retained status, as when a node is removed from the fleet. */
+  async removeNode(node: string): Promise<void> {
+    this.nodes.delete(node);
+    await this.link.publish(this.topics.nodeStatus(node), '', { retain: true });
+  }
+
+  private async publishNode(status: NodeStatus): Promise<void> {
+    await this.link.publish(this.topics.nodeStatus(status.node), encodePayload(status), { retain: true });
+  }
+
+  /** Waits until the coordinator says it is online (its retained status). */
+  async waitForCoordinator(timeoutMs = 15_000): Promise<void> {
+    await waitFor('the coordinator to be online', () => this.message(this.topics.coordinatorStatus())?.includes('"online"'), { timeoutMs });
+  }
+
+  message(topic: string): string | undefined {
+    return this.latest.get(topic);
+  }
+
+  desired(node: string): NodeDesired | undefined {
+    const text = this.message(this.topics.nodeDesired(node));
+    if (text === undefined) return undefined;
+    const decoded = decodePayload(nodeDesiredSchema, text);
+    if (!decoded.ok) throw new Error(`bad desired state for ${node}: ${decoded.reason}`);
+    return decoded.value;
+  }
+
+  /** Forgets what was seen on a node's desired topic, to see the next one arrive. */
+  forgetDesired(node: string): void {
+    this.latest.delete(this.topics.nodeDesired(node));
+  }
+
+  async request(body: DistributiveRequestBody, timeoutMs = 5000): Promise<Reply> {
+    const id = `req-${++this.counter}`;
+    const reply = new Promise<Reply>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        reject(new Error(`no reply to ${body.op} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiting.set(id, (r) => {
+        clearTimeout(timer);
+        this.waiting.delete(id);
+        resolve(r);
+      });
+    });
+    const request = { protocol: 'v1', id, replyTo: this.topics.clientReplies(this.clientId), ...body } as Request;
+    await this.link.publish(this.topics.coordinatorRequests(), encodePayload(request), { retain: false });
+    return reply;
+  }
+
+  /** `list` and return the items, failing on an error reply. */
+  async list(kind: 'pods' | 'deployments' | 'daemonsets' | 'nodes'): Promise<ListedItem[]> {
+    const reply = await this.request({ op: 'list', kind });
+    if (!reply.ok) throw new Error(`list ${kind} failed: ${JSON.stringify(reply.error)}`);
+    return (reply.result as { items: ListedItem[] }).items;
+  }
+
+  async cleanup(): Promise<void> {
+    await this.stop();
+  }
+}
+
+export type DistributiveRequestBody = Request extends infer R ? (R extends Request ? Omit<R, 'protocol' | 'id' | 'replyTo'> : never) : never;
+
+export interface ListedItem {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; uid: string; namespace: string; creationTimestamp: string; labels?: Record<string, string>; ownerReferences?: { kind: string; name: string; uid: string }[]; generation?: number };
+  spec: Record<string, unknown> & { nodeName?: string };
+  status?: Record<string, unknown>;
+}
+
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
+
+export function deploymentManifest(name: string, replicas: number, options: { memory?: string; image?: string } = {}): Record<string, unknown> {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: {
+          containers: [
+            {
+              name: 'app',
+              image: options.image ?? 'baton-test/busybox:1',
+              command: ['sleep', '3600'],
+              ...(options.memory ? { resources: { requests: { memory: options.memory } } } : {}),
+            },
+          ],
+        },
+      },
+    },
+  };
+}
