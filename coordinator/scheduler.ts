@@ -70,28 +70,42 @@ function emptyUsage(): NodeUsage {
   return { requested: { cpuMillis: 0, memoryBytes: 0 }, pods: 0, hostPorts: [], byOwner: new Map() };
 }
 
-function addPod(usage: NodeUsage, pod: StoredPod): void {
-  const requests = podRequests(pod.spec);
+function addPod(usage: NodeUsage, pod: StoredPod, demand: PodDemand = demandOf(pod)): void {
+  const { requests } = demand;
   usage.requested.cpuMillis += requests.cpuMillis;
   usage.requested.memoryBytes += requests.memoryBytes;
   usage.pods += 1;
-  usage.hostPorts.push(...hostPorts(pod.spec));
+  usage.hostPorts.push(...demand.hostPorts);
   const owner = ownerUid(pod);
   if (owner !== undefined) usage.byOwner.set(owner, (usage.byOwner.get(owner) ?? 0) + 1);
 }
 
+/** What a pod asks of a node, worked out once per pod rather than once per node. */
+interface PodDemand {
+  spec: PodSpec;
+  requests: Resources;
+  hostPorts: HostPort[];
+}
+
+function demandOf(pod: StoredPod): PodDemand {
+  return { spec: pod.spec, requests: podRequests(pod.spec), hostPorts: hostPorts(pod.spec) };
+}
+
 /** Why `pod` cannot go to `node`; empty if it fits. Stops at the first failing filter, as kube-scheduler does. */
 export function unfitReasons(pod: StoredPod, node: NodeView, usage: NodeUsage = emptyUsage()): string[] {
+  return unfit(demandOf(pod), node, usage);
+}
+
+function unfit(demand: PodDemand, node: NodeView, usage: NodeUsage): string[] {
+  const { spec, requests } = demand;
   if (node.presence !== 'online') return [Reasons.offline];
   if (!node.ready) return [Reasons.notReady];
-  if (pod.spec.nodeName !== undefined && pod.spec.nodeName !== node.name) return [Reasons.nodeName];
-  if (!matchesSelector(pod.spec.nodeSelector, node.labels)) return [Reasons.selector];
-  const wanted = hostPorts(pod.spec);
-  if (wanted.some((w) => usage.hostPorts.some((used) => portsConflict(w, used)))) return [Reasons.ports];
+  if (spec.nodeName !== undefined && spec.nodeName !== node.name) return [Reasons.nodeName];
+  if (!matchesSelector(spec.nodeSelector, node.labels)) return [Reasons.selector];
+  if (demand.hostPorts.some((w) => usage.hostPorts.some((used) => portsConflict(w, used)))) return [Reasons.ports];
   const reasons: string[] = [];
   const { allocatable } = node;
   if (allocatable.pods !== undefined && usage.pods + 1 > allocatable.pods) reasons.push(Reasons.tooManyPods);
-  const requests = podRequests(pod.spec);
   if (allocatable.cpuMillis !== undefined && requests.cpuMillis > 0 && usage.requested.cpuMillis + requests.cpuMillis > allocatable.cpuMillis) {
     reasons.push(Reasons.cpu);
   }
@@ -131,10 +145,11 @@ export function schedule(input: SchedulerInput): SchedulerResult {
   }
   const result: SchedulerResult = { bindings: new Map(), unschedulable: new Map() };
   for (const pod of input.pending) {
+    const demand = demandOf(pod);
     const reasonCounts = new Map<string, number>();
     const feasible: NodeView[] = [];
     for (const node of input.nodes) {
-      const reasons = unfitReasons(pod, node, usage.get(node.name));
+      const reasons = unfit(demand, node, usage.get(node.name) ?? emptyUsage());
       if (reasons.length === 0) feasible.push(node);
       for (const reason of reasons) reasonCounts.set(reason, (reasonCounts.get(reason) ?? 0) + 1);
     }
@@ -142,28 +157,31 @@ export function schedule(input: SchedulerInput): SchedulerResult {
       result.unschedulable.set(pod.metadata.name, unschedulableMessage(input.nodes.length, reasonCounts));
       continue;
     }
-    const chosen = pickNode(pod, feasible, usage);
+    const chosen = pickNode(pod, demand, feasible, usage);
     result.bindings.set(pod.metadata.name, chosen.name);
     const chosenUsage = usage.get(chosen.name);
-    if (chosenUsage) addPod(chosenUsage, pod);
+    if (chosenUsage) addPod(chosenUsage, pod, demand);
   }
   return result;
 }
 
-function pickNode(pod: StoredPod, feasible: readonly NodeView[], usage: ReadonlyMap<string, NodeUsage>): NodeView {
+function pickNode(pod: StoredPod, demand: PodDemand, feasible: readonly NodeView[], usage: ReadonlyMap<string, NodeUsage>): NodeView {
   const owner = ownerUid(pod);
-  const requests = podRequests(pod.spec);
-  const scored = feasible.map((node) => {
+  const { requests } = demand;
+  type Scored = { node: NodeView; sameOwner: number; free: number; pods: number };
+  const better = (a: Scored, b: Scored): boolean =>
+    (a.sameOwner - b.sameOwner || b.free - a.free || a.pods - b.pods || a.node.name.localeCompare(b.node.name)) < 0;
+  let best: Scored | undefined;
+  for (const node of feasible) {
     const nodeUsage = usage.get(node.name) ?? emptyUsage();
-    return {
+    const scored = {
       node,
       sameOwner: owner === undefined ? 0 : (nodeUsage.byOwner.get(owner) ?? 0),
       free: leastAllocatedScore(node, nodeUsage, requests),
       pods: nodeUsage.pods,
     };
-  });
-  scored.sort((a, b) => a.sameOwner - b.sameOwner || b.free - a.free || a.pods - b.pods || a.node.name.localeCompare(b.node.name));
-  const best = scored[0];
+    if (best === undefined || better(scored, best)) best = scored;
+  }
   if (best === undefined) throw new Error('pickNode called without a feasible node');
   return best.node;
 }

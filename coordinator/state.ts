@@ -70,13 +70,23 @@ export type StoredNode = z.output<typeof storedNodeSchema>;
 
 export const STORE_FORMAT_VERSION = 1;
 
+/** A table keyed by object name; a key that differs from its object's name is corruption. */
+function table<S extends z.ZodType<{ name: string } | { metadata: { name: string } }>>(item: S) {
+  return z.record(z.string(), item).superRefine((records, ctx) => {
+    for (const [key, value] of Object.entries(records)) {
+      const name = 'metadata' in value ? value.metadata.name : value.name;
+      if (name !== key) ctx.addIssue({ code: 'custom', path: [key], message: `holds an object named ${JSON.stringify(name)}` });
+    }
+  });
+}
+
 export const coordinatorStateSchema = z.object({
   format: z.literal('baton-coordinator-store'),
   version: z.literal(STORE_FORMAT_VERSION, `unsupported store version: this coordinator reads version ${STORE_FORMAT_VERSION}`),
-  deployments: z.record(z.string(), storedDeploymentSchema),
-  daemonSets: z.record(z.string(), storedDaemonSetSchema),
-  pods: z.record(z.string(), storedPodSchema),
-  nodes: z.record(z.string(), storedNodeSchema),
+  deployments: table(storedDeploymentSchema),
+  daemonSets: table(storedDaemonSetSchema),
+  pods: table(storedPodSchema),
+  nodes: table(storedNodeSchema),
 });
 export type CoordinatorState = z.output<typeof coordinatorStateSchema>;
 

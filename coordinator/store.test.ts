@@ -69,6 +69,7 @@ describe('Store', () => {
     ['empty', '', /is corrupt \(not valid JSON/],
     ['the wrong shape', '{"format":"baton-coordinator-store","version":1,"deployments":[],"daemonSets":{},"pods":{},"nodes":{}}', /is invalid \(deployments: must be a record/],
     ['a newer version', '{"format":"baton-coordinator-store","version":2,"deployments":{},"daemonSets":{},"pods":{},"nodes":{}}', /is invalid \(version: unsupported value 2/],
+    ['a pod filed under another name', JSON.stringify({ ...emptyState(), pods: { b: pod('a') } }), /pods\.b: holds an object named "a"/],
     ['a pod without a spec', JSON.stringify({ ...emptyState(), pods: { a: { metadata: pod('a').metadata } } }), /pods\.a\.spec: required/],
   ])('refuses a store that is %s, naming the file, and leaves it untouched', async (_what, content, problem) => {
     const dir = await tempDir();

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { SerialQueue, Wakeable } from './serial-queue.js';
+
+/** A promise the test resolves by hand, to hold a job open. */
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open = (): void => undefined;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+}
+
+describe('SerialQueue', () => {
+  it('runs jobs one at a time in order, and carries on after a failure', async () => {
+    const queue = new SerialQueue();
+    const log: string[] = [];
+    const first = gate();
+    const a = queue.run(async () => {
+      log.push('a start');
+      await first.promise;
+      log.push('a end');
+    });
+    const b = queue.run(async () => {
+      log.push('b');
+      throw new Error('boom');
+    });
+    const c = queue.run(async () => {
+      log.push('c');
+      return 42;
+    });
+    await Promise.resolve();
+    expect(log).toEqual(['a start']);
+    first.open();
+    await a;
+    await expect(b).rejects.toThrow('boom');
+    expect(await c).toBe(42);
+    expect(log).toEqual(['a start', 'a end', 'b', 'c']);
+  });
+});
+
+describe('Wakeable', () => {
+  it('coalesces wake-ups while a run is queued, and runs again when woken during a run', async () => {
+    const queue = new SerialQueue();
+    let runs = 0;
+    const holding = gate();
+    let hold: Promise<void> | undefined = holding.promise;
+    const wakeable = new Wakeable(queue, async () => {
+      runs++;
+      const h = hold;
+      hold = undefined;
+      await h;
+    });
+    wakeable.wake();
+    wakeable.wake();
+    wakeable.wake();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(runs).toBe(1); // the first run is in progress, held open
+    wakeable.wake(); // woken during the run: one more run afterwards
+    wakeable.wake();
+    holding.open();
+    await queue.idle();
+    await queue.idle();
+    expect(runs).toBe(2);
+  });
+});
