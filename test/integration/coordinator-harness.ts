@@ -93,7 +93,7 @@ export function fakeNodeStatus(node: string, options: FakeNodeOptions = {}): Nod
  * latest message on every Baton topic.
  */
 export class TestClient {
-  readonly topics = new Topics();
+  readonly topics: Topics;
   private readonly clientId = `baton-it-${randomUUID().slice(0, 8)}`;
   private readonly link: MqttLink;
   private readonly latest = new Map<string, string>();
@@ -101,7 +101,8 @@ export class TestClient {
   private readonly waiting = new Map<string, (reply: Reply) => void>();
   private counter = 0;
 
-  constructor(url: string) {
+  constructor(url: string, prefix = 'baton') {
+    this.topics = new Topics(prefix);
     this.link = new MqttLink({ url, clientId: this.clientId, reconnect: true, connectTimeoutMs: 2000 });
     this.link.onConnect(() => {
       for (const status of this.nodes.values()) void this.publishNode(status);
@@ -140,6 +141,11 @@ export class TestClient {
 
   private async publishNode(status: NodeStatus): Promise<void> {
     await this.link.publish(this.topics.nodeStatus(status.node), encodePayload(status), { retain: true });
+  }
+
+  /** Publishes anything, as an agent or a maker's script would. */
+  async publishRaw(topic: string, payload: string, retain: boolean): Promise<void> {
+    await this.link.publish(topic, payload, { retain });
   }
 
   /** Waits until the coordinator says it is online (its retained status). */
