@@ -132,6 +132,18 @@ export class MqttLink {
     await client.subscribeAsync(filter, { qos: 1 });
   }
 
+  /**
+   * Subscribes (QoS 1) to several filters in ONE SUBSCRIBE packet. Brokers handle the
+   * filters of one packet in order, so the retained messages of an earlier filter are
+   * delivered before those of a later one (aedes does not promise that across packets).
+   */
+  async subscribeAll(filters: readonly string[], handler: MessageHandler): Promise<void> {
+    for (const filter of filters) this.handlers.push({ filter, handler });
+    const client = this.requireClient();
+    if (!client.connected || filters.length === 0) return;
+    await client.subscribeAsync([...filters], { qos: 1 });
+  }
+
   private async restoreSubscriptions(client: MqttClient): Promise<void> {
     const filters = [...new Set(this.handlers.map((h) => h.filter))];
     if (filters.length === 0) return;

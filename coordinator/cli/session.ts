@@ -13,8 +13,6 @@ export class Session {
   readonly clientId = `baton-cli-${randomBytes(6).toString('hex')}`;
   readonly topics: Topics;
   readonly link: MqttLink;
-  private readonly pendingSyncs = new Map<string, () => void>();
-  private syncSubscribed: Promise<void> | undefined;
 
   constructor(readonly options: GlobalOptions) {
     this.topics = new Topics(options.prefix);
@@ -31,24 +29,8 @@ export class Session {
     return `${this.options.timeoutMs / 1000}s`;
   }
 
-  /**
-   * Resolves once every retained message of the subscriptions made before it was
-   * called has arrived: it publishes a marker to this client's own sync topic and
-   * waits for it to come back. A broker delivers retained messages on subscribe,
-   * before any later publish, and keeps one client's messages in order.
-   */
-  async sync(): Promise<void> {
-    const topic = this.topics.clientSync(this.clientId);
-    this.syncSubscribed ??= this.link.subscribe(topic, (_topic, payload) => {
-      const nonce = payload.toString();
-      this.pendingSyncs.get(nonce)?.();
-      this.pendingSyncs.delete(nonce);
-    });
-    await this.syncSubscribed;
-    const nonce = randomBytes(8).toString('hex');
-    const arrived = new Promise<void>((resolve) => this.pendingSyncs.set(nonce, resolve));
-    if (!(await this.link.publish(topic, nonce, { retain: false }))) throw this.lostConnection();
-    await withTimeout(arrived, this.options.timeoutMs, () => new CliError(`the broker at ${this.options.broker} did not answer within ${this.timeoutText}`));
+  brokerSilent(): CliError {
+    return new CliError(`the MQTT broker at ${this.options.broker} did not answer within ${this.timeoutText}`);
   }
 
   lostConnection(): CliError {
