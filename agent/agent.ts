@@ -1,6 +1,6 @@
 import { encodePayload } from '../protocol/codec.js';
 import type { Logger } from '../protocol/log.js';
-import type { NodeEvent } from '../protocol/messages.js';
+import type { NodeDesired, NodeEvent } from '../protocol/messages.js';
 import type { MqttLink } from '../protocol/mqtt-link.js';
 import type { Topics } from '../protocol/topics.js';
 import { BATON_VERSION, PROTOCOL_VERSION } from '../protocol/version.js';
@@ -49,7 +49,8 @@ export class Agent {
   private usage: Usage | undefined;
   private runtimeVersion = 'unknown';
   private runtimeProblem: string | undefined;
-  private reported: { generation?: number; problem?: string } = {};
+  /** The desired generation the last published node status carried. */
+  private reportedGeneration: number | undefined;
 
   constructor(private readonly deps: AgentDeps) {
     const { config, link, topics, log } = deps;
@@ -141,12 +142,12 @@ export class Agent {
       return;
     }
     let images = await this.presentImages(desired.pods.flatMap((p) => p.spec.containers.map((c) => c.image)));
-    const context = () => ({ node: config.node, now: this.deps.now(), images, failures: this.failures, retryIntervalMs: config.resyncMs });
-    const actions = plan(desired, actual, context());
+    this.forgetFailures(desired);
+    const actions = plan(desired, actual, { node: config.node, now: this.deps.now(), images, failures: this.failures, retryIntervalMs: config.resyncMs });
     await this.executor.execute(actions);
     if (actions.some((a) => a.type !== 'wait')) {
       actual = await runtime.listContainers(label);
-      images = await this.presentImages([...images.keys(), ...actions.flatMap((a) => (a.type === 'pull' ? [a.image] : []))]);
+      images = await this.presentImages(desired.pods.flatMap((p) => p.spec.containers.map((c) => c.image)));
     }
     const waits = actions.flatMap((a) => (a.type === 'wait' ? [a.until] : []));
     if (waits.length > 0) this.loop.wakeAt(Math.min(...waits), this.deps.now());
@@ -159,7 +160,15 @@ export class Agent {
       runtimeScheme: this.runtimeVersion.split('://')[0] ?? 'docker',
       ...(this.facts?.hostIP !== undefined ? { hostIP: this.facts.hostIP } : {}),
     });
-    if (this.reported.generation !== desired.generation) await this.publishNodeStatus();
+    if (this.reportedGeneration !== desired.generation) await this.publishNodeStatus();
+  }
+
+  /** Failures of pods that left the desired state are of no more use. */
+  private forgetFailures(desired: NodeDesired): void {
+    const uids = new Set(desired.pods.map((p) => p.uid));
+    for (const [key, failure] of this.failures) {
+      if (!uids.has(failure.podUid)) this.failures.delete(key);
+    }
   }
 
   /** Which of the images are on the engine; one inspect each, a cheap local call. */
@@ -192,7 +201,7 @@ export class Agent {
       ...(desired ? { observedGeneration: desired.generation, pods: desired.pods.length } : {}),
       now: this.deps.now(),
     });
-    this.reported = { ...(desired ? { generation: desired.generation } : {}), ...(this.runtimeProblem ? { problem: this.runtimeProblem } : {}) };
+    this.reportedGeneration = desired?.generation;
     try {
       await link.publish(topics.nodeStatus(config.node), encodePayload(status), { retain: true });
     } catch (error) {

@@ -69,7 +69,7 @@ export class Executor {
         try {
           await runtime.pullImage(action.image);
         } catch (error) {
-          this.fail(key, 'pull', 'ErrImagePull', error);
+          this.fail(action.podUid, key, 'pull', 'ErrImagePull', error);
           events.emit({ type: 'Warning', reason: 'Failed', message: `Failed to pull image "${action.image}": ${describe(error)}`, ...where });
           throw new StepError('pull failed', { cause: error });
         }
@@ -84,16 +84,16 @@ export class Executor {
         try {
           id = await runtime.createContainer(action.spec);
         } catch (error) {
-          this.fail(key, 'create', 'CreateContainerError', error);
+          this.fail(action.podUid, key, 'create', 'CreateContainerError', error);
           events.emit({ type: 'Warning', reason: 'Failed', message: `Error: ${describe(error)}`, ...where });
           throw new StepError('create failed', { cause: error });
         }
         events.emit({ type: 'Normal', reason: 'Created', message: `Created container ${action.container}`, ...where });
-        await this.start(id, key, where);
+        await this.start(action.podUid, id, key, where);
         return;
       }
       case 'start':
-        await this.start(action.id, failureKey(action.podUid, action.container, action.specHash), where);
+        await this.start(action.podUid, action.id, failureKey(action.podUid, action.container, action.specHash), where);
         return;
       case 'remove':
         if (action.isRunning) {
@@ -111,11 +111,11 @@ export class Executor {
     }
   }
 
-  private async start(id: string, key: string, where: { pod: string; container: string }): Promise<void> {
+  private async start(podUid: string, id: string, key: string, where: { pod: string; container: string }): Promise<void> {
     try {
       await this.deps.runtime.startContainer(id);
     } catch (error) {
-      this.fail(key, 'start', 'RunContainerError', error);
+      this.fail(podUid, key, 'start', 'RunContainerError', error);
       this.deps.events.emit({ type: 'Warning', reason: 'Failed', message: `Error: ${describe(error)}`, ...where });
       throw new StepError('start failed', { cause: error });
     }
@@ -123,8 +123,8 @@ export class Executor {
     this.deps.events.emit({ type: 'Normal', reason: 'Started', message: `Started container ${where.container}`, ...where });
   }
 
-  private fail(key: string, step: StepFailure['step'], reason: string, error: unknown): void {
-    this.deps.failures.set(key, { step, reason, message: describe(error), at: this.deps.now() });
+  private fail(podUid: string, key: string, step: StepFailure['step'], reason: string, error: unknown): void {
+    this.deps.failures.set(key, { podUid, step, reason, message: describe(error), at: this.deps.now() });
   }
 }
 

@@ -44,7 +44,7 @@ interface Case {
 }
 
 const pullFailure = (at: number): Map<string, StepFailure> =>
-  new Map([[failureKey(web.uid, 'main', specHash(containerOf(web))), { step: 'pull', reason: 'ErrImagePull', message: 'no route', at }]]);
+  new Map([[failureKey(web.uid, 'main', specHash(containerOf(web))), { podUid: web.uid, step: 'pull', reason: 'ErrImagePull', message: 'no route', at }]]);
 
 const cases: Case[] = [
   { name: 'no desired state yet: changes nothing', desired: undefined, actual: [withId(instance(web, 'main', { state: 'exited' }), 'a1')], expected: [] },
@@ -129,7 +129,7 @@ const cases: Case[] = [
     name: 'a recent start failure of a created container waits',
     desired: desired([web]),
     actual: [withId(instance(web, 'main', { state: 'created' }), 'a1')],
-    context: { failures: new Map([[failureKey(web.uid, 'main', specHash(containerOf(web))), { step: 'start', reason: 'RunContainerError', message: 'port in use', at: T0 - 1 }]]) },
+    context: { failures: new Map([[failureKey(web.uid, 'main', specHash(containerOf(web))), { podUid: web.uid, step: 'start', reason: 'RunContainerError', message: 'port in use', at: T0 - 1 }]]) },
     expected: ['wait web/main +9999ms'],
   },
 ];

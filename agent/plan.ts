@@ -33,6 +33,7 @@ export type ActionType = Action['type'];
 
 /** A step that failed, remembered so that it is not retried more often than allowed. */
 export interface StepFailure {
+  readonly podUid: string;
   readonly step: 'pull' | 'create' | 'start';
   /** Kubernetes' waiting reason: ErrImagePull, CreateContainerError, RunContainerError. */
   readonly reason: string;

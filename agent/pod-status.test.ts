@@ -67,7 +67,7 @@ describe('derivePodStatus', () => {
   });
 
   it('reports the failed pull as ErrImagePull with its message', () => {
-    const failures = new Map([[failureKey(web.uid, 'main', specHash(containerOf(web))), { step: 'pull' as const, reason: 'ErrImagePull', message: 'registry unreachable', at: T0 }]]);
+    const failures = new Map([[failureKey(web.uid, 'main', specHash(containerOf(web))), { podUid: web.uid, step: 'pull' as const, reason: 'ErrImagePull', message: 'registry unreachable', at: T0 }]]);
     const s = derivePodStatus(web, [], { ...context, images: new Set(), failures });
     expect(s.containerStatuses[0]?.state).toEqual({ waiting: { reason: 'ErrImagePull', message: 'registry unreachable' } });
     expect(s.phase).toBe('Pending');
