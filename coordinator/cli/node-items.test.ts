@@ -35,9 +35,10 @@ describe('nodeItem', () => {
     expect(nodeItem(node)).toEqual({
       apiVersion: 'v1',
       kind: 'Node',
-      metadata: { name: 'pi-1', namespace: '', uid: '', creationTimestamp: '2026-01-01T00:00:00Z', labels: { zone: 'attic' } },
+      metadata: { name: 'pi-1', creationTimestamp: '2026-01-01T00:00:00Z', labels: { zone: 'attic' } },
       spec: {},
       status: node,
     });
+    expect(nodeItem(status({})).metadata).toEqual({ name: 'pi-1', labels: {} });
   });
 });

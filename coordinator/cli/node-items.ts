@@ -1,24 +1,31 @@
-import type { ListItem, NodeStatus } from '../../protocol/messages.js';
+import type { NodeStatus } from '../../protocol/messages.js';
 
 /**
  * Nodes as `baton get nodes` shows them, built straight from the retained
  * `nodes/<node>/status` messages the agents publish (no coordinator needed).
  */
 
+/** A Node as `-o json|yaml` prints it; nodes are cluster-wide, so no namespace. */
+export interface NodeItem {
+  apiVersion: 'v1';
+  kind: 'Node';
+  metadata: { name: string; creationTimestamp?: string; labels: Record<string, string> };
+  spec: Record<string, never>;
+  status: NodeStatus;
+}
+
 /** A Kubernetes-style Node object around a node's last status. */
-export function nodeItem(status: NodeStatus): ListItem {
+export function nodeItem(status: NodeStatus): NodeItem {
   return {
     apiVersion: 'v1',
     kind: 'Node',
     metadata: {
       name: status.node,
-      namespace: '',
-      uid: '',
-      creationTimestamp: status.startedAt ?? '',
+      ...(status.startedAt !== undefined ? { creationTimestamp: status.startedAt } : {}),
       labels: status.labels ?? {},
     },
     spec: {},
-    status: { ...status },
+    status,
   };
 }
 

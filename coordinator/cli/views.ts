@@ -8,7 +8,7 @@ import { validate } from '../../protocol/validation.js';
  * readable, and a table cell is no reason to fail.
  */
 
-const count = z.number().int().catch(0).default(0);
+const count = z.number().int().catch(0);
 const selector = z.record(z.string(), z.string()).optional().catch(undefined);
 
 const podSpecView = z.object({
