@@ -35,6 +35,12 @@ const OFFLINE_PUBLISH_TIMEOUT_MS = 2000;
  */
 export class Coordinator {
   private state: CoordinatorState;
+  /**
+   * The state as of the last completed control-loop pass: the only one whose node
+   * generations match its pods (a request changes pods, the next pass the generations),
+   * so the only one desired states are published from.
+   */
+  private reconciled: CoordinatorState | undefined;
   private readonly observed = new ObservedState();
   private unschedulable = new Map<string, string>();
   private readonly observedGenerations = new Map<string, number>();
@@ -55,12 +61,14 @@ export class Coordinator {
   /** Connects (in the background if the broker is down), subscribes and runs a first pass. */
   async start(): Promise<void> {
     const { link, topics } = this.deps;
+    // The first pass is queued before anything can connect, so nothing is published
+    // from the state as loaded (a request may have changed its pods after the last pass).
+    this.loop.wake();
     link.onConnect(() => this.onConnected());
     await link.start();
     await link.subscribe(topics.allNodeStatuses(), (topic, payload) => this.onNodeMessage(topic, payload));
     await link.subscribe(topics.allPodStatuses(), (topic, payload) => this.onNodeMessage(topic, payload));
     await link.subscribe(topics.coordinatorRequests(), (_topic, payload) => this.onRequest(payload));
-    this.loop.wake();
   }
 
   /** Finishes the work in hand, says `offline` and disconnects. Idempotent. */
@@ -192,6 +200,7 @@ export class Coordinator {
       return;
     }
     this.state = result.state;
+    this.reconciled = result.state;
     for (const name of result.created) log.info({ pod: name, reason: 'Created' }, 'pod created');
     for (const name of result.deleted) log.info({ pod: name, reason: 'Deleted' }, 'pod deleted');
     for (const [pod, node] of result.bound) log.info({ pod, node, reason: 'Scheduled' }, `pod bound to ${node}`);
@@ -208,9 +217,10 @@ export class Coordinator {
   /** Publishes every node's desired state whose generation the broker has not had yet. */
   private publishDesired(): void {
     const { link, topics, log } = this.deps;
-    if (!link.isConnected) return; // all of it goes out on connect
-    const byNode = desiredPodsByNode(this.state.pods);
-    for (const node of Object.values(this.state.nodes)) {
+    const state = this.reconciled;
+    if (!link.isConnected || state === undefined) return; // all of it goes out on connect, or after the first pass
+    const byNode = desiredPodsByNode(state.pods);
+    for (const node of Object.values(state.nodes)) {
       if (this.published.get(node.name) === node.generation) continue;
       this.published.set(node.name, node.generation);
       const desired = nodeDesired(node, byNode.get(node.name) ?? []);
