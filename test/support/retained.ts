@@ -1,28 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { MqttLink } from '../../protocol/mqtt-link.js';
+import { readRetained as readRetainedIn } from '../../coordinator/cli/retained.js';
+import { withSession } from '../../coordinator/cli/session.js';
 
 /**
- * The retained messages under `filter`, as a maker's client would see them right now.
- * After subscribing it publishes a marker to its own topic and waits for it: the broker
- * delivers the retained messages of a subscription before anything published later.
+ * The retained messages under `filter`, as a maker's client would see them right now:
+ * the CLI's own complete read (see coordinator/cli/retained.ts), topic -> payload text.
  */
 export async function readRetained(url: string, filter: string): Promise<Map<string, string>> {
-  const clientId = `baton-test-${randomUUID().slice(0, 8)}`;
-  const link = new MqttLink({ url, clientId, reconnect: false });
-  await link.start();
-  const messages = new Map<string, string>();
-  const marker = `baton-test/${clientId}/marker`;
-  try {
-    const done = new Promise<void>((resolve) => {
-      void link.subscribe(marker, () => resolve());
-    });
-    await link.subscribe(filter, (topic, payload) => {
-      if (payload.length > 0) messages.set(topic, payload.toString());
-    });
-    await link.publish(marker, 'x', { retain: false });
-    await done;
-  } finally {
-    await link.stop();
-  }
-  return messages;
+  const messages = await withSession({ broker: url, prefix: 'baton', timeoutMs: 10_000 }, (session) => readRetainedIn(session, [filter]));
+  return new Map([...messages].map(([topic, payload]) => [topic, payload.toString()]));
 }
