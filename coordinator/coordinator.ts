@@ -24,6 +24,8 @@ export interface CoordinatorDeps {
 
 /** How long a failed store write waits before the control loop tries again. */
 const RETRY_AFTER_MS = 1000;
+/** How often the connection is looked at, to log it when it is lost or never made. */
+const CONNECTION_CHECK_MS = 2000;
 /** How long shutdown waits for the broker to take the `offline` status. */
 const OFFLINE_PUBLISH_TIMEOUT_MS = 2000;
 
@@ -49,6 +51,8 @@ export class Coordinator {
   private readonly queue = new SerialQueue();
   private readonly loop: Wakeable;
   private retryTimer: NodeJS.Timeout | undefined;
+  private connectionTimer: NodeJS.Timeout | undefined;
+  private wasConnected: boolean | undefined;
   private stopping = false;
   private readonly startedAt: string;
 
@@ -69,6 +73,15 @@ export class Coordinator {
     await link.subscribe(topics.allNodeStatuses(), (topic, payload) => this.onNodeMessage(topic, payload));
     await link.subscribe(topics.allPodStatuses(), (topic, payload) => this.onNodeMessage(topic, payload));
     await link.subscribe(topics.coordinatorRequests(), (_topic, payload) => this.onRequest(payload));
+    this.connectionTimer = setInterval(() => this.checkConnection(), CONNECTION_CHECK_MS).unref();
+  }
+
+  /** MqttLink reconnects by itself; this only tells the operator when the broker is away. */
+  private checkConnection(): void {
+    const connected = this.deps.link.isConnected;
+    if (connected === this.wasConnected) return;
+    if (!connected) this.deps.log.warn({ reason: 'BrokerUnreachable' }, 'not connected to the broker; retrying (nodes get no updates meanwhile)');
+    this.wasConnected = connected;
   }
 
   /** Finishes the work in hand, says `offline` and disconnects. Idempotent. */
@@ -76,6 +89,7 @@ export class Coordinator {
     if (this.stopping) return;
     this.stopping = true;
     clearTimeout(this.retryTimer);
+    clearInterval(this.connectionTimer);
     await this.queue.idle();
     const { link, topics } = this.deps;
     if (link.isConnected) {
@@ -98,6 +112,7 @@ export class Coordinator {
     if (this.stopping) return;
     const { topics, log, version } = this.deps;
     log.info({ reason: 'Connected' }, 'connected to the broker');
+    this.wasConnected = true;
     const online: CoordinatorStatus = { protocol: PROTOCOL_VERSION, state: 'online', version, startedAt: this.startedAt };
     this.publish(topics.coordinatorStatus(), encodePayload(online), true);
     // The broker may have lost every retained message (the embedded one does on restart).

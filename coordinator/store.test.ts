@@ -1,14 +1,22 @@
-import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { emptyState, type CoordinatorState } from './state.js';
 import { Store, StoreError } from './store.js';
 import { deployment, pod } from './test-fixtures.js';
 
+const made: string[] = [];
+
 async function tempDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'baton-store-test-'));
+  const dir = await mkdtemp(join(tmpdir(), 'baton-store-test-'));
+  made.push(dir);
+  return dir;
 }
+
+afterEach(async () => {
+  await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
 
 function sampleState(): CoordinatorState {
   return {
