@@ -132,7 +132,7 @@ export class Coordinator {
     if (rest.length === 1 && rest[0] === 'status') {
       if (payload.length === 0) {
         wake = this.observed.clearNodeStatus(node);
-        log.info({ node, reason: 'NodeRemoved' }, 'node status cleared; node removed from the fleet');
+        if (wake) log.info({ node, reason: 'NodeRemoved' }, 'node status cleared; node removed from the fleet');
       } else {
         const decoded = decodePayload(nodeStatusSchema, payload);
         if (!decoded.ok || decoded.value.node !== node) {

@@ -110,7 +110,9 @@ function unknownNodeStatus(name: string): NodeStatus {
 
 export function nodeItems(context: ListContext): ListItem[] {
   const { state, observed } = context;
-  const names = new Set([...Object.keys(state.nodes), ...observed.nodeStatuses.keys()]);
+  // A node whose status was cleared has left the fleet; it stays in the store only so
+  // that its generation never goes back.
+  const names = new Set([...Object.keys(state.nodes).filter((n) => !observed.goneNodes.has(n)), ...observed.nodeStatuses.keys()]);
   return [...names].map((name) => {
     const stored = state.nodes[name];
     const status = observed.nodeStatuses.get(name) ?? unknownNodeStatus(name);

@@ -115,6 +115,7 @@ describe.each<BrokerKind>(['embedded', 'mosquitto'])('workloads on the %s broker
     await client.removeNode('node-a'); // status cleared: left the fleet
     await waitFor('node-a empty', () => podsOn('node-a').length === 0);
     expect(await client.list('pods')).toEqual([]);
+    expect((await client.list('nodes')).map((n) => n.metadata.name)).toEqual(['node-b']);
   });
 
   it('reports the status a node publishes for a pod, and counts it ready', async () => {
