@@ -38,9 +38,9 @@ const OFFLINE_PUBLISH_TIMEOUT_MS = 2000;
 export class Coordinator {
   private state: CoordinatorState;
   /**
-   * The state as of the last completed control-loop pass: the only one whose node
-   * generations match its pods (a request changes pods, the next pass the generations),
-   * so the only one desired states are published from.
+   * The state as of the last completed control-loop pass, the one desired states are
+   * published from; undefined until the first pass, so nothing goes out before the
+   * state as loaded has been looked at again.
    */
   private reconciled: CoordinatorState | undefined;
   private readonly observed = new ObservedState();
@@ -173,16 +173,14 @@ export class Coordinator {
   }
 
   private async handle(request: Request): Promise<void> {
-    const { log, store, entropy } = this.deps;
+    const { log, entropy } = this.deps;
     let reply: Reply;
     try {
       const decision = handleRequest(request, this.listContext(), entropy);
       reply = decision.reply;
-      if (decision.state) {
-        await store.save(decision.state);
-        this.state = decision.state;
-        this.loop.wake();
-      }
+      // The change and the control-loop pass it causes are persisted in one write, so
+      // the reply means the pods exist and the nodes have been told.
+      if (decision.state) await this.commit(decision.state);
     } catch (error) {
       log.error({ err: error, reason: 'RequestFailed', op: request.op }, 'request failed');
       reply = errorReply(request.id, 'Internal', `the coordinator could not complete the request: ${(error as Error).message}`);
@@ -204,16 +202,24 @@ export class Coordinator {
 
   private async reconcileOnce(): Promise<void> {
     if (this.stopping) return;
-    const { log, store, entropy } = this.deps;
-    const result = reconcile(this.state, this.observed, entropy);
+    const { log, store } = this.deps;
     try {
-      await store.save(result.state);
+      await this.commit(this.state);
     } catch (error) {
       log.error({ err: error, reason: 'StoreWriteFailed' }, `cannot write the store ${store.path}; retrying`);
       clearTimeout(this.retryTimer);
       this.retryTimer = setTimeout(() => this.loop.wake(), RETRY_AFTER_MS);
-      return;
     }
+  }
+
+  /**
+   * One control-loop pass over `base`: persisted, then adopted and published. If the
+   * store cannot be written it throws and nothing changes, in memory or on the broker.
+   */
+  private async commit(base: CoordinatorState): Promise<void> {
+    const { log, store, entropy } = this.deps;
+    const result = reconcile(base, this.observed, entropy);
+    await store.save(result.state);
     this.state = result.state;
     this.reconciled = result.state;
     for (const name of result.created) log.info({ pod: name, reason: 'Created' }, 'pod created');

@@ -108,6 +108,29 @@ describe('baton-coordinator, the program', () => {
     expect(coordinator.child.exitCode).toBeNull();
   });
 
+  it('survives being killed: its last will says offline, and it comes back with the same state', async () => {
+    const mosquitto = await startMosquitto();
+    cleanups.push(() => mosquitto.stop());
+    const stateDir = await tempStateDir();
+    cleanups.push(() => removeDir(stateDir));
+    const client = new TestClient(mosquitto.url);
+    await client.start();
+    cleanups.push(() => client.stop());
+    const first = run(['--broker', mosquitto.url, '--state-dir', stateDir]);
+    await client.waitForCoordinator();
+    await client.setNode(fakeNodeStatus('node-a'));
+    await client.request({ op: 'apply', objects: [deploymentManifest('web', 3)] });
+    const before = await waitFor('3 pods', () => { const d = client.desired('node-a'); return d?.pods.length === 3 ? d : undefined; });
+
+    await first.stop('SIGKILL');
+    await waitFor('the last will', () => client.message(client.topics.coordinatorStatus())?.includes('"offline"'), { timeoutMs: 30_000 });
+    run(['--broker', mosquitto.url, '--state-dir', stateDir]);
+    await client.waitForCoordinator();
+    const pods = await client.list('pods');
+    expect(pods.map((p) => [p.metadata.name, p.metadata.uid]).sort()).toEqual(before.pods.map((p) => [p.name, p.uid]).sort());
+    expect(client.desired('node-a')).toEqual(before);
+  });
+
   it('keeps the prefix it is given', async () => {
     const broker = new BrokerFixture('embedded');
     await broker.start();
