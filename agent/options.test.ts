@@ -44,6 +44,7 @@ describe('parseAgentOptions', () => {
     [['--log-level', 'loud'], /--log-level/],
     [['--frobnicate'], /frobnicate/],
     [['extra'], /unexpected argument/],
+    [['--broker', 'localhost:1883'], /--broker/],
   ])('%j is a usage error', (argv, message, h = host) => {
     expect(() => parseAgentOptions(argv, {}, h)).toThrow(UsageError);
     expect(() => parseAgentOptions(argv, {}, h)).toThrow(message);

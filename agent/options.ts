@@ -2,6 +2,7 @@ import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { isLabelKey, isLabelValue, subdomainName } from '../protocol/names.js';
 import { listOption, parseKeyValues, parseOptions, stringOption, UsageError, type OptionSpec } from '../protocol/options.js';
+import { parseBrokerUrl } from '../protocol/mqtt-link.js';
 import { DEFAULT_PREFIX } from '../protocol/topics.js';
 
 /** baton-agent's flags; each has an environment variable. Pure: parsing does no I/O. */
@@ -9,8 +10,8 @@ import { DEFAULT_PREFIX } from '../protocol/topics.js';
 export const agentOptionSpecs: readonly OptionSpec[] = [
   { name: 'broker', env: 'BATON_BROKER', kind: 'string', placeholder: 'URL', description: 'MQTT broker', default: 'mqtt://127.0.0.1:1883' },
   { name: 'prefix', env: 'BATON_PREFIX', kind: 'string', placeholder: 'P', description: 'topic prefix', default: DEFAULT_PREFIX },
-  { name: 'node', env: 'BATON_NODE', kind: 'string', placeholder: 'NAME', description: 'node name, a DNS-1123 subdomain (default: the hostname, lowercased)' },
-  { name: 'state-dir', env: 'BATON_STATE_DIR', kind: 'string', placeholder: 'DIR', description: 'where the desired state is kept (default /var/lib/baton/agent as root, else ~/.local/state/baton/agent)' },
+  { name: 'node', env: 'BATON_NODE', kind: 'string', placeholder: 'NAME', description: 'node name, a DNS-1123 subdomain; the hostname, lowercased, when not given' },
+  { name: 'state-dir', env: 'BATON_STATE_DIR', kind: 'string', placeholder: 'DIR', description: 'where the desired state is kept; /var/lib/baton/agent as root, else ~/.local/state/baton/agent' },
   { name: 'label', env: 'BATON_LABELS', kind: 'list', placeholder: 'K=V', description: 'node label, repeatable (env: comma separated)' },
   { name: 'docker-host', env: 'BATON_DOCKER_HOST', kind: 'string', placeholder: 'URL', description: 'Docker engine, unix:// or tcp://', default: 'unix:///var/run/docker.sock' },
   { name: 'resync', env: 'BATON_RESYNC', kind: 'string', placeholder: 'SECONDS', description: 'full reconcile period; also the least time between restarts of a crashing container', default: '10' },
@@ -67,8 +68,14 @@ export function parseAgentOptions(
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new UsageError(`--log-level ${JSON.stringify(logLevel)}: must be one of fatal, error, warn, info, debug, trace, silent`);
   }
+  const broker = stringOption(values, 'broker') ?? 'mqtt://127.0.0.1:1883';
+  try {
+    parseBrokerUrl(broker);
+  } catch (error) {
+    throw new UsageError(`--broker: ${(error as Error).message}`);
+  }
   return {
-    broker: stringOption(values, 'broker') ?? 'mqtt://127.0.0.1:1883',
+    broker,
     prefix: stringOption(values, 'prefix') ?? DEFAULT_PREFIX,
     node,
     stateDir: stringOption(values, 'state-dir') ?? defaultStateDir(host.isRoot, host.home),

@@ -28,7 +28,7 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
     options = parseAgentOptions(argv, env);
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`baton-agent: ${error.message} (see --help)\n`);
+      process.stderr.write(`baton-agent: ${error.message.replace(/\s*\n\s*/g, ' ')} (see --help)\n`);
       return 2;
     }
     throw error;
