@@ -134,15 +134,23 @@ const podTemplate = z.strictObject({
 
 export type PodTemplate = z.output<typeof podTemplate>;
 
-/** The selector must select the template's own pods, as Kubernetes requires. */
-function selectorMatchesTemplate(
-  spec: { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> } } },
+/**
+ * What Kubernetes requires of a controller's template: the selector selects the
+ * template's own pods, and the pods restart `Always` (a controller replaces pods; it
+ * never leaves one finished).
+ */
+function checkTemplate(
+  spec: { selector: { matchLabels: Record<string, string> }; template: PodTemplate },
   ctx: z.RefinementCtx,
 ): void {
   const template = spec.template.metadata.labels;
   const mismatch = Object.entries(spec.selector.matchLabels).some(([k, v]) => template[k] !== v);
   if (mismatch) {
     ctx.addIssue({ code: 'custom', path: ['template', 'metadata', 'labels'], message: '`selector` does not match template `labels`' });
+  }
+  const policy = spec.template.spec.restartPolicy;
+  if (policy !== 'Always') {
+    ctx.addIssue({ code: 'custom', path: ['template', 'spec', 'restartPolicy'], message: `unsupported value "${policy}": must be "Always"` });
   }
 }
 
@@ -163,7 +171,7 @@ export const deploymentManifestSchema = z.strictObject({
       selector: labelSelector,
       template: podTemplate,
     })
-    .superRefine(selectorMatchesTemplate),
+    .superRefine(checkTemplate),
 });
 
 export const daemonSetManifestSchema = z.strictObject({
@@ -175,7 +183,7 @@ export const daemonSetManifestSchema = z.strictObject({
       selector: labelSelector,
       template: podTemplate,
     })
-    .superRefine(selectorMatchesTemplate),
+    .superRefine(checkTemplate),
 });
 
 export type PodManifest = z.output<typeof podManifestSchema>;

@@ -193,6 +193,11 @@ describe('bad manifests: every problem, with its path and an exact message', () 
       ['document 1 (Deployment "web"): spec.template.metadata.labels: `selector` does not match template `labels`'],
     ],
     [
+      'a Deployment whose pods would not restart',
+      deployment.replace('containers:', 'restartPolicy: Never\n      containers:'),
+      ['document 1 (Deployment "web"): spec.template.spec.restartPolicy: unsupported value "Never": must be "Always"'],
+    ],
+    [
       'an unsupported kind',
       'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n',
       ['document 1 (Service "web"): kind: unsupported kind "Service": Baton supports Pod (v1), Deployment (apps/v1) and DaemonSet (apps/v1)'],
