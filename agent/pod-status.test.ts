@@ -127,13 +127,23 @@ describe('derivePodStatus', () => {
     expect(s.containerStatuses[0]?.state.waiting?.reason).toBe('ContainerCreating');
   });
 
-  it('keeps transition times and startTime while nothing changes, so the status is identical', () => {
+  it('derives the same status after an agent restart, with no previous status to go by', () => {
+    const c = instance(web, 'main', { startedAt: T0 - 5000 });
+    const first = derivePodStatus(web, read(c), context);
+    const restarted = derivePodStatus(web, read(c), { ...context, now: T0 + 3_600_000 });
+    expect(restarted).toEqual(first);
+    expect(first.conditions.find((x) => x.type === 'Ready')?.lastTransitionTime).toBe(new Date(T0 - 5000).toISOString());
+    expect(first.conditions.find((x) => x.type === 'PodScheduled')?.lastTransitionTime).toBe(c.createdAt);
+  });
+
+  it('keeps startTime, and the time a condition turned False while it stays False', () => {
     const first = derivePodStatus(web, read(instance(web)), context);
     const later = derivePodStatus(web, read(instance(web)), { ...context, now: T0 + 60_000, previous: { ...first, startTime: 'earlier' } });
-    expect(later.conditions).toEqual(first.conditions);
     expect(later.startTime).toBe('earlier');
     const stopped = derivePodStatus(web, [], { ...context, now: T0 + 60_000, previous: first });
-    expect(stopped.conditions.find((c) => c.type === 'Ready')?.lastTransitionTime).toBe(new Date(T0 + 60_000).toISOString());
-    expect(stopped.conditions.find((c) => c.type === 'PodScheduled')?.lastTransitionTime).toBe(new Date(T0).toISOString());
+    expect(stopped.conditions.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', lastTransitionTime: new Date(T0 + 60_000).toISOString() });
+    expect(stopped.conditions.find((c) => c.type === 'PodScheduled')?.lastTransitionTime).toBe(first.startTime);
+    const stillStopped = derivePodStatus(web, [], { ...context, now: T0 + 120_000, previous: stopped });
+    expect(stillStopped).toEqual(stopped);
   });
 });

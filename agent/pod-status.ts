@@ -31,20 +31,22 @@ export function derivePodStatus(pod: DesiredPod, containers: readonly PodContain
   const phase = podPhase(pod.spec.restartPolicy, containerStatuses);
   const unready = containerStatuses.filter((s) => !s.ready).map((s) => s.name);
   const isTerminal = phase === 'Succeeded' || phase === 'Failed';
-  const readyCondition = (type: string): Omit<Condition, 'lastTransitionTime'> =>
-    unready.length === 0
-      ? { type, status: 'True' }
-      : { type, status: 'False', reason: isTerminal ? 'PodCompleted' : 'ContainersNotReady', message: `containers with unready status: [${unready.join(' ')}]` };
-  const conditions = [
-    { type: 'PodScheduled', status: 'True' as const },
-    { type: 'Initialized', status: 'True' as const },
-    readyCondition('ContainersReady'),
-    readyCondition('Ready'),
-  ].map((c) => withTransitionTime(c, context));
-
-  const podIP = mine.find((c) => c.actual.state === 'running' && c.actual.ip)?.actual.ip;
   const earliest = mine.map((c) => c.actual.createdAt).sort()[0];
   const startTime = context.previous?.startTime ?? earliest ?? new Date(context.now).toISOString();
+  // Ready since the last container started running: read off the engine, so an agent
+  // that restarts derives the very same time and republishes nothing.
+  const readySince = containerStatuses.map((s) => s.state.running?.startedAt ?? '').sort().at(-1) || startTime;
+  const readyCondition = (type: string): Condition =>
+    unready.length === 0
+      ? { type, status: 'True', lastTransitionTime: readySince }
+      : withTransitionTime({ type, status: 'False', reason: isTerminal ? 'PodCompleted' : 'ContainersNotReady', message: `containers with unready status: [${unready.join(' ')}]` }, context);
+  const conditions: Condition[] = [
+    { type: 'PodScheduled', status: 'True', lastTransitionTime: startTime },
+    { type: 'Initialized', status: 'True', lastTransitionTime: startTime },
+    readyCondition('ContainersReady'),
+    readyCondition('Ready'),
+  ];
+  const podIP = mine.find((c) => c.actual.state === 'running' && c.actual.ip)?.actual.ip;
   return {
     phase,
     conditions,
@@ -55,7 +57,7 @@ export function derivePodStatus(pod: DesiredPod, containers: readonly PodContain
   };
 }
 
-/** Keeps a condition's lastTransitionTime while its status stays the same. */
+/** Keeps a False condition's lastTransitionTime while it stays False; else the transition is now. */
 function withTransitionTime(condition: Omit<Condition, 'lastTransitionTime'>, context: PodStatusContext): Condition {
   const before = context.previous?.conditions.find((c) => c.type === condition.type);
   const lastTransitionTime = before?.status === condition.status && before.lastTransitionTime ? before.lastTransitionTime : new Date(context.now).toISOString();
