@@ -64,14 +64,19 @@ export class Agent {
   async start(signal: AbortSignal): Promise<void> {
     const { config, link, topics, runtime, log, store } = this.deps;
     await store.load();
-    this.facts = await this.deps.facts.readStatic();
-    this.usage = await this.deps.facts.readUsage().catch(() => undefined);
-    try {
-      this.runtimeVersion = await runtime.version();
-    } catch (error) {
-      this.runtimeProblem = describe(error);
-      log.error({ reason: this.runtimeProblem }, 'the container runtime does not answer; retrying at every resync');
-    }
+    // The first load reading takes a moment; read it alongside the rest.
+    const [facts, usage, version] = await Promise.all([
+      this.deps.facts.readStatic(),
+      this.deps.facts.readUsage().catch(() => undefined),
+      runtime.version().catch((error: unknown) => {
+        this.runtimeProblem = describe(error);
+        log.error({ reason: this.runtimeProblem }, 'the container runtime does not answer; retrying at every resync');
+        return undefined;
+      }),
+    ]);
+    this.facts = facts;
+    this.usage = usage;
+    if (version !== undefined) this.runtimeVersion = version;
     link.onConnect(() => void this.onConnect());
     await link.start();
     await link.subscribe(topics.nodeDesired(config.node), (_topic, payload) => this.onDesired(payload));
@@ -95,11 +100,6 @@ export class Agent {
     }
     await link.stop(true);
     await this.deps.store.flushed();
-  }
-
-  /** Resolves once no reconcile pass is running or pending (tests). */
-  idle(): Promise<void> {
-    return this.loop.idle();
   }
 
   private onDesired(payload: Buffer): void {
