@@ -56,7 +56,7 @@ export class Agent {
     const { config, link, topics, log } = deps;
     this.loop = new WakeLoop(() => this.reconcile(), log);
     const events: EventSink = { emit: (e) => this.emitEvent(e) };
-    this.executor = new Executor({ runtime: deps.runtime, events, failures: this.failures, log, now: deps.now });
+    this.executor = new Executor({ runtime: deps.runtime, events, failures: this.failures, log, now: deps.now, onDetachedDone: () => this.loop.wake() });
     this.pods = new PodStatusPublisher(config.node, link, topics, log);
   }
 
@@ -88,7 +88,11 @@ export class Agent {
     this.loop.wake();
   }
 
-  /** Stops the loop (awaiting the pass in flight), says offline (AgentStopped) and disconnects. Containers keep running. */
+  /**
+   * Stops the loop (awaiting the pass in flight), says offline (AgentStopped) and
+   * disconnects. Containers keep running. A detached stop of a removed pod is not waited
+   * for: the engine finishes it, and the next start removes what is left.
+   */
   async stop(): Promise<void> {
     for (const timer of this.timers.splice(0)) clearInterval(timer);
     await this.loop.stop();

@@ -46,6 +46,7 @@ class World {
   async pass(d: NodeDesired): Promise<Action[]> {
     const actions = await this.plan(d);
     await this.executor.execute(actions);
+    await this.executor.settled();
     return actions.filter((a) => a.type !== 'wait');
   }
 
@@ -145,6 +146,22 @@ describe('converges', () => {
     world.now += 1;
     expect(await world.converge(d)).toBe(1);
     expect((await world.statuses(d))[0]?.phase).toBe('Running');
+  });
+
+  it('a removed pod that is slow to stop holds up no other pod', async () => {
+    const world = new World();
+    await world.converge(desired([pod('old')]));
+    const release = world.runtime.holdStops();
+    const d = desired([pod('new')], 2);
+    const first = await world.plan(d);
+    await world.executor.execute(first); // returns while old is still stopping
+    const states = async () => Object.fromEntries((await world.actual()).map((c) => [c.labels[LABELS.pod], c.state]));
+    expect(await states()).toEqual({ old: 'running', new: 'running' });
+    await world.executor.execute(await world.plan(d)); // the stop under way is not begun again
+    expect(world.runtime.calls.filter((c) => c.startsWith('stop'))).toHaveLength(1);
+    release();
+    await world.executor.settled();
+    expect(await states()).toEqual({ new: 'running' });
   });
 
   it('repeating a pass whose results were lost does no harm (idempotent steps)', async () => {

@@ -14,6 +14,8 @@ export interface ExecutorDeps {
   readonly failures: Map<string, StepFailure>;
   readonly log: Logger;
   readonly now: () => number;
+  /** Called when a detached removal has finished, so the loop can look again. */
+  readonly onDetachedDone?: () => void;
 }
 
 /** A step failed; the rest of its pod's actions are skipped until the next pass. */
@@ -28,17 +30,41 @@ class StepError extends Error {
  * side by side, so one pod's long stop does not hold up another's start.
  */
 export class Executor {
+  /** Detached removals under way, by container ID; later passes skip these containers. */
+  private readonly detached = new Map<string, Promise<void>>();
+
   constructor(private readonly deps: ExecutorDeps) {}
 
-  /** Runs the actions; resolves when all are done or have failed (failures are logged, never thrown). */
+  /**
+   * Runs the actions; resolves when all are done or have failed (failures are logged,
+   * never thrown), except detached removals, which go on in the background.
+   */
   async execute(actions: readonly Action[]): Promise<void> {
     const byPod = new Map<string, Action[]>();
     for (const action of actions) {
+      if ((action.type === 'remove' || action.type === 'start') && this.detached.has(action.id)) continue;
+      if (action.type === 'remove' && action.isDetached) {
+        this.detach(action);
+        continue;
+      }
       const group = byPod.get(action.pod) ?? [];
       group.push(action);
       byPod.set(action.pod, group);
     }
     await Promise.all([...byPod.values()].map((group) => this.runGroup(group)));
+  }
+
+  /** Resolves once the detached removals under way have finished (tests, shutdown). */
+  async settled(): Promise<void> {
+    await Promise.all(this.detached.values());
+  }
+
+  private detach(action: Action & { type: 'remove' }): void {
+    const done = this.runGroup([action]).finally(() => {
+      this.detached.delete(action.id);
+      this.deps.onDetachedDone?.();
+    });
+    this.detached.set(action.id, done);
   }
 
   private async runGroup(group: readonly Action[]): Promise<void> {

@@ -22,7 +22,7 @@ function summary(actions: readonly Action[]): string[] {
       case 'start':
         return `start ${a.pod}/${a.container} ${a.id.slice(-2)}`;
       case 'remove':
-        return `remove ${a.pod}/${a.container} ${a.id.slice(-2)}${a.isRunning ? ' running' : ''}`;
+        return `remove ${a.pod}/${a.container} ${a.id.slice(-2)}${a.isRunning ? ' running' : ''}${a.isDetached ? ' detached' : ''}`;
       case 'wait':
         return `wait ${a.pod}/${a.container} +${a.until - T0}ms`;
     }
@@ -78,7 +78,7 @@ const cases: Case[] = [
     actual: [withId(instance(web), 'a1')],
     expected: ['remove web/main a1 running', 'create web/main #1'],
   },
-  { name: 'a pod no longer desired is removed', desired: desired([]), actual: [withId(instance(web), 'a1')], expected: ['remove web/main a1 running'] },
+  { name: 'a pod no longer desired is removed, detached from the rest', desired: desired([]), actual: [withId(instance(web), 'a1')], expected: ['remove web/main a1 running detached'] },
   {
     name: 'a pod with the same name but another uid is a different pod',
     desired: desired([pod('web', {}, 'uid-new')]),

@@ -24,8 +24,12 @@ export type Action =
   /** Creates the container and starts it. */
   | (ActionBase & { readonly type: 'create'; readonly spec: ContainerCreateSpec; readonly specHash: string })
   | (ActionBase & { readonly type: 'start'; readonly id: string; readonly specHash: string })
-  /** Stops the container (SIGTERM, then SIGKILL after the grace period) if running, then removes it. */
-  | (ActionBase & { readonly type: 'remove'; readonly id: string; readonly graceSeconds: number; readonly isRunning: boolean })
+  /**
+   * Stops the container (SIGTERM, then SIGKILL after the grace period) if running, then
+   * removes it. `isDetached` when nothing that follows waits for it (its pod is gone),
+   * so a long grace period holds up no other pod.
+   */
+  | (ActionBase & { readonly type: 'remove'; readonly id: string; readonly graceSeconds: number; readonly isRunning: boolean; readonly isDetached: boolean })
   /** Nothing to do before `until` (epoch ms): the loop wakes itself then. */
   | (ActionBase & { readonly type: 'wait'; readonly until: number });
 
@@ -69,10 +73,12 @@ export function plan(desired: NodeDesired | undefined, actual: readonly ActualCo
   if (desired === undefined) return [];
   const ours = ownContainers(actual, context.node);
   const pods = new Map(desired.pods.map((p) => [p.uid, p]));
+  const names = new Set(desired.pods.map((p) => p.name));
   const actions: Action[] = [];
   for (const c of ours) {
     const reason = unwantedReason(c, pods.get(c.podUid));
-    if (reason !== undefined) actions.push(removeAction(c, reason));
+    // No desired pod of that name follows it, so nothing needs to wait for it to stop.
+    if (reason !== undefined) actions.push(removeAction(c, reason, !names.has(c.pod)));
   }
   for (const pod of desired.pods) {
     for (const spec of pod.spec.containers) {
@@ -93,7 +99,7 @@ function unwantedReason(c: PodContainer, pod: DesiredPod | undefined): string | 
   return undefined;
 }
 
-function removeAction(c: PodContainer, reason: string): Action {
+function removeAction(c: PodContainer, reason: string, isDetached = false): Action {
   return {
     type: 'remove',
     pod: c.pod,
@@ -102,6 +108,7 @@ function removeAction(c: PodContainer, reason: string): Action {
     id: c.actual.id,
     graceSeconds: c.gracePeriodSeconds,
     isRunning: c.actual.state === 'running' || c.actual.state === 'paused' || c.actual.state === 'restarting',
+    isDetached,
     reason,
   };
 }

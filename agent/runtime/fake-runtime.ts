@@ -50,6 +50,7 @@ export class FakeRuntime implements ContainerRuntime {
   private readonly watchers = new Set<{ key: string; value: string; onEvent: (e: RuntimeEvent) => void }>();
   private readonly now: () => Date;
   private nextIp = 2;
+  private stopGate: Promise<void> | undefined;
   /** Every call that changed something, for tests that count work: `start <id>`. */
   readonly calls: string[] = [];
 
@@ -115,13 +116,11 @@ export class FakeRuntime implements ContainerRuntime {
     return Promise.resolve();
   }
 
-  stopContainer(id: string): Promise<void> {
-    const c = this.containers.get(id);
-    if (c?.state === 'running') {
-      this.calls.push(`stop ${id}`);
-      this.exit(id, 143);
-    }
-    return Promise.resolve();
+  async stopContainer(id: string): Promise<void> {
+    if (this.containers.get(id)?.state !== 'running') return;
+    this.calls.push(`stop ${id}`);
+    await this.stopGate;
+    this.exit(id, 143);
   }
 
   removeContainer(id: string): Promise<void> {
@@ -155,6 +154,19 @@ export class FakeRuntime implements ContainerRuntime {
     c.finishedAt = this.now().toISOString();
     delete c.ip;
     this.emit(c, 'die');
+  }
+
+  /**
+   * Makes stops wait until the returned function is called, as a process that ignores
+   * SIGTERM holds a stop for its whole grace period.
+   */
+  holdStops(): () => void {
+    let release: () => void = () => undefined;
+    this.stopGate = new Promise((resolve) => (release = resolve));
+    return () => {
+      this.stopGate = undefined;
+      release();
+    };
   }
 
   addImage(image: string): void {

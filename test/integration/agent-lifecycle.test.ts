@@ -116,6 +116,21 @@ describe('baton-agent on its own', () => {
     expect(view.nodeStatus(name)?.observedGeneration).toBe(5);
   });
 
+  it('starts a new pod while a removed one is still within its grace period', async () => {
+    const name = node();
+    const agent = await agentFor(name);
+    const slow = testPod('slow');
+    await view.publishDesired(desiredState(name, 1, [{ ...slow, spec: { ...slow.spec, terminationGracePeriodSeconds: 30 } }]));
+    const old = await waitForRunning(name, 'slow');
+    await view.publishDesired(desiredState(name, 2, []));
+    await waitFor('the stop to begin', () => agent.process.output().includes('stopping and removing container'));
+    await view.publishDesired(desiredState(name, 3, [testPod('fast')]));
+    await waitForRunning(name, 'fast', 10_000);
+    // busybox sleep ignores SIGTERM: the old pod is still being stopped, and did not hold up the new one.
+    expect((await inspect(old.Id)).State.Running).toBe(true);
+    expect(view.podStatus(name, 'slow')?.status.phase).toBe('Running');
+  });
+
   it('publishes its statuses again after the broker restarts empty', async () => {
     const port = await freePort();
     let own = await startMosquitto({ port });
