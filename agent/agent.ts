@@ -49,7 +49,9 @@ export class Agent {
   private usage: Usage | undefined;
   private runtimeVersion = 'unknown';
   private runtimeProblem: string | undefined;
-  /** The desired generation the last published node status carried. */
+  /** The desired state the last pass converged towards: its generation is the node's observedGeneration. */
+  private applied: { generation: number; pods: number } | undefined;
+  /** The generation the last published node status carried. */
   private reportedGeneration: number | undefined;
 
   constructor(private readonly deps: AgentDeps) {
@@ -119,7 +121,7 @@ export class Agent {
   }
 
   private async onConnect(): Promise<void> {
-    this.deps.log.info({ broker: 'connected' }, 'connected to the broker');
+    this.deps.log.info('connected to the broker');
     await this.publishNodeStatus();
     await this.pods.republish();
   }
@@ -132,9 +134,6 @@ export class Agent {
 
   private async reconcile(): Promise<void> {
     const { store, runtime, config } = this.deps;
-    const desired = store.current;
-    // No desired state yet (none saved, none from the broker): change nothing in Docker.
-    if (desired === undefined) return;
     const label = { key: LABELS.node, value: config.node };
     let actual: ActualContainer[];
     try {
@@ -145,6 +144,9 @@ export class Agent {
       this.setRuntimeProblem(describe(error));
       return;
     }
+    const desired = store.current;
+    // No desired state yet (none saved, none from the broker): change nothing in Docker.
+    if (desired === undefined) return;
     let images = await this.presentImages(desired.pods.flatMap((p) => p.spec.containers.map((c) => c.image)));
     this.forgetFailures(desired);
     const actions = plan(desired, actual, { node: config.node, now: this.deps.now(), images, failures: this.failures, retryIntervalMs: config.resyncMs });
@@ -164,6 +166,7 @@ export class Agent {
       runtimeScheme: this.runtimeVersion.split('://')[0] ?? 'docker',
       ...(this.facts?.hostIP !== undefined ? { hostIP: this.facts.hostIP } : {}),
     });
+    this.applied = { generation: desired.generation, pods: desired.pods.length };
     if (this.reportedGeneration !== desired.generation) await this.publishNodeStatus();
   }
 
@@ -193,7 +196,7 @@ export class Agent {
   private async publishNodeStatus(): Promise<void> {
     const { config, link, topics } = this.deps;
     if (this.facts === undefined) return;
-    const desired = this.deps.store.current;
+    const applied = this.applied;
     const status = buildNodeStatus({
       node: config.node,
       facts: this.facts,
@@ -202,10 +205,10 @@ export class Agent {
       runtimeVersion: this.runtimeVersion,
       agentVersion: BATON_VERSION,
       ...(this.runtimeProblem !== undefined ? { runtimeProblem: this.runtimeProblem } : {}),
-      ...(desired ? { observedGeneration: desired.generation, pods: desired.pods.length } : {}),
+      ...(applied ? { observedGeneration: applied.generation, pods: applied.pods } : {}),
       now: this.deps.now(),
     });
-    this.reportedGeneration = desired?.generation;
+    this.reportedGeneration = applied?.generation;
     try {
       await link.publish(topics.nodeStatus(config.node), encodePayload(status), { retain: true });
     } catch (error) {

@@ -57,7 +57,7 @@ export class WakeLoop {
       try {
         await this.pass();
       } catch (error) {
-        this.log.error({ err: error }, 'reconcile pass failed; the next wake-up or resync tries again');
+        this.log.error({ reason: error instanceof Error ? error.message : String(error) }, 'reconcile pass failed; the next wake-up or resync tries again');
       }
     }
     this.isRunning = false;

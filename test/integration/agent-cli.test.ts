@@ -56,11 +56,19 @@ describe('baton-agent command line', () => {
     const agent = startProgram('baton-agent', ['--broker', broker.url, '--node', node, '--state-dir', `/tmp/baton-agent-${node}`,
       '--docker-host', 'unix:///nonexistent/docker.sock', '--resync', '1', '--status-interval', '1']);
     try {
+      const notReady = await waitFor('Ready False before any desired state', () => {
+        const s = view.nodeStatus(node);
+        return s?.conditions?.find((c) => c.type === 'Ready')?.status === 'False' ? s : undefined;
+      });
+      expect(notReady.state).toBe('online');
       await view.publishDesired(desiredState(node, 1, [testPod('web')]));
       const status = await waitFor('Ready False', () => {
         const s = view.nodeStatus(node);
         return s?.conditions?.find((c) => c.type === 'Ready')?.status === 'False' ? s : undefined;
       });
+      const since = Date.now();
+      await waitFor('two more heartbeats', () => Date.parse(view.nodeStatus(node)?.time ?? '0') > since + 1500, { timeoutMs: 10_000 });
+      expect(view.nodeStatus(node)?.observedGeneration).toBeUndefined(); // taken, but not applied
       expect(status.state).toBe('online');
       expect(status.conditions?.[0]?.message).toContain('container runtime is down');
       expect(agent.child.exitCode).toBeNull();
