@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,14 +19,14 @@ export function uniqueNode(prefix = 't'): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
 }
 
-/** Fails early, with what to do, if dist/baton-agent.js is missing or older than its sources. */
+/** Fails early, with what to do, if dist/baton-agent.js is missing or older than a source bundled into it. */
 export function requireBuiltAgent(): void {
   const bundle = join(repoRoot, 'dist', 'baton-agent.js');
   if (!existsSync(bundle)) throw new Error('dist/baton-agent.js is missing: run `npm run build` first');
   const built = statSync(bundle).mtimeMs;
-  const sources = ['agent', 'agent/runtime', 'protocol'].flatMap((dir) =>
-    readdirSync(join(repoRoot, dir)).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).map((f) => join(repoRoot, dir, f)),
-  );
+  // The source map lists exactly the files the bundle was built from.
+  const map = JSON.parse(readFileSync(`${bundle}.map`, 'utf8')) as { sources: string[] };
+  const sources = map.sources.map((s) => join(repoRoot, 'dist', s)).filter((f) => !f.includes('node_modules') && existsSync(f));
   const stale = sources.find((f) => statSync(f).mtimeMs > built);
   if (stale) throw new Error(`dist/baton-agent.js is older than ${stale}: run \`npm run build\` first`);
 }
