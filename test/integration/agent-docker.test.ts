@@ -230,4 +230,24 @@ describe('baton-agent with Docker', () => {
     const labels = (await inspect(ids[0] ?? '')).Config.Labels;
     expect(Number(labels['io.baton.restart-count'])).toBeGreaterThanOrEqual(1);
   });
+
+  it('keeps counting restarts across an agent restart', async () => {
+    const name = node();
+    const first = await agentFor(name);
+    await view.publishDesired(desiredState(name, 1, [testPod('job', { command: ['sh', '-c', 'sleep 1; exit 2'], restartPolicy: 'Always' })]));
+    const count = (): number => view.podStatus(name, 'job')?.status.containerStatuses[0]?.restartCount ?? -1;
+    await waitFor('restartCount 1', () => count() >= 1, { timeoutMs: 30_000 });
+    await first.process.stop('SIGKILL');
+    const before = count();
+    await agentFor(name);
+    const seen: number[] = [];
+    await waitFor(`restartCount ${before + 1}`, () => {
+      seen.push(count());
+      return count() >= before + 1;
+    }, { timeoutMs: 30_000, intervalMs: 50 });
+    expect(Math.min(...seen)).toBeGreaterThanOrEqual(before);
+    const ids = await podContainers(name, 'job');
+    const labels = await Promise.all(ids.map(async (id) => Number((await inspect(id)).Config.Labels['io.baton.restart-count'])));
+    expect(Math.max(...labels)).toBeGreaterThanOrEqual(before + 1);
+  });
 });
