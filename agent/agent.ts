@@ -53,6 +53,8 @@ export class Agent {
   private applied: { generation: number; pods: number } | undefined;
   /** The generation the last published node status carried. */
   private reportedGeneration: number | undefined;
+  /** Epoch ms when this agent started; the node status's `startedAt`. */
+  private readonly startedAt: number;
 
   constructor(private readonly deps: AgentDeps) {
     const { config, link, topics, log } = deps;
@@ -60,6 +62,7 @@ export class Agent {
     const events: EventSink = { emit: (e) => this.emitEvent(e) };
     this.executor = new Executor({ runtime: deps.runtime, events, failures: this.failures, log, now: deps.now, onDetachedDone: () => this.loop.wake() });
     this.pods = new PodStatusPublisher(config.node, link, topics, log);
+    this.startedAt = deps.now();
   }
 
   /** Loads the saved desired state, connects, and starts the loop; `signal` ends the watches. */
@@ -206,6 +209,7 @@ export class Agent {
       agentVersion: BATON_VERSION,
       ...(this.runtimeProblem !== undefined ? { runtimeProblem: this.runtimeProblem } : {}),
       ...(applied ? { observedGeneration: applied.generation, pods: applied.pods } : {}),
+      startedAt: this.startedAt,
       now: this.deps.now(),
     });
     this.reportedGeneration = applied?.generation;

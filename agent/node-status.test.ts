@@ -8,7 +8,7 @@ const facts = { architecture: 'arm64', operatingSystem: 'linux', osImage: 'Debia
 describe('buildNodeStatus', () => {
   const status = buildNodeStatus({
     node: 'pi-1', facts, usage: { cpuPercent: 12.5, memoryBytes: 2 ** 30, temperatureCelsius: 48.2 }, labels: { zone: 'attic', 'kubernetes.io/arch': 'spoofed' },
-    runtimeVersion: 'docker://24.0.7', agentVersion: '0.1.0', observedGeneration: 4, pods: 2, now: Date.parse('2026-01-01T00:00:00Z'),
+    runtimeVersion: 'docker://24.0.7', agentVersion: '0.1.0', observedGeneration: 4, pods: 2, startedAt: Date.parse('2025-12-31T23:00:00Z'), now: Date.parse('2026-01-01T00:00:00Z'),
   });
 
   it('is a valid NodeStatus', () => {
@@ -19,6 +19,7 @@ describe('buildNodeStatus', () => {
     expect(status).toMatchObject({
       state: 'online',
       time: '2026-01-01T00:00:00.000Z',
+      startedAt: '2025-12-31T23:00:00.000Z',
       info: { architecture: 'arm64', piModel: 'Raspberry Pi 4 Model B Rev 1.4', cpus: 4, temperatureCelsius: 48.2, containerRuntimeVersion: 'docker://24.0.7' },
       labels: { zone: 'attic', 'kubernetes.io/arch': 'arm64', 'kubernetes.io/os': 'linux', 'kubernetes.io/hostname': 'pi-1' },
       capacity: { cpu: '4', memory: '3796Mi', pods: '110' },
@@ -31,7 +32,7 @@ describe('buildNodeStatus', () => {
   });
 
   it('is not Ready while the container runtime is down', () => {
-    const down = buildNodeStatus({ node: 'pi-1', facts, labels: {}, runtimeVersion: 'unknown', agentVersion: '0.1.0', runtimeProblem: 'connect ENOENT /var/run/docker.sock', now: 0 });
+    const down = buildNodeStatus({ node: 'pi-1', facts, labels: {}, runtimeVersion: 'unknown', agentVersion: '0.1.0', runtimeProblem: 'connect ENOENT /var/run/docker.sock', startedAt: 0, now: 0 });
     expect(down.conditions?.[0]).toMatchObject({ type: 'Ready', status: 'False', reason: 'AgentNotReady', message: expect.stringContaining('ENOENT') });
   });
 

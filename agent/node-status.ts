@@ -20,6 +20,8 @@ export interface NodeStatusInput {
   readonly runtimeProblem?: string;
   readonly observedGeneration?: number;
   readonly pods?: number;
+  /** Epoch ms when the agent started. */
+  readonly startedAt: number;
   /** Epoch ms. */
   readonly now: number;
 }
@@ -53,6 +55,7 @@ export function buildNodeStatus(input: NodeStatusInput): NodeStatus {
     node: input.node,
     state: 'online',
     time: new Date(input.now).toISOString(),
+    startedAt: new Date(input.startedAt).toISOString(),
     info,
     labels: {
       ...input.labels,
