@@ -102,12 +102,8 @@ export class Agent {
     for (const timer of this.timers.splice(0)) clearInterval(timer);
     await this.loop.stop();
     const { link, topics, config } = this.deps;
-    try {
-      await link.publish(topics.nodeStatus(config.node), encodePayload(offlineStatus(config.node, 'AgentStopped', this.deps.now())), { retain: true });
-    } catch (error) {
-      this.deps.log.warn({ reason: describe(error) }, 'could not publish the offline status');
-    }
-    await link.stop(true);
+    const offline = encodePayload(offlineStatus(config.node, 'AgentStopped', this.deps.now()));
+    await link.stop({ farewell: { topic: topics.nodeStatus(config.node), payload: offline, retain: true } });
     await this.deps.store.flushed();
   }
 

@@ -26,8 +26,6 @@ export interface CoordinatorDeps {
 const RETRY_AFTER_MS = 1000;
 /** How often the connection is looked at, to log it when it is lost or never made. */
 const CONNECTION_CHECK_MS = 2000;
-/** How long shutdown waits for the broker to take the `offline` status. */
-const OFFLINE_PUBLISH_TIMEOUT_MS = 2000;
 
 /**
  * The coordinator's I/O shell. It feeds what arrives from the broker into the pure
@@ -91,15 +89,8 @@ export class Coordinator {
     clearTimeout(this.retryTimer);
     clearInterval(this.connectionTimer);
     await this.queue.idle();
-    const { link, topics } = this.deps;
-    if (link.isConnected) {
-      const offline: CoordinatorStatus = { protocol: PROTOCOL_VERSION, state: 'offline', version: this.deps.version };
-      await Promise.race([
-        link.publish(topics.coordinatorStatus(), encodePayload(offline), { retain: true }).catch(() => false),
-        new Promise((resolve) => setTimeout(resolve, OFFLINE_PUBLISH_TIMEOUT_MS).unref()),
-      ]);
-    }
-    await link.stop();
+    const { link, topics, version } = this.deps;
+    await link.stop({ farewell: { topic: topics.coordinatorStatus(), payload: Coordinator.offlineStatus(version), retain: true } });
   }
 
   /** The last-will payload, for the link's options. */

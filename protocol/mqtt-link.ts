@@ -171,11 +171,29 @@ export class MqttLink {
     return true;
   }
 
-  /** Closes the connection; `graceful` sends DISCONNECT, so the broker does not fire the last will. */
-  async stop(graceful = true): Promise<void> {
+  /**
+   * Says goodbye and closes the connection; never hangs. If connected, publishes
+   * `farewell` (a retained `offline` status, say) and sends DISCONNECT, so the broker
+   * does not fire the last will. Whatever is not done within `timeoutMs` (the broker
+   * went away at the same moment) is abandoned and the socket closed. Idempotent.
+   */
+  async stop(options: { farewell?: { topic: string; payload: string; retain: boolean }; timeoutMs?: number } = {}): Promise<void> {
     const client = this.client;
     if (!client) return;
-    await client.endAsync(!graceful);
+    const farewell = options.farewell;
+    const graceful = (async () => {
+      if (farewell !== undefined && client.connected) {
+        await client.publishAsync(farewell.topic, farewell.payload, { qos: 1, retain: farewell.retain });
+      }
+      await client.endAsync(false);
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), options.timeoutMs ?? 2000);
+    });
+    const outcome = await Promise.race([graceful.then(() => 'done' as const, () => 'failed' as const), deadline]);
+    clearTimeout(timer);
+    if (outcome !== 'done') await client.endAsync(true);
   }
 
   private requireClient(): MqttClient {

@@ -102,6 +102,26 @@ describe('baton-agent on its own', () => {
     expect(after.State.StartedAt).toBe(running.State.StartedAt);
   });
 
+  it('on SIGTERM exits 0 promptly even when its broker has gone silent', async () => {
+    const name = node();
+    const ownBroker = await startMosquitto();
+    try {
+      const agent = await agentFor(name, { broker: ownBroker.url });
+      await waitFor('the agent connected', () => agent.process.output().includes('connected to the broker'));
+      // A frozen broker (or a network that drops packets silently) never acknowledges
+      // the agent's goodbye. The agent must give up on it, not wait forever: without a
+      // deadline only the SIGKILL that stop() sends after 10 s would end it.
+      ownBroker.child.kill('SIGSTOP');
+      const stoppedAt = Date.now();
+      await agent.process.stop('SIGTERM');
+      expect(agent.process.child.exitCode).toBe(0);
+      expect(Date.now() - stoppedAt).toBeLessThan(8_000);
+    } finally {
+      ownBroker.child.kill('SIGCONT');
+      await ownBroker.stop();
+    }
+  });
+
   it('ignores a desired state older than the one it holds', async () => {
     const name = node();
     const agent = await agentFor(name);
