@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { decodePayload, encodePayload } from '../../protocol/codec.js';
+import { decodePayload, encodePayload, MAX_REPLY_BYTES } from '../../protocol/codec.js';
 import { coordinatorStatusSchema, replySchema, type Request } from '../../protocol/messages.js';
 import { PROTOCOL_VERSION } from '../../protocol/version.js';
 import { CliError, CoordinatorError } from './errors.js';
@@ -57,7 +57,13 @@ export class CoordinatorClient {
   }
 
   private onReply(payload: Buffer): void {
-    const decoded = decodePayload(replySchema, payload);
+    if (payload.length > MAX_REPLY_BYTES) {
+      // Too large to read safely; say so rather than let the request time out.
+      const error = new CliError(`the coordinator's reply of ${payload.length} bytes is larger than the ${MAX_REPLY_BYTES / 2 ** 20} MiB the CLI reads`);
+      for (const waiter of this.pending.values()) waiter.reject(error);
+      return;
+    }
+    const decoded = decodePayload(replySchema, payload, MAX_REPLY_BYTES);
     if (!decoded.ok) return; // not a reply we can read; the request times out with a clear message
     const reply = decoded.value;
     const waiter = this.pending.get(reply.id);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
 import { freePort } from '../support/ports.js';
 import { runCli } from '../support/processes.js';
+import { readRetained } from '../support/retained.js';
 import { CoordinatorPeer } from './cli-peer.js';
 import { freshPrefix, requireBuiltCli } from './cli-fixtures.js';
 
@@ -70,6 +71,9 @@ describe('baton without its peers', () => {
         `error: the coordinator is offline (its status on the broker at ${broker.url} says so; is baton-coordinator running?)\n`,
       );
       expect(ms).toBeLessThan(5000);
+      // The failed request did not cut short the retained read: its marker is cleared.
+      const left = await readRetained(broker.url, `${prefix}/v1/clients/+/sync`);
+      expect([...left.keys()]).toEqual([]);
     } finally {
       await peer.stop();
     }

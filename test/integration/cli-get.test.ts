@@ -194,6 +194,16 @@ describe('baton get pods', () => {
     ]);
   });
 
+  it('reads a list reply larger than 1 MiB, as a big fleet gives', async () => {
+    const many = Array.from({ length: 5000 }, (_, i) => podItem(`web-${String(i).padStart(4, '0')}`, `uid-${i}`, 'pi-1'));
+    expect(JSON.stringify({ items: many }).length).toBeGreaterThan(2 ** 20);
+    peer.answer = () => ({ ok: true, result: { items: many } });
+    const result = await runCli(['get', 'pods'], { env });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim().split('\n')).toHaveLength(5001);
+  });
+
   it('asks for one pod by name and reports a missing one as kubectl does', async () => {
     const one = await runCli(['get', 'pod', 'web-a', '-o', 'json'], { env });
     expect(one.code).toBe(0);

@@ -70,10 +70,16 @@ async function listObjects(session: Session, kind: KindInfo, name: string | unde
   const client = new CoordinatorClient(session);
   await client.start();
   // Pod statuses are read while the coordinator answers; both are needed for the table.
-  const [reply, retained] = await Promise.all([
+  // Both are settled before anything is thrown, so the session is not closed under the
+  // retained read (which would leave its marker on the broker).
+  const [replied, read] = await Promise.allSettled([
     client.request({ op: 'list', kind: kind.list, ...(name !== undefined ? { name } : {}) }),
     kind.list === 'pods' ? readRetained(session, [session.topics.allPodStatuses()]) : Promise.resolve(new Map<string, Buffer>()),
   ]);
+  if (replied.status === 'rejected') throw replied.reason;
+  if (read.status === 'rejected') throw read.reason;
+  const reply = replied.value;
+  const retained = read.value;
   const listed = validate(listResultSchema, reply);
   if (!listed.ok) throw new CliError(`the coordinator's reply to list cannot be read: ${listed.problems.slice(0, 3).join('; ')}`);
   let items = listed.value.items.filter((item) => name === undefined || item.metadata.name === name);
