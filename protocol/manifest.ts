@@ -161,13 +161,19 @@ export const podManifestSchema = z.strictObject({
   spec: podSpecSchema,
 });
 
+/**
+ * More replicas than a whole fleet could run is a typo (`100000` for `10`); refusing it
+ * keeps one apply from making the coordinator create millions of pods.
+ */
+export const MAX_REPLICAS = 10_000;
+
 export const deploymentManifestSchema = z.strictObject({
   apiVersion: z.literal('apps/v1'),
   kind: z.literal('Deployment'),
   metadata: objectMetaSchema,
   spec: z
     .strictObject({
-      replicas: z.number().int().min(0, 'must be 0 or more').default(1),
+      replicas: z.number().int().min(0, 'must be 0 or more').max(MAX_REPLICAS, `must be at most ${MAX_REPLICAS}`).default(1),
       selector: labelSelector,
       template: podTemplate,
     })

@@ -193,6 +193,11 @@ describe('bad manifests: every problem, with its path and an exact message', () 
       ['document 1 (Deployment "web"): spec.template.metadata.labels: `selector` does not match template `labels`'],
     ],
     [
+      'more replicas than any fleet runs',
+      deployment.replace('replicas: 3', 'replicas: 1000000'),
+      ['document 1 (Deployment "web"): spec.replicas: must be at most 10000'],
+    ],
+    [
       'a Deployment whose pods would not restart',
       deployment.replace('containers:', 'restartPolicy: Never\n      containers:'),
       ['document 1 (Deployment "web"): spec.template.spec.restartPolicy: unsupported value "Never": must be "Always"'],
