@@ -82,7 +82,7 @@ export class Agent {
     this.facts = facts;
     this.usage = usage;
     if (version !== undefined) this.runtimeVersion = version;
-    link.onConnect(() => void this.onConnect());
+    link.onConnect(() => this.onConnect());
     await link.start();
     await link.subscribe(topics.nodeDesired(config.node), (_topic, payload) => this.onDesired(payload));
     await link.subscribe(topics.allPodStatuses(config.node), (topic, payload) => this.pods.onMessage(topic, payload));
@@ -119,16 +119,16 @@ export class Agent {
     }
   }
 
-  private async onConnect(): Promise<void> {
+  private onConnect(): void {
     this.deps.log.info('connected to the broker');
-    await this.publishNodeStatus();
-    await this.pods.republish();
+    this.publishNodeStatus();
+    this.pods.republish();
   }
 
   private async heartbeat(): Promise<void> {
     this.usage = await this.deps.facts.readUsage().catch(() => this.usage);
     if (this.runtimeProblem !== undefined) this.loop.wake();
-    await this.publishNodeStatus();
+    this.publishNodeStatus();
   }
 
   private async reconcile(): Promise<void> {
@@ -157,7 +157,8 @@ export class Agent {
     const waits = actions.flatMap((a) => (a.type === 'wait' ? [a.until] : []));
     if (waits.length > 0) this.loop.wakeAt(Math.min(...waits), this.deps.now());
 
-    await this.pods.update(desired, ownContainers(actual, config.node), {
+    // Neither publish below waits for the broker: a frozen broker must not stop restarts.
+    this.pods.update(desired, ownContainers(actual, config.node), {
       now: this.deps.now(),
       images,
       failures: this.failures,
@@ -166,7 +167,7 @@ export class Agent {
       ...(this.facts?.hostIP !== undefined ? { hostIP: this.facts.hostIP } : {}),
     });
     this.applied = { generation: desired.generation, pods: desired.pods.length };
-    if (this.reportedGeneration !== desired.generation) await this.publishNodeStatus();
+    if (this.reportedGeneration !== desired.generation) this.publishNodeStatus();
   }
 
   /** Failures of pods that left the desired state are of no more use. */
@@ -189,10 +190,15 @@ export class Agent {
     this.runtimeProblem = problem;
     if (problem !== undefined) this.deps.log.error({ reason: problem }, 'the container runtime does not answer');
     else this.deps.log.info('the container runtime answers again');
-    void this.publishNodeStatus();
+    this.publishNodeStatus();
   }
 
-  private async publishNodeStatus(): Promise<void> {
+  /**
+   * Hands the node status to the link without waiting for the broker's acknowledgement,
+   * so neither the reconcile pass nor the heartbeat hangs on a frozen broker. Refused
+   * while disconnected, it is sent again by onConnect.
+   */
+  private publishNodeStatus(): void {
     const { config, link, topics } = this.deps;
     if (this.facts === undefined) return;
     const applied = this.applied;
@@ -209,18 +215,17 @@ export class Agent {
       now: this.deps.now(),
     });
     this.reportedGeneration = applied?.generation;
-    try {
-      await link.publish(topics.nodeStatus(config.node), encodePayload(status), { retain: true });
-    } catch (error) {
+    link.publish(topics.nodeStatus(config.node), encodePayload(status), { retain: true }).catch((error: unknown) => {
       this.deps.log.debug({ reason: describe(error) }, 'node status not published; republished on reconnect');
-    }
+    });
   }
 
   private emitEvent(e: Parameters<EventSink['emit']>[0]): void {
     const { config, link, topics } = this.deps;
     const event: NodeEvent = { protocol: PROTOCOL_VERSION, node: config.node, time: new Date(this.deps.now()).toISOString(), ...e };
-    link.publish(topics.nodeEvents(config.node), encodePayload(event), { retain: false }).catch(() => {
-      // Events are best effort; the pod status carries the lasting truth.
+    // Events are best effort and never awaited; the pod status carries the lasting truth.
+    link.publish(topics.nodeEvents(config.node), encodePayload(event), { retain: false }).catch((error: unknown) => {
+      this.deps.log.debug({ reason: describe(error) }, 'event not published');
     });
   }
 }

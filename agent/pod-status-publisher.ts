@@ -13,6 +13,13 @@ import { derivePodStatus, type PodStatusContext } from './pod-status.js';
  * pod's status is cleared (empty retained payload) once the pod is gone. The agent
  * subscribes to its own pods/+ topics: what it reads there at start is both the
  * "previous" status (transition times survive a restart) and the list of stale pods.
+ *
+ * Publishing never waits for the broker: the reconcile pass calls `update`, and a broker
+ * that is frozen, or a connection that died silently, must not hold up restarts. A
+ * status is "published" once handed to the link. Refused (disconnected), it is sent again
+ * by `republish()` on connect. Left unacknowledged on a dead connection, the MQTT client
+ * resends it after reconnecting, before the connect listeners run, so the newest status
+ * that `republish()` sends still lands last.
  */
 export class PodStatusPublisher {
   /** What this agent wants retained on the broker, by pod name. */
@@ -39,9 +46,8 @@ export class PodStatusPublisher {
     if (decoded.ok && decoded.value.node === this.node && decoded.value.name === pod) this.onBroker.set(pod, decoded.value);
   }
 
-  /** Derives every desired pod's status, publishes the changed ones and clears the gone ones. */
-  async update(desired: NodeDesired, ours: readonly PodContainer[], context: Omit<PodStatusContext, 'previous'>): Promise<void> {
-    const publishes: Promise<void>[] = [];
+  /** Derives every desired pod's status, publishes the changed ones and clears the gone ones. Returns without waiting for the broker. */
+  update(desired: NodeDesired, ours: readonly PodContainer[], context: Omit<PodStatusContext, 'previous'>): void {
     const wanted = new Set<string>();
     for (const pod of desired.pods) {
       wanted.add(pod.name);
@@ -59,7 +65,7 @@ export class PodStatusPublisher {
       if (this.published.get(pod.name)?.payload === payload) continue;
       this.published.set(pod.name, { report, payload });
       this.log.debug({ pod: pod.name, phase: status.phase }, 'pod status changed');
-      publishes.push(this.send(pod.name, payload));
+      this.send(pod.name, payload);
     }
     const remaining = new Set(ours.map((c) => c.pod));
     for (const pod of new Set([...this.published.keys(), ...this.onBroker.keys()])) {
@@ -67,14 +73,13 @@ export class PodStatusPublisher {
       this.published.delete(pod);
       this.onBroker.delete(pod);
       this.log.info({ pod, reason: 'pod is gone' }, 'clearing pod status');
-      publishes.push(this.send(pod, ''));
+      this.send(pod, '');
     }
-    await Promise.all(publishes);
   }
 
-  /** Publishes every held status again: the broker may have lost them. */
-  async republish(): Promise<void> {
-    await Promise.all([...this.published].map(([pod, { payload }]) => this.send(pod, payload)));
+  /** Publishes every held status again: the broker may have lost them. Does not wait for the broker. */
+  republish(): void {
+    for (const [pod, { payload }] of this.published) this.send(pod, payload);
   }
 
   private previous(pod: string, uid: string): PodStatus | undefined {
@@ -82,12 +87,11 @@ export class PodStatusPublisher {
     return held?.uid === uid ? held.status : undefined;
   }
 
-  private async send(pod: string, payload: string): Promise<void> {
-    try {
-      // Not connected: dropped, and sent again by republish() on connect.
-      await this.link.publish(this.topics.podStatus(this.node, pod), payload, { retain: true });
-    } catch (error) {
-      this.log.debug({ pod, reason: (error as Error).message }, 'pod status not published; republished on reconnect');
-    }
+  /** Hands the status to the link; the acknowledgement is not awaited (see the class comment). */
+  private send(pod: string, payload: string): void {
+    // Not connected: dropped (false), and sent again by republish() on connect.
+    this.link.publish(this.topics.podStatus(this.node, pod), payload, { retain: true }).catch((error: unknown) => {
+      this.log.debug({ pod, reason: error instanceof Error ? error.message : String(error) }, 'pod status not published; republished on reconnect');
+    });
   }
 }
