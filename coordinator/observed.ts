@@ -19,12 +19,17 @@ export class ObservedState implements Observations {
     return this.reportsByUid.get(uid)?.status;
   }
 
-  /** Records a node's status; true if anything the scheduler or controllers use changed. */
+  /**
+   * Records a node's status; true if anything the scheduler or controllers use changed.
+   * An offline status (the agent's last will or its goodbye) carries no facts, so the
+   * node keeps the ones it last reported online: see `withRetainedFacts`.
+   */
   setNodeStatus(status: NodeStatus): boolean {
     const before = this.nodeStatuses.get(status.node);
-    this.nodeStatuses.set(status.node, status);
+    const next = status.state === 'offline' && before !== undefined ? withRetainedFacts(status, before) : status;
+    this.nodeStatuses.set(status.node, next);
     const wasGone = this.goneNodes.delete(status.node);
-    return wasGone || before === undefined || nodeFacts(before) !== nodeFacts(status);
+    return wasGone || before === undefined || nodeFacts(before) !== nodeFacts(next);
   }
 
   /** The node's retained status was cleared: it left the fleet. */
@@ -53,6 +58,24 @@ export class ObservedState implements Observations {
     if (this.reportsByUid.get(before.uid) === before) this.reportsByUid.delete(before.uid);
     return true;
   }
+}
+
+/**
+ * An offline status merged over the node's last known one: state, reason and time from
+ * the offline message; the facts that stay true while the node is away (labels above
+ * all, which decide where DaemonSet pods belong, resources, info, start time and the
+ * last generation it applied) from before. A fact the offline message carries wins.
+ */
+export function withRetainedFacts(offline: NodeStatus, before: NodeStatus): NodeStatus {
+  return {
+    ...(before.labels !== undefined ? { labels: before.labels } : {}),
+    ...(before.allocatable !== undefined ? { allocatable: before.allocatable } : {}),
+    ...(before.capacity !== undefined ? { capacity: before.capacity } : {}),
+    ...(before.info !== undefined ? { info: before.info } : {}),
+    ...(before.startedAt !== undefined ? { startedAt: before.startedAt } : {}),
+    ...(before.observedGeneration !== undefined ? { observedGeneration: before.observedGeneration } : {}),
+    ...offline,
+  };
 }
 
 function nodeFacts(status: NodeStatus): string {

@@ -1,8 +1,8 @@
 import { daemonSetManifestSchema, deploymentManifestSchema, podSpecSchema, type PodSpec } from '../protocol/manifest.js';
 import type { NodeStatus } from '../protocol/messages.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
-import type { NodeView } from './node-view.js';
-import { parseAllocatable } from './resources.js';
+import { viewNode, type NodeView } from './node-view.js';
+import { ObservedState } from './observed.js';
 import type { Entropy, StoredDaemonSet, StoredDeployment, StoredPod } from './state.js';
 
 /** Builders for the coordinator's unit tests: plain data, deterministic entropy. */
@@ -51,26 +51,34 @@ export interface NodeOptions {
   ready?: boolean;
 }
 
+/**
+ * A node's status as its agent publishes it. Offline is what the wire carries: the last
+ * will (or the AgentStopped goodbye) with no labels or resources; the coordinator keeps
+ * the node's facts from its last online status (ObservedState).
+ */
 export function nodeStatus(name: string, options: NodeOptions = {}): NodeStatus {
+  if (options.state === 'offline') return { protocol: PROTOCOL_VERSION, node: name, state: 'offline', reason: 'ConnectionLost' };
   return {
     protocol: PROTOCOL_VERSION,
     node: name,
-    state: options.state ?? 'online',
+    state: 'online',
     labels: options.labels ?? {},
     allocatable: { cpu: options.cpu ?? '4', memory: options.memory ?? '4Gi', pods: options.pods ?? '110' },
     conditions: [{ type: 'Ready', status: options.ready === false ? 'False' : 'True' }],
   };
 }
 
+/** The view of a node whose status is `nodeStatus(name, options)` (offline: as first heard, no facts). */
 export function node(name: string, options: NodeOptions = {}): NodeView {
-  const status = nodeStatus(name, options);
-  return {
-    name,
-    presence: status.state,
-    ready: status.state === 'online' && options.ready !== false,
-    labels: status.labels ?? {},
-    allocatable: parseAllocatable(status.allocatable),
-  };
+  return viewNode(name, nodeStatus(name, options), false);
+}
+
+/** The view of a node seen online with `options`, then offline (its will), through ObservedState. */
+export function nodeGoneOffline(name: string, options: Omit<NodeOptions, 'state'> = {}): NodeView {
+  const observed = new ObservedState();
+  observed.setNodeStatus(nodeStatus(name, options));
+  observed.setNodeStatus(nodeStatus(name, { state: 'offline' }));
+  return viewNode(name, observed.nodeStatuses.get(name), false);
 }
 
 const template = (labels: Record<string, string>, podSpec: Record<string, unknown>) => ({

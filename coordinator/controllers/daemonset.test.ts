@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { NodeView } from '../node-view.js';
 import { podTemplateHash } from '../pod-names.js';
 import type { StoredPod } from '../state.js';
-import { daemonSet, node, testEntropy } from '../test-fixtures.js';
+import { daemonSet, node, nodeGoneOffline, testEntropy } from '../test-fixtures.js';
 import { reconcileDaemonSet, REVISION_HASH_LABEL } from './daemonset.js';
 
 const agents = daemonSet('agent', { podSpec: { nodeSelector: { role: 'edge' } } });
@@ -57,12 +57,20 @@ describe('reconcileDaemonSet', () => {
   });
 
   it('keeps a bound pod on an offline node, and on a node not heard from since a restart', () => {
-    const pods = podsFor([edge('a'), edge('b')]);
-    expect(run([edge('a', { state: 'offline' }), unheard('b')], pods)).toEqual({ create: [], delete: [] });
+    const pods = podsFor([edge('a'), edge('b'), edge('c')]);
+    // 'a': the will as the coordinator first hears it (no labels); 'b': seen online, then its will.
+    expect(run([edge('a', { state: 'offline' }), nodeGoneOffline('b', { labels: { role: 'edge' } }), unheard('c')], pods)).toEqual({ create: [], delete: [] });
+  });
+
+  it('keeps the pod of an offline node whose last known labels no longer match; drops it once the node is back online without them', () => {
+    const pods = podsFor([edge('a')]);
+    expect(run([nodeGoneOffline('a', { labels: { role: 'core' } })], pods)).toEqual({ create: [], delete: [] });
+    expect(run([node('a', { labels: { role: 'core' } })], pods)).toEqual({ create: [], delete: [pods[0]!.metadata.name] });
   });
 
   it('does not start a pod on an offline or not-ready node', () => {
-    expect(run([edge('a', { state: 'offline' }), edge('b', { ready: false })], [])).toEqual({ create: [], delete: [] });
+    const offline = [edge('a', { state: 'offline' }), nodeGoneOffline('c', { labels: { role: 'edge' } })];
+    expect(run([...offline, edge('b', { ready: false })], [])).toEqual({ create: [], delete: [] });
   });
 
   it('replaces pods of an older template on nodes that can take the new one', () => {

@@ -29,12 +29,21 @@ function wantsPod(daemonSet: StoredDaemonSet, node: NodeView): boolean {
 /**
  * A node that may keep the pod it has. A bound pod stays on its node while the node is
  * offline or not heard from yet (after a coordinator restart its status is still on its
- * way); it goes when the node no longer matches or was removed from the fleet.
+ * way), whatever labels are known for it then: an offline status carries none of its own,
+ * and removing the pod would recreate its containers when the node comes back. Only an
+ * online node that no longer matches, or a node removed from the fleet, loses it.
  */
 function mayKeepPod(daemonSet: StoredDaemonSet, node: NodeView | undefined): boolean {
-  if (node === undefined || node.presence === 'unheard') return true;
-  if (node.presence === 'gone') return false;
-  return selects(daemonSet, node);
+  if (node === undefined) return true;
+  switch (node.presence) {
+    case 'unheard':
+    case 'offline':
+      return true;
+    case 'gone':
+      return false;
+    case 'online':
+      return selects(daemonSet, node);
+  }
 }
 
 /**

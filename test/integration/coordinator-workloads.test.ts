@@ -118,6 +118,24 @@ describe.each<BrokerKind>(['embedded', 'mosquitto'])('workloads on the %s broker
     expect((await client.list('nodes')).map((n) => n.metadata.name)).toEqual(['node-b']);
   });
 
+  it('keeps the DaemonSet pod of a node that goes offline (its will carries no labels)', async () => {
+    await client.setNode(fakeNodeStatus('node-a', { labels: { sensor: 'yes' } }));
+    await client.request({ op: 'apply', objects: [daemonSet] });
+    const before = await waitFor('a pod on node-a', () => { const d = client.desired('node-a'); return d?.pods.length === 1 ? d : undefined; });
+
+    // Exactly what the agent's last will says when it drops off the broker.
+    await client.setNode({ protocol: 'v1', node: 'node-a', state: 'offline', reason: 'ConnectionLost' });
+    const [listed] = await waitFor('node-a listed offline', async () => {
+      const nodes = await client.list('nodes');
+      return nodes[0]?.status?.state === 'offline' ? nodes : undefined;
+    });
+    expect(listed?.metadata.labels).toEqual({ sensor: 'yes' });
+    expect((await client.list('pods')).map((p) => [p.metadata.name, p.spec.nodeName])).toEqual([[before.pods[0]!.name, 'node-a']]);
+    expect(client.desired('node-a')).toEqual(before);
+    const [item] = await client.list('daemonsets');
+    expect(item?.status).toMatchObject({ desiredNumberScheduled: 1, currentNumberScheduled: 1 });
+  });
+
   it('reports the status a node publishes for a pod, and counts it ready', async () => {
     await client.setNode(fakeNodeStatus('node-a'));
     await client.request({ op: 'apply', objects: [deploymentManifest('web', 2)] });
