@@ -53,6 +53,8 @@ export class Agent {
   private applied: { generation: number; pods: number } | undefined;
   /** The generation the last published node status carried. */
   private reportedGeneration: number | undefined;
+  /** Older generations already warned about since the held one was accepted: a redelivery warns once. */
+  private readonly warnedOlder = new Set<number>();
   /** Epoch ms when this agent started; the node status's `startedAt`. */
   private readonly startedAt: number;
 
@@ -110,8 +112,16 @@ export class Agent {
   private onDesired(payload: Buffer): void {
     const offer = this.deps.store.offer(payload);
     if (offer.accepted) {
+      this.warnedOlder.clear();
       this.deps.log.info({ generation: offer.desired.generation, pods: offer.desired.pods.length }, 'new desired state');
       this.loop.wake();
+    } else if (offer.older !== undefined) {
+      // The coordinator went back in time (its store lost, say): an operator must know, since
+      // this node keeps running the newer state and ignores the coordinator until it catches up.
+      const { offered, held } = offer.older;
+      if (this.warnedOlder.has(offered)) return;
+      this.warnedOlder.add(offered);
+      this.deps.log.warn({ generation: offered, heldGeneration: held, reason: offer.reason }, 'ignored a desired state older than the held one; pods keep running');
     } else if (offer.isInvalid) {
       this.deps.log.warn({ reason: offer.reason }, 'ignored an invalid desired state; pods keep running');
     } else {

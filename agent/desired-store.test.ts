@@ -26,6 +26,11 @@ describe('acceptDesired', () => {
     expect(result.accepted).toBe(accepted);
   });
 
+  it('says when the offer is an older generation, with both generations', () => {
+    expect(acceptDesired(desired([], 4), desired([], 3), NODE)).toMatchObject({ accepted: false, isInvalid: false, older: { offered: 3, held: 4 } });
+    expect(acceptDesired(desired([], 3), desired([], 3), NODE)).not.toHaveProperty('older');
+  });
+
   it('refuses a desired state for another node as invalid', () => {
     expect(acceptDesired(undefined, { ...desired([]), node: 'pi-2' }, NODE)).toMatchObject({ accepted: false, isInvalid: true });
   });

@@ -12,13 +12,21 @@ import { nodeDesiredSchema, type NodeDesired } from '../protocol/messages.js';
  * reboots with no broker. Outside data becomes a NodeDesired only through the schema.
  */
 
-export type Offer = { accepted: true; desired: NodeDesired } | { accepted: false; reason: string; isInvalid: boolean };
+export type Offer =
+  | { accepted: true; desired: NodeDesired }
+  /** `older` is set when the offer is an older generation than the held one: the coordinator may have lost its state. */
+  | { accepted: false; reason: string; isInvalid: boolean; older?: { offered: number; held: number } };
 
 /** Pure: whether `incoming` replaces `held`. An older generation is ignored. */
 export function acceptDesired(held: NodeDesired | undefined, incoming: NodeDesired, node: string): Offer {
   if (incoming.node !== node) return { accepted: false, reason: `desired state is for node ${incoming.node}, not ${node}`, isInvalid: true };
   if (held !== undefined && incoming.generation < held.generation) {
-    return { accepted: false, reason: `generation ${incoming.generation} is older than the held generation ${held.generation}`, isInvalid: false };
+    return {
+      accepted: false,
+      reason: `generation ${incoming.generation} is older than the held generation ${held.generation}`,
+      isInvalid: false,
+      older: { offered: incoming.generation, held: held.generation },
+    };
   }
   if (held !== undefined && incoming.generation === held.generation) {
     return { accepted: false, reason: `generation ${incoming.generation} is already held`, isInvalid: false };

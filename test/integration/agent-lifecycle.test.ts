@@ -41,6 +41,24 @@ async function agentFor(name: string, options: { stateDir?: string; args?: strin
   return agent;
 }
 
+interface LogEntry {
+  level: number;
+  msg: string;
+  generation?: number;
+  heldGeneration?: number;
+}
+
+/** The agent's pino lines; anything else (a line cut short while still being written) is skipped. */
+function logEntries(output: string): LogEntry[] {
+  return output.split('\n').flatMap((line) => {
+    try {
+      return [JSON.parse(line) as LogEntry];
+    } catch {
+      return [];
+    }
+  });
+}
+
 beforeAll(async () => {
   requireBuiltAgent();
   broker = await startMosquitto();
@@ -122,13 +140,17 @@ describe('baton-agent on its own', () => {
     }
   });
 
-  it('ignores a desired state older than the one it holds', async () => {
+  it('ignores a desired state older than the one it holds, warning once per generation offered', async () => {
     const name = node();
     const agent = await agentFor(name);
     await view.publishDesired(desiredState(name, 5, [testPod('new')]));
     await waitForRunning(name, 'new');
     await view.publishDesired(desiredState(name, 4, [testPod('old')]));
-    await waitFor('the log line', () => agent.process.output().includes('older than the held generation 5'));
+    await view.publishDesired(desiredState(name, 4, [testPod('old')])); // a redelivery
+    await view.publishDesired(desiredState(name, 3, [testPod('old')]));
+    const warnings = (): LogEntry[] => logEntries(agent.process.output()).filter((entry) => entry.level === 40 && entry.msg.includes('older'));
+    await waitFor('a warning about generation 3', () => warnings().some((w) => w.generation === 3), { timeoutMs: 5_000 });
+    expect(warnings().map((w) => [w.generation, w.heldGeneration])).toEqual([[4, 5], [3, 5]]);
     const since = Date.now();
     await waitFor('a few resyncs', () => Date.parse(view.nodeStatus(name)?.time ?? '0') > since + 2000, { timeoutMs: 10_000 });
     expect(await podContainers(name, 'old')).toEqual([]);
