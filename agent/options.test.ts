@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { logLevels } from '../protocol/log.js';
 import { UsageError } from '../protocol/options.js';
-import { parseAgentOptions } from './options.js';
+import { agentOptionSpecs, parseAgentOptions } from './options.js';
 
 const host = { hostname: 'Pi-Kitchen', isRoot: false, home: '/home/pi' };
 
@@ -33,6 +34,12 @@ describe('parseAgentOptions', () => {
   });
 
   type Host = { hostname: string; isRoot: boolean; home: string };
+  it('takes its log levels from the shared list, in parsing, errors and help', () => {
+    for (const level of logLevels) expect(parseAgentOptions(['--log-level', level], {}, host).logLevel).toBe(level);
+    expect(() => parseAgentOptions(['--log-level', 'loud'], {}, host)).toThrow(`must be one of ${logLevels.join(', ')}`);
+    expect(agentOptionSpecs.find((s) => s.name === 'log-level')?.description).toContain(logLevels.join(', '));
+  });
+
   it.each<[string[], RegExp, Host?]>([
     [['--node', 'Bad_Name'], /--node/],
     [[], /--node "under_score"/, { ...host, hostname: 'under_score' }],

@@ -1,5 +1,6 @@
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
+import { logLevels } from '../protocol/log.js';
 import { isLabelKey, isLabelValue, subdomainName } from '../protocol/names.js';
 import { listOption, parseKeyValues, parseOptions, stringOption, UsageError, type OptionSpec } from '../protocol/options.js';
 import { parseBrokerUrl } from '../protocol/mqtt-link.js';
@@ -16,7 +17,7 @@ export const agentOptionSpecs: readonly OptionSpec[] = [
   { name: 'docker-host', env: 'BATON_DOCKER_HOST', kind: 'string', placeholder: 'URL', description: 'Docker engine, unix:// or tcp://', default: 'unix:///var/run/docker.sock' },
   { name: 'resync', env: 'BATON_RESYNC', kind: 'string', placeholder: 'SECONDS', description: 'full reconcile period; also the least time between restarts of a crashing container', default: '10' },
   { name: 'status-interval', env: 'BATON_STATUS_INTERVAL', kind: 'string', placeholder: 'SECONDS', description: 'node status heartbeat', default: '10' },
-  { name: 'log-level', env: 'BATON_LOG_LEVEL', kind: 'string', placeholder: 'L', description: 'fatal, error, warn, info, debug, trace or silent', default: 'info' },
+  { name: 'log-level', env: 'BATON_LOG_LEVEL', kind: 'string', placeholder: 'L', description: `log level: ${logLevels.join(', ')}`, default: 'info' },
   { name: 'help', kind: 'boolean', short: 'h', description: 'show this help' },
   { name: 'version', kind: 'boolean', description: 'show the version' },
 ];
@@ -65,8 +66,8 @@ export function parseAgentOptions(
   const dockerHost = stringOption(values, 'docker-host') ?? 'unix:///var/run/docker.sock';
   if (!/^(unix|tcp):\/\/./.test(dockerHost)) throw new UsageError(`--docker-host ${JSON.stringify(dockerHost)}: must be unix:///path or tcp://HOST:PORT`);
   const logLevel = stringOption(values, 'log-level') ?? 'info';
-  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
-    throw new UsageError(`--log-level ${JSON.stringify(logLevel)}: must be one of fatal, error, warn, info, debug, trace, silent`);
+  if (!(logLevels as readonly string[]).includes(logLevel)) {
+    throw new UsageError(`--log-level ${JSON.stringify(logLevel)}: must be one of ${logLevels.join(', ')}`);
   }
   const broker = stringOption(values, 'broker') ?? 'mqtt://127.0.0.1:1883';
   try {
