@@ -131,6 +131,10 @@ export class Coordinator {
           return;
         }
         wake = this.observed.setNodeStatus(decoded.value);
+        // A node that applied a newer generation than the store holds (a lost store, a
+        // new state dir) must be handed a higher one, or it ignores every desired state.
+        const applied = decoded.value.observedGeneration ?? 0;
+        if (applied > (this.state.nodes[node]?.generation ?? 0)) wake = true;
       }
     } else if (rest.length === 2 && rest[0] === 'pods' && rest[1] !== undefined) {
       const pod = rest[1];

@@ -26,47 +26,73 @@ describe('desiredPodsByNode', () => {
 
 describe('nextNodeTable', () => {
   const entropy = testEntropy();
+  const none = new Map<string, number>();
 
   it('gives a newly heard node generation 1 with an empty pod set', () => {
-    const nodes = nextNodeTable({}, ['n1'], new Map(), entropy);
+    const nodes = nextNodeTable({}, ['n1'], new Map(), none, entropy);
     expect(nodes.n1).toMatchObject({ name: 'n1', generation: 1 });
     expect(nodes.n1?.uid).toBeTruthy();
   });
 
   it('adds a node that has pods bound even if never heard from', () => {
-    const nodes = nextNodeTable({}, [], table([pod('a', { nodeName: 'ghost' })]), entropy);
+    const nodes = nextNodeTable({}, [], table([pod('a', { nodeName: 'ghost' })]), none, entropy);
     expect(nodes.ghost?.generation).toBe(1);
   });
 
   it('keeps the generation while the set is unchanged, and grows it by exactly one per change', () => {
-    let nodes: Record<string, StoredNode> = nextNodeTable({}, ['n1'], new Map(), entropy);
-    const same = nextNodeTable(nodes, ['n1'], new Map(), entropy);
+    let nodes: Record<string, StoredNode> = nextNodeTable({}, ['n1'], new Map(), none, entropy);
+    const same = nextNodeTable(nodes, ['n1'], new Map(), none, entropy);
     expect(same).toEqual(nodes);
 
-    nodes = nextNodeTable(nodes, ['n1'], table([pod('a', { nodeName: 'n1' }), pod('b', { nodeName: 'n1' })]), entropy);
+    nodes = nextNodeTable(nodes, ['n1'], table([pod('a', { nodeName: 'n1' }), pod('b', { nodeName: 'n1' })]), none, entropy);
     expect(nodes.n1?.generation).toBe(2);
-    nodes = nextNodeTable(nodes, ['n1'], table([pod('a', { nodeName: 'n1' }), pod('b', { nodeName: 'n1' })]), entropy);
+    nodes = nextNodeTable(nodes, ['n1'], table([pod('a', { nodeName: 'n1' }), pod('b', { nodeName: 'n1' })]), none, entropy);
     expect(nodes.n1?.generation).toBe(2);
-    nodes = nextNodeTable(nodes, ['n1'], table([pod('a', { nodeName: 'n1' })]), entropy);
+    nodes = nextNodeTable(nodes, ['n1'], table([pod('a', { nodeName: 'n1' })]), none, entropy);
     expect(nodes.n1?.generation).toBe(3);
   });
 
   it('touches only the node whose set changed', () => {
-    const before = nextNodeTable({}, ['n1', 'n2'], table([pod('a', { nodeName: 'n1' }), pod('b', { nodeName: 'n2' })]), entropy);
-    const after = nextNodeTable(before, ['n1', 'n2'], table([pod('a', { nodeName: 'n1' })]), entropy);
+    const before = nextNodeTable({}, ['n1', 'n2'], table([pod('a', { nodeName: 'n1' }), pod('b', { nodeName: 'n2' })]), none, entropy);
+    const after = nextNodeTable(before, ['n1', 'n2'], table([pod('a', { nodeName: 'n1' })]), none, entropy);
     expect(after.n1).toEqual(before.n1);
     expect(after.n2?.generation).toBe((before.n2?.generation ?? 0) + 1);
   });
 
   it('never forgets a node, so its generation never goes back', () => {
-    const before = nextNodeTable({}, ['n1'], table([pod('a', { nodeName: 'n1' })]), entropy);
-    const after = nextNodeTable(before, [], new Map(), entropy);
+    const before = nextNodeTable({}, ['n1'], table([pod('a', { nodeName: 'n1' })]), none, entropy);
+    const after = nextNodeTable(before, [], new Map(), none, entropy);
     expect(after.n1?.generation).toBe((before.n1?.generation ?? 0) + 1);
   });
 
+  it('starts above the generation a node says it applied when the store has none (a lost store)', () => {
+    const nodes = nextNodeTable({}, ['n1'], table([pod('a', { nodeName: 'n1' })]), new Map([['n1', 50]]), entropy);
+    expect(nodes.n1?.generation).toBe(51);
+  });
+
+  it('bumps an unchanged set above a newer generation the node reports, once, and keeps counting from there', () => {
+    const pods = table([pod('a', { nodeName: 'n1' })]);
+    const stored = nextNodeTable({}, ['n1'], pods, none, entropy);
+    expect(stored.n1?.generation).toBe(1);
+    const bumped = nextNodeTable(stored, ['n1'], pods, new Map([['n1', 50]]), entropy);
+    expect(bumped.n1).toEqual({ ...stored.n1, generation: 51 });
+    // The node applies 51 and says so: nothing more to do.
+    expect(nextNodeTable(bumped, ['n1'], pods, new Map([['n1', 51]]), entropy)).toEqual(bumped);
+    // A node still on an older generation changes nothing.
+    expect(nextNodeTable(bumped, ['n1'], pods, new Map([['n1', 7]]), entropy)).toEqual(bumped);
+    const changed = nextNodeTable(bumped, ['n1'], table([]), new Map([['n1', 51]]), entropy);
+    expect(changed.n1?.generation).toBe(52);
+  });
+
+  it('counts a changed set from the higher of stored and reported', () => {
+    const stored = nextNodeTable({}, ['n1'], new Map(), none, entropy);
+    const changed = nextNodeTable(stored, ['n1'], table([pod('a', { nodeName: 'n1' })]), new Map([['n1', 9]]), entropy);
+    expect(changed.n1?.generation).toBe(10);
+  });
+
   it('sees a change of spec inside a pod', () => {
-    const before = nextNodeTable({}, ['n1'], table([pod('a', { nodeName: 'n1' })]), entropy);
-    const after = nextNodeTable(before, ['n1'], table([pod('a', { nodeName: 'n1', spec: spec({ restartPolicy: 'Never' }) })]), entropy);
+    const before = nextNodeTable({}, ['n1'], table([pod('a', { nodeName: 'n1' })]), none, entropy);
+    const after = nextNodeTable(before, ['n1'], table([pod('a', { nodeName: 'n1', spec: spec({ restartPolicy: 'Never' }) })]), none, entropy);
     expect(after.n1?.generation).toBe((before.n1?.generation ?? 0) + 1);
   });
 });

@@ -4,10 +4,11 @@ import { contentHash } from './canonical.js';
 import type { Entropy, StoredNode, StoredPod } from './state.js';
 
 /**
- * Each node's desired state: its full pod set and a generation that grows by exactly
- * one whenever that set changes. Change is judged by a hash of the set kept in the
- * store, so a restarted coordinator continues the same numbers and republishes an
- * unchanged set with its old generation.
+ * Each node's desired state: its full pod set and a generation that grows by one
+ * whenever that set changes. Change is judged by a hash of the set kept in the store,
+ * so a restarted coordinator continues the same numbers and republishes an unchanged
+ * set with its old generation. The one jump: a node that applied a higher generation
+ * than the store holds (the store was lost) gets one above it (see nextNodeTable).
  */
 
 export function toDesiredPod(pod: StoredPod, node: string): DesiredPod {
@@ -36,14 +37,20 @@ export function desiredPodsByNode(pods: Readonly<Record<string, StoredPod>>): Ma
 
 /**
  * The node table after this pass: every node already in it, every node heard from and
- * every node with pods bound; a node's generation grows by one if its pod set's hash
- * differs from the one its current generation stands for. Nodes are never dropped, so
- * a generation never goes back (an agent ignores anything older than what it holds).
+ * every node with pods bound. A node's generation never goes back, and never falls
+ * behind the one the node says it applied (`reported`, its status' observedGeneration):
+ * an agent ignores anything not newer than what it holds, so after a lost store or a new
+ * state dir the numbers must carry on above the node's. So a node's generation becomes
+ * max(stored, reported) + 1 when its pod set's hash differs from the one its generation
+ * stands for, or when the node reports a newer generation than the stored one (then
+ * the same set goes out again under a number the agent accepts). Nodes are never
+ * dropped, for the same reason.
  */
 export function nextNodeTable(
   nodes: Readonly<Record<string, StoredNode>>,
   heard: Iterable<string>,
   podsByNode: ReadonlyMap<string, readonly DesiredPod[]>,
+  reported: ReadonlyMap<string, number>,
   entropy: Pick<Entropy, 'newUid' | 'now'>,
 ): Record<string, StoredNode> {
   const next: Record<string, StoredNode> = { ...nodes };
@@ -52,7 +59,10 @@ export function nextNodeTable(
   }
   for (const [name, node] of Object.entries(next)) {
     const podsHash = contentHash(podsByNode.get(name) ?? []);
-    if (podsHash !== node.podsHash) next[name] = { ...node, generation: node.generation + 1, podsHash };
+    const applied = reported.get(name) ?? 0;
+    if (podsHash !== node.podsHash || applied > node.generation) {
+      next[name] = { ...node, generation: Math.max(node.generation, applied) + 1, podsHash };
+    }
   }
   return next;
 }

@@ -69,6 +69,18 @@ describe('reconcile', () => {
     expect(offline.state).toEqual(first.state);
   });
 
+  it('never hands a node a generation below the one it applied (store lost), and then stays put', () => {
+    const applied = (generation: number): NodeStatus => ({ ...nodeStatus('a'), observedGeneration: generation });
+    const fresh = reconcile(withDeployment(1), observe([applied(50)]), testEntropy());
+    expect(fresh.state.nodes.a?.generation).toBe(51);
+    const acknowledged = reconcile(fresh.state, observe([applied(51)]), testEntropy());
+    expect(acknowledged.state).toEqual(fresh.state);
+    // Unchanged pods, but the node is ahead of the store: the same set again, numbered above it.
+    const ahead = reconcile(fresh.state, observe([applied(60)]), testEntropy());
+    expect(ahead.state.nodes.a?.generation).toBe(61);
+    expect(ahead.state.pods).toEqual(fresh.state.pods);
+  });
+
   it('deletes pods whose owner no longer exists', () => {
     const first = reconcile(withDeployment(2), observe([nodeStatus('a')]), testEntropy());
     const orphaned = reconcile({ ...first.state, deployments: {} }, observe([nodeStatus('a')]), testEntropy());

@@ -105,8 +105,17 @@ export function reconcile(state: CoordinatorState, observed: Observations, entro
     if (pod) pods[name] = { ...pod, nodeName };
   }
 
-  const nodes = nextNodeTable(state.nodes, observed.nodeStatuses.keys(), desiredPodsByNode(pods), entropy);
+  const nodes = nextNodeTable(state.nodes, observed.nodeStatuses.keys(), desiredPodsByNode(pods), reportedGenerations(observed), entropy);
   return { state: { ...state, pods, nodes }, unschedulable, created, deleted, bound: bindings };
+}
+
+/** Node -> the newest desired generation it says it applied. */
+function reportedGenerations(observed: Observations): Map<string, number> {
+  const reported = new Map<string, number>();
+  for (const [name, status] of observed.nodeStatuses) {
+    if (status.observedGeneration !== undefined) reported.set(name, status.observedGeneration);
+  }
+  return reported;
 }
 
 function sortByName<T extends { metadata: { name: string } }>(items: T[]): T[] {

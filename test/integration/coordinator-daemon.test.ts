@@ -160,6 +160,27 @@ describe.each<BrokerKind>(['embedded', 'mosquitto'])('baton-coordinator on the %
     expect(client.desired('node-a')?.generation).toBe(before.generation);
   });
 
+  it('numbers a node\'s desired states above the generation the node applied, even with a fresh store', async () => {
+    // The node applied generation 50 from an earlier store, now lost: an agent ignores
+    // anything older than what it holds, so the numbers must carry on above 50.
+    await client.setNode({ ...fakeNodeStatus('node-a'), observedGeneration: 50 });
+    const first = await waitFor('node-a desired', () => client.desired('node-a'));
+    expect(first.generation).toBeGreaterThan(50);
+    await client.request({ op: 'apply', objects: [deploymentManifest('web', 1)] });
+    const one = await waitFor('1 pod', () => { const d = client.desired('node-a'); return d?.pods.length === 1 ? d : undefined; });
+    expect(one.generation).toBe(first.generation + 1);
+
+    // A node ahead of the store while the coordinator runs: the same pods again, numbered above it.
+    await client.setNode({ ...fakeNodeStatus('node-a'), observedGeneration: 70 });
+    const bumped = await waitFor('a generation above 70', () => { const d = client.desired('node-a'); return d !== undefined && d.generation > 70 ? d : undefined; });
+    expect(bumped).toEqual({ ...one, generation: 71 });
+
+    // ...and persisted: a restart publishes the same number.
+    client.forgetDesired('node-a');
+    await restartCoordinator();
+    expect(await waitFor('node-a desired after the restart', () => client.desired('node-a'))).toEqual(bumped);
+  });
+
   it('refuses to start on a corrupt store, says why in one line, and leaves the file as it was', async () => {
     await coordinator?.stop();
     const storePath = join(stateDir, 'store.json');
