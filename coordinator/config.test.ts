@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../protocol/options.js';
-import { parseCoordinatorArgs, parseListen } from './config.js';
+import { coordinatorHelp, parseCoordinatorArgs, parseListen } from './config.js';
 
 const parse = (argv: string[], env: NodeJS.ProcessEnv = {}, root = false) => parseCoordinatorArgs(argv, { HOME: '/home/pi', ...env }, root);
 
@@ -25,6 +25,37 @@ describe('parseCoordinatorArgs', () => {
       config: { broker: { kind: 'external', url: 'mqtt://hub:1883' }, stateDir: '/d' },
     });
     expect(parse([], { BATON_LISTEN: '[::1]:1884' })).toMatchObject({ config: { broker: { kind: 'embedded', host: '::1', port: 1884 } } });
+  });
+
+  describe('chooses the broker so that an env file setting BATON_BROKER works under a unit setting BATON_LISTEN', () => {
+    const external = { kind: 'external', url: 'mqtt://hub:1883' };
+    it('lets BATON_BROKER win over a BATON_LISTEN from the environment, and says so', () => {
+      expect(parse([], { BATON_LISTEN: '0.0.0.0:1883', BATON_BROKER: 'mqtt://hub:1883' })).toMatchObject({
+        kind: 'run',
+        config: { broker: external, ignored: 'BATON_LISTEN=0.0.0.0:1883 ignored: BATON_BROKER (an external broker) wins' },
+      });
+    });
+
+    it('lets --broker win over BATON_LISTEN, and --listen over BATON_BROKER (the command line wins)', () => {
+      expect(parse(['--broker', 'mqtt://hub:1883'], { BATON_LISTEN: '0.0.0.0:1883' })).toMatchObject({ config: { broker: external } });
+      expect(parse(['--listen', '127.0.0.1:11883'], { BATON_BROKER: 'mqtt://hub:1883' })).toMatchObject({
+        config: { broker: { kind: 'embedded', host: '127.0.0.1', port: 11883 }, ignored: 'BATON_BROKER=mqtt://hub:1883 ignored: --listen on the command line wins' },
+      });
+    });
+
+    it('still checks the winner and names where it came from', () => {
+      expect(() => parse([], { BATON_LISTEN: '0.0.0.0:1883', BATON_BROKER: 'http://hub' })).toThrow(/^BATON_BROKER: invalid broker URL "http:\/\/hub"/);
+      expect(() => parse(['--listen', '0.0.0.0:1883', '--broker', 'mqtt://hub:1883'], { BATON_LISTEN: 'x', BATON_BROKER: 'y' })).toThrow(UsageError);
+    });
+
+    it('mentions nothing ignored when only one is set', () => {
+      expect(parse([], { BATON_BROKER: 'mqtt://hub:1883' })).not.toHaveProperty('config.ignored');
+      expect(parse(['--listen', '0.0.0.0:1'])).not.toHaveProperty('config.ignored');
+    });
+
+    it('explains the rule in --help', () => {
+      expect(coordinatorHelp()).toMatch(/external\s+broker wins over a listen address set only in the environment/);
+    });
   });
 
   it('answers --help and --version', () => {

@@ -3,14 +3,14 @@ import { join } from 'node:path';
 import { logLevels } from '../protocol/log.js';
 import { parseBrokerUrl } from '../protocol/mqtt-link.js';
 import { DEFAULT_PREFIX } from '../protocol/topics.js';
-import { optionsHelp, parseOptions, stringOption, UsageError, type OptionSpec } from '../protocol/options.js';
+import { optionsHelp, parseOptions, stringOption, UsageError, type OptionSpec, type OptionValues } from '../protocol/options.js';
 
 /** The coordinator's flags, each with its environment variable, and what they mean once checked. */
 
 export const DEFAULT_LISTEN = '127.0.0.1:1883';
 
 export const coordinatorOptions: readonly OptionSpec[] = [
-  { name: 'listen', env: 'BATON_LISTEN', kind: 'string', placeholder: 'HOST:PORT', description: 'run the embedded MQTT broker on this address (the default, on 127.0.0.1:1883, when --broker is not given)' },
+  { name: 'listen', env: 'BATON_LISTEN', kind: 'string', placeholder: 'HOST:PORT', description: 'run the embedded MQTT broker on this address (the default, on 127.0.0.1:1883, when no external broker is given)' },
   { name: 'broker', env: 'BATON_BROKER', kind: 'string', placeholder: 'URL', description: 'use an external MQTT broker (mqtt://HOST:PORT) instead of the embedded one' },
   { name: 'state-dir', env: 'BATON_STATE_DIR', kind: 'string', placeholder: 'DIR', description: 'where the store lives (default /var/lib/baton/coordinator as root, else ~/.local/state/baton/coordinator)' },
   { name: 'prefix', env: 'BATON_PREFIX', kind: 'string', placeholder: 'P', description: 'topic prefix', default: DEFAULT_PREFIX },
@@ -26,6 +26,11 @@ export function coordinatorHelp(): string {
     "Baton's control plane: stores the applied objects, schedules pods onto nodes and",
     'publishes each node its desired state over MQTT. Logs JSON to stdout.',
     '',
+    'Which broker: a flag on the command line wins over the environment, and an external',
+    'broker wins over a listen address set only in the environment, so BATON_BROKER (say',
+    'in an env file) switches to an external broker even where BATON_LISTEN is set too.',
+    '--listen and --broker together on the command line are an error.',
+    '',
     'Options:',
     optionsHelp(coordinatorOptions),
   ].join('\n');
@@ -38,6 +43,8 @@ export interface CoordinatorConfig {
   stateDir: string;
   prefix: string;
   logLevel: string;
+  /** A broker setting that was given but lost to another (see chooseBroker), to log at start. */
+  ignored?: string;
 }
 
 /** `HOST:PORT` or `[IPv6]:PORT`. */
@@ -55,6 +62,34 @@ export function defaultStateDir(isRoot: boolean, home: string): string {
   return isRoot ? '/var/lib/baton/coordinator' : join(home, '.local', 'state', 'baton', 'coordinator');
 }
 
+/**
+ * The embedded broker or an external one. A flag beats an environment variable, and
+ * `--broker`/BATON_BROKER beats a BATON_LISTEN from the environment, so an env file that
+ * sets BATON_BROKER works under a unit that sets BATON_LISTEN. Only both as flags is an
+ * error: nothing says which one was meant.
+ */
+function chooseBroker(values: OptionValues, flags: OptionValues): { broker: BrokerChoice; ignored?: string } {
+  const listen = stringOption(values, 'listen');
+  const url = stringOption(values, 'broker');
+  const listenFlag = stringOption(flags, 'listen') !== undefined;
+  const brokerFlag = stringOption(flags, 'broker') !== undefined;
+  if (listenFlag && brokerFlag) {
+    throw new UsageError('give either --listen (embedded broker) or --broker (external broker), not both');
+  }
+  const brokerName = brokerFlag ? '--broker' : 'BATON_BROKER';
+  if (url !== undefined && !listenFlag) {
+    try {
+      parseBrokerUrl(url);
+    } catch (error) {
+      throw new UsageError(`${brokerName}: ${(error as Error).message}`);
+    }
+    const broker: BrokerChoice = { kind: 'external', url };
+    return listen === undefined ? { broker } : { broker, ignored: `BATON_LISTEN=${listen} ignored: ${brokerName} (an external broker) wins` };
+  }
+  const broker: BrokerChoice = { kind: 'embedded', ...parseListen(listen ?? DEFAULT_LISTEN) };
+  return url === undefined ? { broker } : { broker, ignored: `BATON_BROKER=${url} ignored: --listen on the command line wins` };
+}
+
 export type ParsedCommand = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; config: CoordinatorConfig };
 
 /** Reads flags and environment; throws UsageError for anything wrong. */
@@ -64,22 +99,7 @@ export function parseCoordinatorArgs(argv: readonly string[], env: NodeJS.Proces
   if (values.version === true) return { kind: 'version' };
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
 
-  const listen = stringOption(values, 'listen');
-  const brokerUrl = stringOption(values, 'broker');
-  if (listen !== undefined && brokerUrl !== undefined) {
-    throw new UsageError('give either --listen (embedded broker) or --broker (external broker), not both (check BATON_LISTEN and BATON_BROKER too)');
-  }
-  let broker: BrokerChoice;
-  if (brokerUrl !== undefined) {
-    try {
-      parseBrokerUrl(brokerUrl);
-    } catch (error) {
-      throw new UsageError(`--broker: ${(error as Error).message}`);
-    }
-    broker = { kind: 'external', url: brokerUrl };
-  } else {
-    broker = { kind: 'embedded', ...parseListen(listen ?? DEFAULT_LISTEN) };
-  }
+  const { broker, ignored } = chooseBroker(values, parseOptions(argv, {}, coordinatorOptions).values);
 
   const prefix = stringOption(values, 'prefix') ?? DEFAULT_PREFIX;
   if (prefix === '' || /[+#\u0000]/.test(prefix) || prefix.startsWith('/') || prefix.endsWith('/')) {
@@ -90,5 +110,5 @@ export function parseCoordinatorArgs(argv: readonly string[], env: NodeJS.Proces
     throw new UsageError(`--log-level ${JSON.stringify(logLevel)}: must be one of ${logLevels.join(', ')}`);
   }
   const stateDir = stringOption(values, 'state-dir') ?? defaultStateDir(isRoot, env.HOME ?? homedir());
-  return { kind: 'run', config: { broker, stateDir, prefix, logLevel } };
+  return { kind: 'run', config: { broker, stateDir, prefix, logLevel, ...(ignored !== undefined ? { ignored } : {}) } };
 }

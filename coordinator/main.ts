@@ -47,6 +47,7 @@ async function ensureStateDir(dir: string): Promise<void> {
 
 async function run(config: CoordinatorConfig): Promise<void> {
   const log = createLogger(PROGRAM, config.logLevel);
+  if (config.ignored !== undefined) log.info({ reason: 'SettingIgnored' }, config.ignored);
   await ensureStateDir(config.stateDir);
   const store = new Store(config.stateDir);
   const state = await store.load();

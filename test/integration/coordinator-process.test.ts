@@ -58,6 +58,22 @@ describe('baton-coordinator, the program', () => {
     expect(humanLines(badListen)).toEqual([expect.stringContaining('--listen "everywhere": expected HOST:PORT')]);
   });
 
+  it('uses BATON_BROKER from an env file under a unit that sets BATON_LISTEN (no embedded broker)', async () => {
+    const mosquitto = await startMosquitto();
+    cleanups.push(() => mosquitto.stop());
+    const stateDir = await tempStateDir();
+    cleanups.push(() => removeDir(stateDir));
+    const unusedPort = await freePort();
+    const client = new TestClient(mosquitto.url);
+    await client.start();
+    cleanups.push(() => client.stop());
+    const coordinator = run([], { BATON_LISTEN: `127.0.0.1:${unusedPort}`, BATON_BROKER: mosquitto.url, BATON_STATE_DIR: stateDir });
+    await client.waitForCoordinator();
+    expect(coordinator.child.exitCode).toBeNull();
+    expect(coordinator.output()).toContain(`BATON_LISTEN=127.0.0.1:${unusedPort} ignored`);
+    expect(coordinator.output()).not.toContain('embedded MQTT broker listening');
+  });
+
   it('fails with one line when its listen address is taken', async () => {
     const port = await freePort();
     const server: Server = createServer();
