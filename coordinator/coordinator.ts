@@ -12,6 +12,7 @@ import { decodeRequest, errorReply, handleRequest } from './requests.js';
 import { SerialQueue, Wakeable } from './serial-queue.js';
 import type { CoordinatorState, Entropy } from './state.js';
 import type { Store } from './store.js';
+import { workloadGenerations } from './workload-generations.js';
 
 export interface CoordinatorDeps {
   link: MqttLink;
@@ -43,7 +44,8 @@ export class Coordinator {
   private reconciled: CoordinatorState | undefined;
   private readonly observed = new ObservedState();
   private unschedulable = new Map<string, string>();
-  private readonly observedGenerations = new Map<string, number>();
+  /** Workload uid -> the generation the last committed pass acted on; only workloads that exist. */
+  private observedGenerations = new Map<string, number>();
   /** Node -> the generation last handed to the broker on this connection. */
   private readonly published = new Map<string, number>();
   private readonly queue = new SerialQueue();
@@ -224,9 +226,7 @@ export class Coordinator {
       if (this.unschedulable.get(pod) !== message) log.info({ pod, reason: 'FailedScheduling' }, message);
     }
     this.unschedulable = result.unschedulable;
-    for (const workload of [...Object.values(this.state.deployments), ...Object.values(this.state.daemonSets)]) {
-      this.observedGenerations.set(workload.metadata.uid, workload.metadata.generation);
-    }
+    this.observedGenerations = workloadGenerations(this.state);
     this.publishDesired();
   }
 
