@@ -1,10 +1,10 @@
 import type { ListItem, ListKind, NodeStatus, PodStatus } from '../protocol/messages.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { POD_TEMPLATE_HASH_LABEL } from './controllers/deployment.js';
-import { REVISION_HASH_LABEL } from './controllers/daemonset.js';
+import { daemonSetCoverage, REVISION_HASH_LABEL } from './controllers/daemonset.js';
 import { ownerUidOf } from './controllers/owned.js';
 import { podTemplateHash } from './pod-names.js';
-import { isPodReady, type Observations } from './reconcile.js';
+import { isPodReady, nodeViews, type Observations } from './reconcile.js';
 import type { CoordinatorState, StoredDaemonSet, StoredDeployment, StoredPod } from './state.js';
 
 /**
@@ -87,14 +87,15 @@ export function daemonSetItem(daemonSet: StoredDaemonSet, context: ListContext):
   const pods = ownedPods(context.state, daemonSet.metadata.uid);
   const hash = podTemplateHash(daemonSet.spec.template);
   const ready = pods.filter((p) => isPodReady(context.observed.podStatus(p.metadata.uid))).length;
+  const coverage = daemonSetCoverage(daemonSet, nodeViews(context.state, context.observed), pods);
   return {
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
     metadata: workloadMetadata(daemonSet),
     spec: { ...daemonSet.spec },
     status: {
-      desiredNumberScheduled: pods.length,
-      currentNumberScheduled: pods.filter((p) => p.nodeName !== undefined).length,
+      desiredNumberScheduled: coverage.desired,
+      currentNumberScheduled: coverage.scheduled,
       numberReady: ready,
       numberAvailable: ready,
       updatedNumberScheduled: pods.filter((p) => p.metadata.labels?.[REVISION_HASH_LABEL] === hash).length,

@@ -181,6 +181,23 @@ describe('list', () => {
     ]);
   });
 
+  it('counts a DaemonSet\'s desired nodes from the nodes its selector picks, and the scheduled ones from its bound pods', () => {
+    const probe = {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'probe' },
+      spec: { selector: { matchLabels: { app: 'probe' } }, template: { metadata: { labels: { app: 'probe' } }, spec: { nodeSelector: { sensor: 'yes' }, containers: [{ name: 'app', image: 'busybox:1' }] } } },
+    };
+    const applied = send(emptyState(), { op: 'apply', objects: [probe] }).state;
+    const statuses = [nodeStatus('a', { labels: { sensor: 'yes' } }), nodeStatus('b', { labels: { sensor: 'yes' }, ready: false }), nodeStatus('c')];
+    const observed: Observations = { nodeStatuses: new Map(statuses.map((s) => [s.node, s])), goneNodes: new Set(), podStatus: () => undefined };
+    const { state } = reconcile(applied, observed, testEntropy());
+    expect(Object.values(state.pods).map((p) => p.nodeName)).toEqual(['a']);
+    const items = (result(send(state, { op: 'list', kind: 'daemonsets' }, { observed }).reply) as { items: { status: Record<string, number> }[] }).items;
+    // b matches but is not ready yet: it should run the pod and has none.
+    expect(items[0]?.status).toMatchObject({ desiredNumberScheduled: 2, currentNumberScheduled: 1, updatedNumberScheduled: 1 });
+  });
+
   it('says NotFound for a named object that does not exist', () => {
     const out = send(emptyState(), { op: 'list', kind: 'pods', name: 'ghost' });
     expect(out.reply.ok ? undefined : out.reply.error).toEqual({ code: 'NotFound', message: 'Pod "ghost" not found' });

@@ -3,7 +3,7 @@ import type { NodeView } from '../node-view.js';
 import { podTemplateHash } from '../pod-names.js';
 import type { StoredPod } from '../state.js';
 import { daemonSet, node, nodeGoneOffline, testEntropy } from '../test-fixtures.js';
-import { reconcileDaemonSet, REVISION_HASH_LABEL } from './daemonset.js';
+import { daemonSetCoverage, reconcileDaemonSet, REVISION_HASH_LABEL } from './daemonset.js';
 
 const agents = daemonSet('agent', { podSpec: { nodeSelector: { role: 'edge' } } });
 
@@ -88,5 +88,27 @@ describe('reconcileDaemonSet', () => {
     const first = podsFor(nodes)[0]!;
     const second = { ...first, metadata: { ...first.metadata, name: 'agent-extra', uid: 'uid-extra', creationTimestamp: '2025-06-01T00:00:00.000Z' } };
     expect(run(nodes, [first, second])).toEqual({ create: [], delete: ['agent-extra'] });
+  });
+});
+
+describe('daemonSetCoverage', () => {
+  it('counts the nodes the selector picks, not the pods, and those of them with a pod', () => {
+    const nodes = [edge('a'), edge('b'), node('other'), edge('sick', { ready: false })];
+    const pods = podsFor([edge('a')]);
+    // a, b and sick should run it (sick once it is ready); only a has its pod so far.
+    expect(daemonSetCoverage(agents, nodes, pods)).toEqual({ desired: 3, scheduled: 1 });
+    expect(daemonSetCoverage(agents, nodes, [])).toEqual({ desired: 3, scheduled: 0 });
+    expect(daemonSetCoverage(agents, [node('other')], [])).toEqual({ desired: 0, scheduled: 0 });
+  });
+
+  it('counts an offline node by its retained labels, and any node keeping its pod; not a node that left', () => {
+    const pods = podsFor([edge('a'), edge('b'), edge('c'), edge('d')]);
+    const nodes = [nodeGoneOffline('a', { labels: { role: 'edge' } }), edge('b', { state: 'offline' }), unheard('c'), gone('d'), nodeGoneOffline('e', { labels: { role: 'edge' } })];
+    expect(daemonSetCoverage(agents, nodes, pods)).toEqual({ desired: 4, scheduled: 3 });
+  });
+
+  it('counts every known node for a DaemonSet without a selector', () => {
+    const everywhere = daemonSet('everywhere');
+    expect(daemonSetCoverage(everywhere, [node('a'), node('b'), gone('c')], podsFor([node('a')], everywhere))).toEqual({ desired: 2, scheduled: 1 });
   });
 });

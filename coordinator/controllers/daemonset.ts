@@ -46,6 +46,37 @@ function mayKeepPod(daemonSet: StoredDaemonSet, node: NodeView | undefined): boo
   }
 }
 
+export interface DaemonSetCoverage {
+  /** Nodes that should run the pod: `desiredNumberScheduled`. */
+  desired: number;
+  /** Of those, the nodes with a pod of this DaemonSet bound: `currentNumberScheduled`. */
+  scheduled: number;
+}
+
+/**
+ * How many nodes should run the DaemonSet's pod, and how many of them have one. A node
+ * counts if it is known (not removed from the fleet) and the template selects it, by
+ * the labels it last reported (so an offline node still counts, ready or not), or if it
+ * holds a pod the controller keeps (an offline or unheard node whose labels are not
+ * known). Pure.
+ */
+export function daemonSetCoverage(daemonSet: StoredDaemonSet, nodes: readonly NodeView[], pods: readonly StoredPod[]): DaemonSetCoverage {
+  const withPod = new Set<string>();
+  for (const pod of pods) if (pod.nodeName !== undefined) withPod.add(pod.nodeName);
+  const views = new Map(nodes.map((n) => [n.name, n]));
+  let desired = 0;
+  let scheduled = 0;
+  for (const name of new Set([...views.keys(), ...withPod])) {
+    const node = views.get(name);
+    const hasPod = withPod.has(name);
+    const shouldRun = node === undefined ? hasPod : node.presence !== 'gone' && (selects(daemonSet, node) || (hasPod && mayKeepPod(daemonSet, node)));
+    if (!shouldRun) continue;
+    desired += 1;
+    if (hasPod) scheduled += 1;
+  }
+  return { desired, scheduled };
+}
+
 /**
  * One pod of the current template on every node that is online, Ready and selected by
  * the template's nodeSelector, bound there directly. Pods of an older template are
