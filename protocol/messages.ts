@@ -86,7 +86,11 @@ export type DesiredPod = z.output<typeof desiredPodSchema>;
 export const nodeDesiredSchema = z.object({
   protocol: z.literal(PROTOCOL_VERSION),
   node: subdomainName,
-  /** Grows by one each time this node's pod set changes; agents ignore anything older than what they hold. */
+  /**
+   * Grows each time this node's pod set changes (by one, or past the node's reported
+   * observedGeneration after the coordinator lost its store); never goes back. Agents
+   * ignore anything not newer than what they hold.
+   */
   generation: z.number().int().min(0),
   pods: z.array(desiredPodSchema),
 });
