@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { contentHash } from '../protocol/canonical-json.js';
 import { decodePayload } from '../protocol/codec.js';
 import type { ContainerSpec } from '../protocol/manifest.js';
 import { containerStatusSchema, type ContainerState } from '../protocol/messages.js';
@@ -64,27 +65,13 @@ export function readLabels(actual: ActualContainer): PodContainer | undefined {
   };
 }
 
-/** Key order of a value made canonical, so equal specs hash equally. */
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(
-      Object.entries(value)
-        .filter(([, v]) => v !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([k, v]) => [k, canonical(v)]),
-    );
-  }
-  return value;
-}
-
 /**
  * The hash of a container's spec (after defaulting). A container whose hash differs
  * from its desired spec's is replaced. A new defaulted field in a later protocol
  * version changes every hash and so replaces every container once.
  */
 export function specHash(spec: ContainerSpec): string {
-  return createHash('sha256').update(JSON.stringify(canonical(spec))).digest('hex').slice(0, 16);
+  return contentHash(spec).slice(0, 16);
 }
 
 /**

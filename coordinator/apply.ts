@@ -1,7 +1,7 @@
 import type { DaemonSetManifest, DeploymentManifest, Manifest, PodManifest } from '../protocol/manifest.js';
 import type { ApplyResult } from '../protocol/messages.js';
 import { validateManifest } from '../protocol/parse-manifests.js';
-import { canonicalJson } from './canonical.js';
+import { canonicalJson } from '../protocol/canonical-json.js';
 import type { CoordinatorState, Entropy, StoredDaemonSet, StoredDeployment, StoredPod } from './state.js';
 
 /**

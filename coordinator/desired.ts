@@ -1,6 +1,6 @@
 import type { DesiredPod, NodeDesired } from '../protocol/messages.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
-import { contentHash } from './canonical.js';
+import { contentHash } from '../protocol/canonical-json.js';
 import type { Entropy, StoredNode, StoredPod } from './state.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { NodeStatus, PodStatus, PodStatusReport } from '../protocol/messages.js';
-import { canonicalJson } from './canonical.js';
+import { canonicalJson } from '../protocol/canonical-json.js';
 import { isReadyStatus } from './node-view.js';
 import { isPodReady, isPodTerminal, type Observations } from './reconcile.js';
 

@@ -1,5 +1,5 @@
 import { createHash, randomInt } from 'node:crypto';
-import { canonicalJson } from './canonical.js';
+import { canonicalJson } from '../protocol/canonical-json.js';
 
 /**
  * Names of generated pods, as Kubernetes makes them: `<deployment>-<pod-template-hash>-<5>`

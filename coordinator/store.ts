@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { readFileIfExists, writeFileAtomic } from '../protocol/atomic-file.js';
 import { validate } from '../protocol/validation.js';
-import { canonicalJson } from './canonical.js';
+import { canonicalJson } from '../protocol/canonical-json.js';
 import { coordinatorStateSchema, emptyState, type CoordinatorState } from './state.js';
 
 export const STORE_FILE_NAME = 'store.json';

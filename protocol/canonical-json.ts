@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 /**
  * JSON with object keys sorted at every level, so equal values always serialise to the
  * same text: the basis of every "did it change?" comparison (store writes, desired
- * generations, template hashes). `undefined` members are dropped, as JSON.stringify does.
+ * generations, template and container spec hashes). `undefined` members are dropped, as
+ * JSON.stringify does.
  */
 export function canonicalJson(value: unknown, indent?: number): string {
   return JSON.stringify(sortKeys(value), null, indent);
