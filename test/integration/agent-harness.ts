@@ -4,7 +4,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MqttLink } from '../../protocol/mqtt-link.js';
-import type { NodeDesired, NodeStatus, PodStatusReport } from '../../protocol/messages.js';
+import type { NodeDesired, NodeEvent, NodeStatus, PodStatusReport } from '../../protocol/messages.js';
 import { Topics } from '../../protocol/topics.js';
 import { docker, TEST_IMAGE } from '../support/docker.js';
 import { repoRoot, startProgram, type Running } from '../support/processes.js';
@@ -160,4 +160,13 @@ export async function waitForRunning(node: string, pod: string, timeoutMs = 20_0
     const info = await inspect(ids[0]);
     return info.State.Running ? info : undefined;
   }, { timeoutMs });
+}
+
+/** Collects the node's lifecycle events from the broker until `stop()`. */
+export async function recordEvents(brokerUrl: string, node: string): Promise<{ events: NodeEvent[]; stop: () => Promise<void> }> {
+  const events: NodeEvent[] = [];
+  const link = new MqttLink({ url: brokerUrl, clientId: `test-events-${node}`, reconnect: false });
+  await link.start();
+  await link.subscribe(topics.nodeEvents(node), (_t, payload) => events.push(JSON.parse(payload.toString()) as NodeEvent));
+  return { events, stop: () => link.stop() };
 }

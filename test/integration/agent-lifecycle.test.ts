@@ -2,8 +2,6 @@ import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { NodeEvent } from '../../protocol/messages.js';
-import { MqttLink } from '../../protocol/mqtt-link.js';
 import { docker, removeNodeContainers, TEST_IMAGE } from '../support/docker.js';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
 import { freePort } from '../support/ports.js';
@@ -13,10 +11,10 @@ import {
   desiredState,
   inspect,
   podContainers,
+  recordEvents,
   requireBuiltAgent,
   startAgent,
   testPod,
-  topics,
   uniqueNode,
   waitForRunning,
   type StartedAgent,
@@ -199,10 +197,7 @@ describe('baton-agent on its own', () => {
 
   it('reports a pull that fails as ErrImagePull, with a Failed event, and retries it', async () => {
     const name = node();
-    const events: NodeEvent[] = [];
-    const listener = new MqttLink({ url: broker.url, clientId: `test-events-${name}`, reconnect: false });
-    await listener.start();
-    await listener.subscribe(topics.nodeEvents(name), (_t, payload) => events.push(JSON.parse(payload.toString()) as NodeEvent));
+    const { events, stop } = await recordEvents(broker.url, name);
     try {
       await agentFor(name);
       const pod = testPod('web');
@@ -219,16 +214,13 @@ describe('baton-agent on its own', () => {
       expect(failed).toMatchObject({ type: 'Warning', pod: 'web', container: 'main', node: name });
       expect(failed?.message).toContain(`Failed to pull image "${image}"`);
     } finally {
-      await listener.stop();
+      await stop();
     }
   });
 
   it('publishes host ports, emits lifecycle events, and runs to Succeeded or Failed by restartPolicy', async () => {
     const name = node();
-    const events: NodeEvent[] = [];
-    const listener = new MqttLink({ url: broker.url, clientId: `test-events-${name}`, reconnect: false });
-    await listener.start();
-    await listener.subscribe(topics.nodeEvents(name), (_t, payload) => events.push(JSON.parse(payload.toString()) as NodeEvent));
+    const { events, stop } = await recordEvents(broker.url, name);
     try {
       await agentFor(name);
       const port = await freePort();
@@ -251,7 +243,7 @@ describe('baton-agent on its own', () => {
       const webEvents = events.filter((e) => e.pod === 'web').map((e) => e.reason);
       expect(webEvents).toEqual(['Created', 'Started', 'Killing']);
     } finally {
-      await listener.stop();
+      await stop();
     }
   });
 });

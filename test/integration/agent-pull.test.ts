@@ -3,14 +3,12 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { NodeEvent } from '../../protocol/messages.js';
-import { MqttLink } from '../../protocol/mqtt-link.js';
 import { docker, removeNodeContainers, TEST_IMAGE } from '../support/docker.js';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
 import { freePort } from '../support/ports.js';
 import { startProcess, type Running } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
-import { BrokerView, desiredState, requireBuiltAgent, startAgent, testPod, topics, uniqueNode, waitForRunning, type StartedAgent } from './agent-harness.js';
+import { BrokerView, desiredState, recordEvents, requireBuiltAgent, startAgent, testPod, topics, uniqueNode, waitForRunning, type StartedAgent } from './agent-harness.js';
 
 /**
  * Image pulls from a real registry (docker-registry on 127.0.0.1, which Docker allows
@@ -48,14 +46,6 @@ async function pushedImage(): Promise<string> {
   return image;
 }
 
-async function recordEvents(name: string): Promise<{ events: NodeEvent[]; stop: () => Promise<void> }> {
-  const events: NodeEvent[] = [];
-  const link = new MqttLink({ url: broker.url, clientId: `test-events-${name}`, reconnect: false });
-  await link.start();
-  await link.subscribe(topics.nodeEvents(name), (_t, payload) => events.push(JSON.parse(payload.toString()) as NodeEvent));
-  return { events, stop: () => link.stop() };
-}
-
 beforeAll(async () => {
   requireBuiltAgent();
   broker = await startMosquitto();
@@ -85,7 +75,7 @@ describe('baton-agent pulls', () => {
   it('IfNotPresent: pulls a missing image once, with Pulling and Pulled events', async () => {
     const name = node();
     const image = await pushedImage();
-    const { events, stop } = await recordEvents(name);
+    const { events, stop } = await recordEvents(broker.url, name);
     try {
       await agentFor(name);
       const pod = testPod('web');
@@ -104,7 +94,7 @@ describe('baton-agent pulls', () => {
   it('Always: pulls again before every create, restarts included', async () => {
     const name = node();
     const image = await pushedImage();
-    const { events, stop } = await recordEvents(name);
+    const { events, stop } = await recordEvents(broker.url, name);
     try {
       await agentFor(name);
       const pod = testPod('job', { command: ['sh', '-c', 'sleep 1; exit 1'] });
@@ -119,7 +109,7 @@ describe('baton-agent pulls', () => {
   it('Never: does not pull an absent image and says ErrImageNeverPull', async () => {
     const name = node();
     const image = await pushedImage();
-    const { events, stop } = await recordEvents(name);
+    const { events, stop } = await recordEvents(broker.url, name);
     try {
       await agentFor(name);
       const pod = testPod('web');
