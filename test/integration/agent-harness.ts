@@ -79,6 +79,8 @@ export class BrokerView {
 }
 
 export interface PodOptions {
+  image?: string;
+  imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   command?: string[];
   restartPolicy?: 'Always' | 'OnFailure' | 'Never';
   env?: { name: string; value: string }[];
@@ -86,7 +88,7 @@ export interface PodOptions {
   uid?: string;
 }
 
-/** A desired pod with one container `main` running the test image. */
+/** A desired pod with one container `main`, running the test image unless told otherwise. */
 export function testPod(name: string, options: PodOptions = {}): NodeDesired['pods'][number] {
   return {
     name,
@@ -95,8 +97,8 @@ export function testPod(name: string, options: PodOptions = {}): NodeDesired['po
       containers: [
         {
           name: 'main',
-          image: TEST_IMAGE,
-          imagePullPolicy: 'IfNotPresent',
+          image: options.image ?? TEST_IMAGE,
+          imagePullPolicy: options.imagePullPolicy ?? 'IfNotPresent',
           command: options.command ?? ['sleep', '3600'],
           ...(options.env ? { env: options.env } : {}),
           ...(options.ports ? { ports: options.ports } : {}),

@@ -200,9 +200,8 @@ describe('baton-agent on its own', () => {
     const { events, stop } = await recordEvents(broker.url, name);
     try {
       await agentFor(name);
-      const pod = testPod('web');
       const image = '127.0.0.1:1/baton-test/absent:1';
-      await view.publishDesired(desiredState(name, 1, [{ ...pod, spec: { ...pod.spec, containers: [{ ...pod.spec.containers[0]!, image }] } }]));
+      await view.publishDesired(desiredState(name, 1, [testPod('web', { image })]));
       const report = await waitFor('ErrImagePull', () => {
         const r = view.podStatus(name, 'web');
         return r?.status.containerStatuses[0]?.state.waiting?.reason === 'ErrImagePull' ? r : undefined;

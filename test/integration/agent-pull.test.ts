@@ -78,8 +78,7 @@ describe('baton-agent pulls', () => {
     const { events, stop } = await recordEvents(broker.url, name);
     try {
       await agentFor(name);
-      const pod = testPod('web');
-      await view.publishDesired(desiredState(name, 1, [{ ...pod, spec: { ...pod.spec, containers: [{ ...pod.spec.containers[0]!, image, imagePullPolicy: 'IfNotPresent' }] } }]));
+      await view.publishDesired(desiredState(name, 1, [testPod('web', { image, imagePullPolicy: 'IfNotPresent' })]));
       await waitForRunning(name, 'web');
       await waitFor('Started', () => events.some((e) => e.reason === 'Started'));
       expect(events.map((e) => e.reason)).toEqual(['Pulling', 'Pulled', 'Created', 'Started']);
@@ -97,8 +96,7 @@ describe('baton-agent pulls', () => {
     const { events, stop } = await recordEvents(broker.url, name);
     try {
       await agentFor(name);
-      const pod = testPod('job', { command: ['sh', '-c', 'sleep 1; exit 1'] });
-      await view.publishDesired(desiredState(name, 1, [{ ...pod, spec: { ...pod.spec, containers: [{ ...pod.spec.containers[0]!, image, imagePullPolicy: 'Always' }] } }]));
+      await view.publishDesired(desiredState(name, 1, [testPod('job', { command: ['sh', '-c', 'sleep 1; exit 1'], image, imagePullPolicy: 'Always' })]));
       await waitFor('a restart', () => (view.podStatus(name, 'job')?.status.containerStatuses[0]?.restartCount ?? 0) >= 1, { timeoutMs: 30_000 });
       await waitFor('two Pulled events', () => events.filter((e) => e.reason === 'Pulled').length >= 2);
     } finally {
@@ -112,8 +110,7 @@ describe('baton-agent pulls', () => {
     const { events, stop } = await recordEvents(broker.url, name);
     try {
       await agentFor(name);
-      const pod = testPod('web');
-      await view.publishDesired(desiredState(name, 1, [{ ...pod, spec: { ...pod.spec, containers: [{ ...pod.spec.containers[0]!, image, imagePullPolicy: 'Never' }] } }]));
+      await view.publishDesired(desiredState(name, 1, [testPod('web', { image, imagePullPolicy: 'Never' })]));
       await waitFor('ErrImageNeverPull', () => view.podStatus(name, 'web')?.status.containerStatuses[0]?.state.waiting?.reason === 'ErrImageNeverPull');
       const since = Date.now();
       await waitFor('a few resyncs', () => Date.parse(view.nodeStatus(name)?.time ?? '0') > since + 2000, { timeoutMs: 10_000 });
