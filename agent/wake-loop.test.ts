@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../protocol/log.js';
 import { WakeLoop } from './wake-loop.js';
 
@@ -22,16 +22,24 @@ describe('WakeLoop', () => {
   it('never runs two passes at once', async () => {
     let active = 0;
     let maxActive = 0;
+    let passes = 0;
+    const gates: (() => void)[] = [];
     const loop = new WakeLoop(async () => {
+      passes++;
       active++;
       maxActive = Math.max(maxActive, active);
-      await new Promise((r) => setTimeout(r, 5));
+      await new Promise<void>((r) => gates.push(r));
       active--;
     }, log);
-    for (let i = 0; i < 5; i++) {
-      loop.wake();
-      await new Promise((r) => setTimeout(r, 2));
-    }
+    loop.wake();
+    loop.wake(); // asked for while the first pass runs
+    expect(gates).toHaveLength(1);
+    gates.shift()?.();
+    await vi.waitFor(() => expect(passes).toBe(2));
+    loop.wake(); // asked for while the second pass runs
+    gates.shift()?.();
+    await vi.waitFor(() => expect(passes).toBe(3));
+    gates.shift()?.();
     await loop.idle();
     expect(maxActive).toBe(1);
   });
@@ -50,18 +58,26 @@ describe('WakeLoop', () => {
   });
 
   it('wakes at the earliest requested time, and not after stop', async () => {
-    let passes = 0;
-    const loop = new WakeLoop(async () => {
-      passes++;
-    }, log);
-    loop.wakeAt(Date.now() + 20, Date.now());
-    loop.wakeAt(Date.now() + 5000, Date.now());
-    await new Promise((r) => setTimeout(r, 60));
-    await loop.idle();
-    expect(passes).toBe(1);
-    loop.wakeAt(Date.now() + 10, Date.now());
-    await loop.stop();
-    await new Promise((r) => setTimeout(r, 30));
-    expect(passes).toBe(1);
+    vi.useFakeTimers();
+    try {
+      let passes = 0;
+      const loop = new WakeLoop(async () => {
+        passes++;
+      }, log);
+      const now = Date.now();
+      loop.wakeAt(now + 20, now);
+      loop.wakeAt(now + 5000, now);
+      await vi.advanceTimersByTimeAsync(19);
+      expect(passes).toBe(0);
+      await vi.advanceTimersByTimeAsync(1);
+      await loop.idle();
+      expect(passes).toBe(1);
+      loop.wakeAt(Date.now() + 10, Date.now());
+      await loop.stop();
+      await vi.advanceTimersByTimeAsync(30);
+      expect(passes).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
