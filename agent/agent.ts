@@ -156,13 +156,14 @@ export class Agent {
     const desired = store.current;
     // No desired state yet (none saved, none from the broker): change nothing in Docker.
     if (desired === undefined) return;
-    let images = await this.presentImages(desired.pods.flatMap((p) => p.spec.containers.map((c) => c.image)));
+    const wantedImages = desired.pods.flatMap((p) => p.spec.containers.map((c) => c.image));
+    let images = await this.presentImages(wantedImages);
     this.forgetFailures(desired);
     const actions = plan(desired, actual, { node: config.node, now: this.deps.now(), images, failures: this.failures, retryIntervalMs: config.resyncMs });
     await this.executor.execute(actions);
     if (actions.some((a) => a.type !== 'wait')) {
       actual = await runtime.listContainers(label);
-      images = await this.presentImages(desired.pods.flatMap((p) => p.spec.containers.map((c) => c.image)));
+      images = await this.presentImages(wantedImages);
     }
     const waits = actions.flatMap((a) => (a.type === 'wait' ? [a.until] : []));
     if (waits.length > 0) this.loop.wakeAt(Math.min(...waits), this.deps.now());
