@@ -49,9 +49,77 @@ const containerPort = z.strictObject({
   protocol: z.enum(['TCP', 'UDP']).default('TCP'),
 });
 
-const envVar = z.strictObject({
-  name: envName,
-  value: z.string().default(''),
+/**
+ * The pod fields a container can read into its environment (`valueFrom.fieldRef`); the
+ * agent fills them in when it creates the container.
+ */
+export const envFieldPaths = ['metadata.name', 'metadata.namespace', 'metadata.uid', 'spec.nodeName', 'status.hostIP', 'status.podIP'] as const;
+export type EnvFieldPath = (typeof envFieldPaths)[number];
+
+const envVar = z
+  .strictObject({
+    name: envName,
+    value: z.string().optional(),
+    valueFrom: z
+      .strictObject({
+        fieldRef: z.strictObject({
+          apiVersion: z.literal('v1').optional(),
+          fieldPath: z.enum(envFieldPaths, `must be one of ${envFieldPaths.join(', ')}`),
+        }),
+      })
+      .optional(),
+  })
+  .superRefine((e, ctx) => {
+    if (e.value !== undefined && e.value !== '' && e.valueFrom !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['valueFrom'], message: 'may not be specified when `value` is not empty' });
+    }
+  })
+  // An env var without valueFrom keeps its old shape ({name, value}), so the hash of a container spec written before valueFrom existed stays the same.
+  .transform((e) => (e.valueFrom !== undefined ? { name: e.name, valueFrom: e.valueFrom } : { name: e.name, value: e.value ?? '' }));
+
+export type EnvVar = z.output<typeof envVar>;
+
+/** A port given by number or by the name of one of the container's ports. */
+const portRef = z.union([port, portName]);
+
+const probeSchema = z
+  .strictObject({
+    exec: z.strictObject({ command: z.array(z.string()).min(1, 'must have at least one element') }).optional(),
+    httpGet: z
+      .strictObject({
+        path: z.string().startsWith('/', 'must start with "/"').default('/'),
+        port: portRef,
+        host: z.string().min(1).optional(),
+        scheme: z.enum(['HTTP', 'HTTPS']).default('HTTP'),
+        httpHeaders: z.array(z.strictObject({ name: z.string().min(1, 'required'), value: z.string() })).optional(),
+      })
+      .optional(),
+    tcpSocket: z.strictObject({ port: portRef, host: z.string().min(1).optional() }).optional(),
+    initialDelaySeconds: z.number().int().min(0, 'must be 0 or more').default(0),
+    periodSeconds: z.number().int().min(1, 'must be 1 or more').default(10),
+    timeoutSeconds: z.number().int().min(1, 'must be 1 or more').default(1),
+    successThreshold: z.number().int().min(1, 'must be 1 or more').default(1),
+    failureThreshold: z.number().int().min(1, 'must be 1 or more').default(3),
+  })
+  .superRefine((p, ctx) => {
+    const handlers = [p.exec, p.httpGet, p.tcpSocket].filter((h) => h !== undefined).length;
+    if (handlers !== 1) ctx.addIssue({ code: 'custom', path: [], message: 'must specify exactly one of `exec`, `httpGet`, `tcpSocket`' });
+  });
+
+export type Probe = z.output<typeof probeSchema>;
+export const probeKinds = ['startupProbe', 'livenessProbe', 'readinessProbe'] as const;
+export type ProbeKind = (typeof probeKinds)[number];
+
+const volumeMount = z.strictObject({
+  name: labelName,
+  mountPath: z.string().startsWith('/', 'must be an absolute path'),
+  readOnly: z.boolean().default(false),
+});
+
+export type VolumeMount = z.output<typeof volumeMount>;
+
+const securityContext = z.strictObject({
+  privileged: z.boolean().optional(),
 });
 
 export const pullPolicies = ['Always', 'IfNotPresent', 'Never'] as const;
@@ -77,8 +145,60 @@ const container = z
     ports: z.array(containerPort).optional(),
     resources: resources.optional(),
     imagePullPolicy: z.enum(pullPolicies).optional(),
+    volumeMounts: z.array(volumeMount).optional(),
+    livenessProbe: probeSchema.optional(),
+    readinessProbe: probeSchema.optional(),
+    startupProbe: probeSchema.optional(),
+    securityContext: securityContext.optional(),
+  })
+  .superRefine((c, ctx) => {
+    const portNames = new Set((c.ports ?? []).flatMap((p) => (p.name !== undefined ? [p.name] : [])));
+    for (const kind of probeKinds) {
+      const probe = c[kind];
+      if (probe === undefined) continue;
+      // Kubernetes: only readiness may ask for more than one success in a row.
+      if (kind !== 'readinessProbe' && probe.successThreshold !== 1) {
+        ctx.addIssue({ code: 'custom', path: [kind, 'successThreshold'], message: 'must be 1' });
+      }
+      const handler = probe.httpGet ?? probe.tcpSocket;
+      if (handler !== undefined && typeof handler.port === 'string' && !portNames.has(handler.port)) {
+        const field = probe.httpGet ? 'httpGet' : 'tcpSocket';
+        ctx.addIssue({ code: 'custom', path: [kind, field, 'port'], message: `no container port named "${handler.port}"` });
+      }
+    }
+    const paths = new Set<string>();
+    c.volumeMounts?.forEach((m, i) => {
+      if (paths.has(m.mountPath)) ctx.addIssue({ code: 'custom', path: ['volumeMounts', i, 'mountPath'], message: `duplicate mountPath "${m.mountPath}"` });
+      paths.add(m.mountPath);
+    });
   })
   .transform((c) => ({ ...c, imagePullPolicy: c.imagePullPolicy ?? defaultPullPolicy(c.image) }));
+
+export const hostPathTypes = ['', 'DirectoryOrCreate', 'Directory', 'FileOrCreate', 'File', 'Socket', 'CharDevice', 'BlockDevice'] as const;
+export type HostPathType = (typeof hostPathTypes)[number];
+
+const volume = z
+  .strictObject({
+    name: labelName,
+    emptyDir: z
+      .strictObject({
+        medium: z.enum(['', 'Memory'], 'must be "" (the node\'s disk) or "Memory"').default(''),
+        sizeLimit: memoryQuantity.optional(),
+      })
+      .optional(),
+    hostPath: z
+      .strictObject({
+        path: z.string().startsWith('/', 'must be an absolute path'),
+        type: z.enum(hostPathTypes, `must be one of ${hostPathTypes.filter((t) => t !== '').join(', ')} or ""`).default(''),
+      })
+      .optional(),
+  })
+  .superRefine((v, ctx) => {
+    const sources = [v.emptyDir, v.hostPath].filter((s) => s !== undefined).length;
+    if (sources !== 1) ctx.addIssue({ code: 'custom', path: [], message: 'must specify exactly one of `emptyDir`, `hostPath`' });
+  });
+
+export type Volume = z.output<typeof volume>;
 
 export const restartPolicies = ['Always', 'OnFailure', 'Never'] as const;
 export type RestartPolicy = (typeof restartPolicies)[number];
@@ -90,6 +210,8 @@ export const podSpecSchema = z
     nodeSelector: z.record(z.string(), z.string()).optional(),
     nodeName: subdomainName.optional(),
     terminationGracePeriodSeconds: z.number().int().min(0, 'must be 0 or more').default(30),
+    hostNetwork: z.boolean().optional(),
+    volumes: z.array(volume).optional(),
   })
   .superRefine((spec, ctx) => {
     const seen = new Set<string>();
@@ -100,10 +222,23 @@ export const podSpecSchema = z
     const hostPorts = new Set<string>();
     spec.containers.forEach((c, i) => {
       c.ports?.forEach((p, j) => {
+        if (spec.hostNetwork === true && p.hostPort !== undefined && p.hostPort !== p.containerPort) {
+          ctx.addIssue({ code: 'custom', path: ['containers', i, 'ports', j, 'hostPort'], message: 'must match `containerPort` when `hostNetwork` is true' });
+        }
         if (p.hostPort === undefined) return;
         const key = `${p.protocol}/${p.hostPort}`;
         if (hostPorts.has(key)) ctx.addIssue({ code: 'custom', path: ['containers', i, 'ports', j, 'hostPort'], message: `duplicate hostPort ${p.hostPort}/${p.protocol}` });
         hostPorts.add(key);
+      });
+    });
+    const volumes = new Set<string>();
+    spec.volumes?.forEach((v, i) => {
+      if (volumes.has(v.name)) ctx.addIssue({ code: 'custom', path: ['volumes', i, 'name'], message: `duplicate volume name "${v.name}"` });
+      volumes.add(v.name);
+    });
+    spec.containers.forEach((c, i) => {
+      c.volumeMounts?.forEach((m, j) => {
+        if (!volumes.has(m.name)) ctx.addIssue({ code: 'custom', path: ['containers', i, 'volumeMounts', j, 'name'], message: `no volume named "${m.name}" in \`volumes\`` });
       });
     });
   });

@@ -99,3 +99,26 @@ export function parseKeyValues(pairs: readonly string[], flag: string): Record<s
   }
   return out;
 }
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * Parses a duration flag value into milliseconds: Go-style `90s`, `5m`, `1m30s`, `500ms`,
+ * or a bare number of seconds (`10`). Throws UsageError naming the flag; zero and
+ * negative durations are refused unless `allowZero`.
+ */
+export function parseDuration(value: string | undefined, flag: string, allowZero = false): number {
+  const text = (value ?? '').trim();
+  const invalid = (): UsageError =>
+    new UsageError(`--${flag} ${JSON.stringify(value ?? '')}: must be a duration such as 500ms, 10s, 5m or 1m30s (a bare number is seconds)${allowZero ? '' : ', greater than 0'}`);
+  let ms: number;
+  if (/^\d+(\.\d+)?$/.test(text)) {
+    ms = Math.round(Number(text) * 1000);
+  } else {
+    const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+    if (text === '' || parts.map((p) => p[0]).join('') !== text) throw invalid();
+    ms = Math.round(parts.reduce((sum, p) => sum + Number(p[1]) * (DURATION_UNITS[p[2] ?? ''] ?? NaN), 0));
+  }
+  if (!Number.isFinite(ms) || ms < 0 || (ms === 0 && !allowZero)) throw invalid();
+  return ms;
+}

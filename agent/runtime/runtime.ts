@@ -45,6 +45,34 @@ export interface PortMapping {
   readonly hostIP?: string;
 }
 
+/** How a container gets its network. */
+export type NetworkMode =
+  /** Its own namespace on the engine's default bridge. */
+  | { readonly mode: 'bridge' }
+  /** The node's own network namespace (Kubernetes `hostNetwork`). */
+  | { readonly mode: 'host' }
+  /** The namespace of another container (the pod's sandbox): they reach each other on localhost. */
+  | { readonly mode: 'container'; readonly id: string };
+
+/** A filesystem mounted into a container. */
+export type Mount =
+  /**
+   * A named volume on the engine, created on first use with `labels` (so the agent can
+   * find and remove it when its pod is gone) and shared by every container that mounts it.
+   * `tmpfsBytes` puts it in memory (emptyDir medium Memory), of at most that size when > 0.
+   */
+  | { readonly type: 'volume'; readonly name: string; readonly target: string; readonly readOnly: boolean; readonly labels: Readonly<Record<string, string>>; readonly tmpfsBytes?: number }
+  /** A path on the node (hostPath); it must exist. */
+  | { readonly type: 'bind'; readonly source: string; readonly target: string; readonly readOnly: boolean };
+
+/** A device node of the host made available in the container (GPIO, I2C, serial). */
+export interface DeviceMapping {
+  readonly pathOnHost: string;
+  readonly pathInContainer: string;
+  /** `r` for read-only, `rw` otherwise (Docker's cgroup permissions). */
+  readonly permissions: 'r' | 'rw';
+}
+
 /** Everything needed to create one container. */
 export interface ContainerCreateSpec {
   /** Unique on the engine; a deterministic name makes a repeated create detectable. */
@@ -57,12 +85,44 @@ export interface ContainerCreateSpec {
   readonly args?: readonly string[];
   readonly env: readonly { readonly name: string; readonly value: string }[];
   readonly workingDir?: string;
+  /** Not allowed (and not needed) with a `container` or `host` network: the hostname is the namespace owner's. */
   readonly hostname?: string;
+  /** Published on the container's own network namespace; must be empty with a `container` network. */
   readonly ports: readonly PortMapping[];
+  /** Absent means `bridge`. */
+  readonly network?: NetworkMode;
+  /** Shares the IPC namespace of this container (the pod's sandbox), as Kubernetes pods do. */
+  readonly ipcContainerId?: string;
+  readonly mounts?: readonly Mount[];
+  readonly devices?: readonly DeviceMapping[];
+  readonly privileged?: boolean;
   /** CPU limit in billionths of a core. */
   readonly nanoCpus?: number;
-  /** Memory limit in bytes. */
+  /** Memory limit in bytes; swap is not allowed beyond it (Kubernetes runs without swap). */
   readonly memoryBytes?: number;
+}
+
+/** How far a pull has come, summed over the image's layers. */
+export interface PullProgress {
+  /** Layers known so far, and those fully downloaded (or already present). */
+  readonly layers: number;
+  readonly layersDone: number;
+  /** Bytes downloaded and to download, over the layers whose size is known. */
+  readonly downloadedBytes: number;
+  readonly totalBytes: number;
+}
+
+/** What a command run inside a container (an exec probe) ended with. */
+export interface ExecResult {
+  readonly exitCode: number;
+  /** Its output (stdout and stderr), cut to a few kilobytes. */
+  readonly output: string;
+}
+
+/** A named volume the agent created, as the engine reports it. */
+export interface ActualVolume {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
 }
 
 /** A change on the engine that may concern the agent; it only wakes the reconcile loop. */
@@ -77,8 +137,13 @@ export interface ContainerRuntime {
   listContainers(label: { readonly key: string; readonly value: string }): Promise<ActualContainer[]>;
   /** The image's content ID if the image is present on the engine, else undefined. */
   inspectImage(image: string): Promise<{ id: string } | undefined>;
-  /** Pulls an image; rejects with ImagePullError. */
-  pullImage(image: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Pulls an image; rejects with ImagePullError. `onProgress` is called as layers download
+   * (at most a few times a second). Aborting `signal` ends the pull and rejects.
+   */
+  pullImage(image: string, options?: { readonly signal?: AbortSignal; readonly onProgress?: (progress: PullProgress) => void }): Promise<void>;
+  /** Creates an image from a root filesystem tarball (`docker import`); a present image of that name is replaced. */
+  importImage(rootfsTar: Buffer, image: string, labels: Readonly<Record<string, string>>): Promise<void>;
   /** Creates (does not start) a container and returns its ID; see NameConflictError. */
   createContainer(spec: ContainerCreateSpec): Promise<string>;
   /** Starts a container; already running is success. Rejects with ContainerStartError. */
@@ -92,6 +157,17 @@ export interface ContainerRuntime {
    * `signal` aborts. Reconnects by itself after the engine goes away.
    */
   watchEvents(label: { readonly key: string; readonly value: string }, onEvent: (event: RuntimeEvent) => void, signal: AbortSignal): void;
+  /**
+   * Runs `command` in a running container and resolves with its exit code. After
+   * `timeoutMs` it rejects with ExecTimeoutError, having killed the command where the
+   * engine allows it, so a hung probe ends for real. Rejects with ExecError if the
+   * command could not be run at all (container not running, no such binary).
+   */
+  exec(id: string, command: readonly string[], timeoutMs: number): Promise<ExecResult>;
+  /** Every volume carrying the label `key=value`. */
+  listVolumes(label: { readonly key: string; readonly value: string }): Promise<ActualVolume[]>;
+  /** Removes a volume; already gone is success. Rejects with VolumeInUseError while a container uses it. */
+  removeVolume(name: string): Promise<void>;
   /** The engine's name and version, as Kubernetes reports it: `docker://24.0.7`. */
   version(): Promise<string>;
 }
@@ -125,6 +201,30 @@ export class ContainerStartError extends Error {
   override name = 'ContainerStartError';
   constructor(readonly containerId: string, options: { cause: unknown }) {
     super(`failed to start container ${containerId.slice(0, 12)}: ${describe(options.cause)}`, options);
+  }
+}
+
+/** A command run in a container (exec probe) did not finish in time. */
+export class ExecTimeoutError extends Error {
+  override name = 'ExecTimeoutError';
+  constructor(readonly timeoutMs: number) {
+    super(`command timed out after ${timeoutMs / 1000}s`);
+  }
+}
+
+/** A command could not be run in a container at all. */
+export class ExecError extends Error {
+  override name = 'ExecError';
+  constructor(readonly containerId: string, options: { cause: unknown }) {
+    super(`failed to run a command in container ${containerId.slice(0, 12)}: ${describe(options.cause)}`, options);
+  }
+}
+
+/** A volume cannot be removed while a container still uses it; try again once that one is gone. */
+export class VolumeInUseError extends Error {
+  override name = 'VolumeInUseError';
+  constructor(readonly volumeName: string) {
+    super(`volume ${JSON.stringify(volumeName)} is in use`);
   }
 }
 
