@@ -4,23 +4,39 @@ import type { NodeDesired, NodeEvent } from '../protocol/messages.js';
 import type { MqttLink } from '../protocol/mqtt-link.js';
 import type { Topics } from '../protocol/topics.js';
 import { BATON_VERSION, PROTOCOL_VERSION } from '../protocol/version.js';
+import type { HostPathType } from '../protocol/manifest.js';
+import type { PlanContext, StepFailure } from './actions.js';
+import type { NodePolicy } from './admission.js';
 import { LABELS } from './container-labels.js';
 import type { DesiredStore } from './desired-store.js';
-import { Executor, type EventSink } from './execute.js';
+import { Executor, type EventSink, type HostPathKind } from './execute.js';
 import type { NodeFacts, StaticFacts, Usage } from './node-facts.js';
 import { buildNodeStatus, offlineStatus } from './node-status.js';
-import { ownContainers, plan, type StepFailure } from './plan.js';
+import { ownContainers, plan } from './plan.js';
 import { PodStatusPublisher } from './pod-status-publisher.js';
-import { describe, type ActualContainer, type ContainerRuntime } from './runtime/runtime.js';
+import { probeTargets } from './probe-targets.js';
+import { ProbeManager } from './probes/probe-manager.js';
+import { ImagePuller } from './pulls/image-puller.js';
+import type { RestartBackoff } from './restart-policy.js';
+import { describe, type ActualContainer, type ActualVolume, type ContainerRuntime } from './runtime/runtime.js';
 import { WakeLoop } from './wake-loop.js';
 
 export interface AgentConfig {
   readonly node: string;
   /** From `--label`. */
   readonly labels: Readonly<Record<string, string>>;
-  /** The periodic resync, and the least time between restarts or retries of one container. */
+  /** The periodic full resync, the safety net behind Docker events. */
   readonly resyncMs: number;
   readonly statusIntervalMs: number;
+  /** Kubelet's back-off for crashing containers, failed pulls and failed starts. */
+  readonly backoff: RestartBackoff;
+  readonly policy: NodePolicy;
+}
+
+/** The pod sandbox's pause image: its name, and how to put it on the engine. */
+export interface SandboxImage {
+  readonly image: string;
+  ensure(): Promise<void>;
 }
 
 export interface AgentDeps {
@@ -30,6 +46,8 @@ export interface AgentDeps {
   readonly topics: Topics;
   readonly facts: NodeFacts;
   readonly store: DesiredStore;
+  readonly sandboxImage: SandboxImage;
+  readonly prepareHostPath: (path: string, type: HostPathType) => Promise<HostPathKind>;
   readonly log: Logger;
   readonly now: () => number;
 }
@@ -43,6 +61,8 @@ export class Agent {
   private readonly loop: WakeLoop;
   private readonly executor: Executor;
   private readonly pods: PodStatusPublisher;
+  private readonly puller: ImagePuller;
+  private readonly probes: ProbeManager;
   private readonly failures = new Map<string, StepFailure>();
   private readonly timers: NodeJS.Timeout[] = [];
   private facts: StaticFacts | undefined;
@@ -62,7 +82,21 @@ export class Agent {
     const { config, link, topics, log } = deps;
     this.loop = new WakeLoop(() => this.reconcile(), log);
     const events: EventSink = { emit: (e) => this.emitEvent(e) };
-    this.executor = new Executor({ runtime: deps.runtime, events, failures: this.failures, log, now: deps.now, onDetachedDone: () => this.loop.wake() });
+    const wake = (): void => this.loop.wake();
+    this.puller = new ImagePuller({ runtime: deps.runtime, events, log, now: deps.now, onChange: wake, backoff: config.backoff });
+    this.probes = new ProbeManager({ runtime: deps.runtime, events, log, onChange: wake, now: deps.now });
+    this.executor = new Executor({
+      runtime: deps.runtime,
+      events,
+      failures: this.failures,
+      log,
+      now: deps.now,
+      backoff: config.backoff,
+      puller: this.puller,
+      ensureSandboxImage: () => deps.sandboxImage.ensure(),
+      prepareHostPath: deps.prepareHostPath,
+      onDetachedDone: wake,
+    });
     this.pods = new PodStatusPublisher(config.node, link, topics, log);
     this.startedAt = deps.now();
   }
@@ -103,6 +137,7 @@ export class Agent {
   async stop(): Promise<void> {
     for (const timer of this.timers.splice(0)) clearInterval(timer);
     await this.loop.stop();
+    await Promise.all([this.probes.stop(), this.puller.stop()]);
     const { link, topics, config } = this.deps;
     const offline = encodePayload(offlineStatus(config.node, 'AgentStopped', this.deps.now()));
     await link.stop({ farewell: { topic: topics.nodeStatus(config.node), payload: offline, retain: true } });
@@ -145,8 +180,9 @@ export class Agent {
     const { store, runtime, config } = this.deps;
     const label = { key: LABELS.node, value: config.node };
     let actual: ActualContainer[];
+    let volumes: ActualVolume[];
     try {
-      actual = await runtime.listContainers(label);
+      [actual, volumes] = await Promise.all([runtime.listContainers(label), runtime.listVolumes(label)]);
       if (this.runtimeVersion === 'unknown') this.runtimeVersion = await runtime.version();
       this.setRuntimeProblem(undefined);
     } catch (error) {
@@ -159,26 +195,44 @@ export class Agent {
     const wantedImages = desired.pods.flatMap((p) => p.spec.containers.map((c) => c.image));
     let images = await this.presentImages(wantedImages);
     this.forgetFailures(desired);
-    const actions = plan(desired, actual, { node: config.node, now: this.deps.now(), images, failures: this.failures, retryIntervalMs: config.resyncMs });
+    this.probes.sync(probeTargets(desired, ownContainers(actual, config.node)));
+    const actions = plan(desired, actual, volumes, this.planContext(images));
     await this.executor.execute(actions);
-    if (actions.some((a) => a.type !== 'wait')) {
+    if (actions.some((a) => a.type !== 'wait' && a.type !== 'pull')) {
       actual = await runtime.listContainers(label);
       images = await this.presentImages(wantedImages);
+      this.probes.sync(probeTargets(desired, ownContainers(actual, config.node)));
     }
+    // A new sandbox lets its pod's containers be created: look again at once.
+    if (actions.some((a) => a.type === 'createSandbox')) this.loop.wake();
     const waits = actions.flatMap((a) => (a.type === 'wait' ? [a.until] : []));
     if (waits.length > 0) this.loop.wakeAt(Math.min(...waits), this.deps.now());
+    const requesters = actions.flatMap((a) => (a.type === 'pull' || a.type === 'create' ? [a.requesterKey] : []));
+    this.puller.retain(new Set(wantedImages), new Set(requesters));
 
     // Neither publish below waits for the broker: a frozen broker must not stop restarts.
     this.pods.update(desired, ownContainers(actual, config.node), {
-      now: this.deps.now(),
-      images,
-      failures: this.failures,
-      retryIntervalMs: config.resyncMs,
+      ...this.planContext(images),
       runtimeScheme: this.runtimeVersion.split('://')[0] ?? 'docker',
-      ...(this.facts?.hostIP !== undefined ? { hostIP: this.facts.hostIP } : {}),
     });
     this.applied = { generation: desired.generation, pods: desired.pods.length };
     if (this.reportedGeneration !== desired.generation) this.publishNodeStatus();
+  }
+
+  private planContext(images: ReadonlySet<string>): PlanContext {
+    const { config } = this.deps;
+    return {
+      node: config.node,
+      now: this.deps.now(),
+      ...(this.facts?.hostIP !== undefined ? { hostIP: this.facts.hostIP } : {}),
+      images,
+      failures: this.failures,
+      backoff: config.backoff,
+      pulls: this.puller,
+      probes: this.probes,
+      policy: config.policy,
+      sandboxImage: this.deps.sandboxImage.image,
+    };
   }
 
   /** Failures of pods that left the desired state are of no more use. */

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { containerName, currentInstance, LABELS, readLabels, specHash, type PodContainer } from './container-labels.js';
-import { decideRestart } from './restart-policy.js';
 import { containerOf, instance, pod } from './testing/fixtures.js';
 
 describe('readLabels', () => {
@@ -58,26 +57,5 @@ describe('currentInstance', () => {
     expect(current?.restartCount).toBe(3);
     expect(superseded.map((c) => c.restartCount)).toEqual([2, 1]);
     expect(currentInstance(all, 'other').current).toBeUndefined();
-  });
-});
-
-describe('decideRestart', () => {
-  const minute = 60_000;
-  it.each([
-    ['Never', 1, false, undefined],
-    ['Never', 0, false, undefined],
-    ['OnFailure', 0, false, undefined],
-    ['OnFailure', 1, true, 10 * minute],
-    ['Always', 0, true, 10 * minute],
-  ] as const)('%s, exit %d: restart=%s', (policy, exitCode, restart, at) => {
-    const decision = decideRestart(policy, { exitCode, startedAt: 0, finishedAt: 10 * minute, restartCount: 0 }, 5000);
-    expect(decision.restart).toBe(restart);
-    if (decision.restart) expect(decision.at).toBe(at);
-    expect(decision.reason).not.toBe('');
-  });
-
-  it('holds a container that crashed at once until the interval since its start has passed', () => {
-    const decision = decideRestart('Always', { exitCode: 1, startedAt: 1000, finishedAt: 1200, restartCount: 5 }, 5000);
-    expect(decision).toMatchObject({ restart: true, at: 6000 });
   });
 });

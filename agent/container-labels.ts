@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { contentHash } from '../protocol/canonical-json.js';
 import { decodePayload } from '../protocol/codec.js';
-import type { ContainerSpec } from '../protocol/manifest.js';
+import type { ContainerSpec, PodSpec } from '../protocol/manifest.js';
 import { containerStatusSchema, type ContainerState } from '../protocol/messages.js';
 import type { ActualContainer } from './runtime/runtime.js';
 
@@ -22,7 +22,21 @@ export const LABELS = {
   gracePeriod: 'io.baton.grace-period',
   /** The previous instance's terminated state (JSON), reported as `lastState`. */
   lastState: 'io.baton.last-state',
+  /**
+   * Milliseconds the restart after this instance exits must wait (kubelet's back-off
+   * entry); absent on a first instance, whose restart is at once.
+   */
+  backoff: 'io.baton.backoff',
+  /** `sandbox` on a pod's sandbox container (the holder of its network namespace). */
+  role: 'io.baton.role',
+  /** On a container that joined its pod's sandbox: the sandbox's container ID. */
+  sandbox: 'io.baton.sandbox',
+  /** On a volume: the pod volume's name. */
+  volume: 'io.baton.volume',
 } as const;
+
+/** The container name of every pod sandbox; no user container can have it (names are lowercase). */
+export const SANDBOX_CONTAINER = 'POD';
 
 /** A container Baton created, with its labels read. */
 export interface PodContainer {
@@ -35,6 +49,12 @@ export interface PodContainer {
   readonly restartCount: number;
   readonly gracePeriodSeconds: number;
   readonly lastState?: ContainerState;
+  /** True for the pod's sandbox (its `container` is SANDBOX_CONTAINER). */
+  readonly isSandbox: boolean;
+  /** The sandbox this container joined; absent for a pod without one. */
+  readonly sandboxId?: string;
+  /** The wait owed before restarting after this instance exits (LABELS.backoff). */
+  readonly backoffMs?: number;
 }
 
 const DEFAULT_GRACE_SECONDS = 30;
@@ -52,6 +72,8 @@ export function readLabels(actual: ActualContainer): PodContainer | undefined {
   const grace = Number(l[LABELS.gracePeriod] ?? DEFAULT_GRACE_SECONDS);
   const lastStateText = l[LABELS.lastState];
   const lastState = lastStateText ? decodePayload(containerStatusSchema.shape.state, lastStateText) : undefined;
+  const backoff = Number(l[LABELS.backoff] ?? NaN);
+  const sandboxId = l[LABELS.sandbox];
   return {
     actual,
     node,
@@ -62,6 +84,9 @@ export function readLabels(actual: ActualContainer): PodContainer | undefined {
     restartCount: Number.isInteger(restartCount) && restartCount >= 0 ? restartCount : 0,
     gracePeriodSeconds: Number.isInteger(grace) && grace >= 0 ? grace : DEFAULT_GRACE_SECONDS,
     ...(lastState?.ok ? { lastState: lastState.value } : {}),
+    isSandbox: l[LABELS.role] === 'sandbox',
+    ...(sandboxId ? { sandboxId } : {}),
+    ...(Number.isFinite(backoff) && backoff > 0 ? { backoffMs: backoff } : {}),
   };
 }
 
@@ -70,8 +95,13 @@ export function readLabels(actual: ActualContainer): PodContainer | undefined {
  * from its desired spec's is replaced. A new defaulted field in a later protocol
  * version changes every hash and so replaces every container once.
  */
-export function specHash(spec: ContainerSpec): string {
-  return contentHash(spec).slice(0, 16);
+export function specHash(spec: ContainerSpec, pod?: PodSpec): string {
+  // The pod-level settings a container depends on join the hash only when set, so the
+  // hash of a container that uses none stays what it was before they existed.
+  const volumeNames = new Set((spec.volumeMounts ?? []).map((m) => m.name));
+  const volumes = (pod?.volumes ?? []).filter((v) => volumeNames.has(v.name));
+  const podPart = { ...(pod?.hostNetwork ? { hostNetwork: true } : {}), ...(volumes.length > 0 ? { volumes } : {}) };
+  return contentHash(Object.keys(podPart).length > 0 ? { ...spec, pod: podPart } : spec).slice(0, 16);
 }
 
 /**
@@ -85,11 +115,11 @@ export function containerName(node: string, pod: string, container: string, podU
 
 /**
  * The instance of a pod's container that counts: the newest with the desired spec hash
- * (highest restart count, then newest). The others with that hash are superseded.
+ * and sandbox (highest restart count, then newest). The others with both are superseded.
  */
-export function currentInstance(containers: readonly PodContainer[], hash: string): { current?: PodContainer; superseded: PodContainer[] } {
+export function currentInstance(containers: readonly PodContainer[], hash: string, sandboxId?: string): { current?: PodContainer; superseded: PodContainer[] } {
   const matching = containers
-    .filter((c) => c.specHash === hash && c.actual.state !== 'removing')
+    .filter((c) => c.specHash === hash && c.sandboxId === sandboxId && c.actual.state !== 'removing')
     .sort((a, b) => b.restartCount - a.restartCount || Date.parse(b.actual.createdAt) - Date.parse(a.actual.createdAt));
   const [current, ...superseded] = matching;
   return current ? { current, superseded } : { superseded };

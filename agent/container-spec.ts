@@ -1,28 +1,160 @@
-import type { ContainerSpec } from '../protocol/manifest.js';
+import { createHash } from 'node:crypto';
+import { contentHash } from '../protocol/canonical-json.js';
+import type { ContainerSpec, EnvVar, HostPathType, PodSpec } from '../protocol/manifest.js';
 import type { ContainerState, DesiredPod } from '../protocol/messages.js';
 import { parseCpuMillis, parseMemoryBytes } from '../protocol/quantity.js';
-import { containerName, LABELS, specHash } from './container-labels.js';
-import type { ContainerCreateSpec } from './runtime/runtime.js';
+import { containerName, LABELS, SANDBOX_CONTAINER, specHash } from './container-labels.js';
+import type { ContainerCreateSpec, Mount, PortMapping } from './runtime/runtime.js';
 
 /** Kubernetes limits a pod's hostname to a DNS label. */
 const HOSTNAME_MAX = 63;
+
+/** What a container's creation depends on beyond its pod: the node and the pod's sandbox. */
+export interface CreateContext {
+  readonly node: string;
+  readonly hostIP?: string;
+  /** The pod's sandbox, when the pod has one (see needsSandbox). */
+  readonly sandbox?: { readonly id: string; readonly ip?: string };
+}
+
+/** The instance being created: its place in the container's restart history. */
+export interface ContainerInstance {
+  readonly restartCount: number;
+  readonly lastState?: ContainerState;
+  /** The wait its restart will owe when it exits (see restart-policy.ts). */
+  readonly backoffMs?: number;
+}
+
+/** A hostPath volume mount; the agent checks the path on the node, then binds it or maps it as a device. */
+export interface HostPathMount {
+  readonly path: string;
+  readonly type: HostPathType;
+  readonly target: string;
+  readonly readOnly: boolean;
+}
+
+export interface PlannedContainer {
+  readonly spec: ContainerCreateSpec;
+  readonly hostPaths: readonly HostPathMount[];
+}
+
+/**
+ * Whether a pod gets a sandbox container to hold its network namespace: when it has
+ * several containers (they share localhost, as in Kubernetes) or a container needs the
+ * pod IP before it starts. A single container owns its namespace itself, which saves a
+ * container (and its shim's memory) per pod; with hostNetwork there is nothing to hold.
+ */
+export function needsSandbox(spec: PodSpec): boolean {
+  if (spec.hostNetwork === true) return false;
+  const usesPodIP = spec.containers.some((c) => c.env?.some((e) => 'valueFrom' in e && e.valueFrom?.fieldRef.fieldPath === 'status.podIP'));
+  return spec.containers.length > 1 || usesPodIP;
+}
+
+function podHostname(pod: DesiredPod): string {
+  return pod.name.split('.')[0]?.slice(0, HOSTNAME_MAX) ?? pod.name;
+}
+
+function portMappings(spec: ContainerSpec): PortMapping[] {
+  return (spec.ports ?? []).map((p) => ({
+    containerPort: p.containerPort,
+    protocol: p.protocol,
+    ...(p.hostPort !== undefined ? { hostPort: p.hostPort } : {}),
+    ...(p.hostIP !== undefined ? { hostIP: p.hostIP } : {}),
+  }));
+}
+
+/** The hash of what a sandbox is made from: a change replaces it (and so every container of the pod). */
+export function sandboxHash(pod: DesiredPod): string {
+  return contentHash({ hostname: podHostname(pod), ports: pod.spec.containers.flatMap(portMappings) }).slice(0, 16);
+}
+
+/** The sandbox of a pod: the pause image, the pod's hostname and every host port of its containers. */
+export function sandboxSpec(node: string, pod: DesiredPod, image: string): ContainerCreateSpec {
+  const hash = sandboxHash(pod);
+  return {
+    name: containerName(node, pod.name, SANDBOX_CONTAINER.toLowerCase(), pod.uid, hash, 0),
+    image,
+    command: ['/pause'],
+    labels: {
+      [LABELS.node]: node,
+      [LABELS.pod]: pod.name,
+      [LABELS.podUid]: pod.uid,
+      [LABELS.container]: SANDBOX_CONTAINER,
+      [LABELS.specHash]: hash,
+      [LABELS.role]: 'sandbox',
+      // The pause process has nothing to save: it is killed at once.
+      [LABELS.gracePeriod]: '0',
+    },
+    env: [],
+    hostname: podHostname(pod),
+    ports: pod.spec.containers.flatMap(portMappings),
+    network: { mode: 'bridge' },
+  };
+}
+
+/** The engine volume holding a pod's emptyDir; unique per pod uid, so a recreated pod starts empty. */
+export function emptyDirVolumeName(node: string, podUid: string, volume: string): string {
+  const unique = createHash('sha256').update(podUid).digest('hex').slice(0, 10);
+  return `baton_${node}_${unique}_${volume}`;
+}
+
+function fieldValue(path: string, pod: DesiredPod, context: CreateContext): string {
+  switch (path) {
+    case 'metadata.name':
+      return pod.name;
+    case 'metadata.namespace':
+      return 'default';
+    case 'metadata.uid':
+      return pod.uid;
+    case 'spec.nodeName':
+      return context.node;
+    case 'status.hostIP':
+      return context.hostIP ?? '';
+    case 'status.podIP':
+      return pod.spec.hostNetwork === true ? (context.hostIP ?? '') : (context.sandbox?.ip ?? '');
+    default:
+      return '';
+  }
+}
+
+function envValue(e: EnvVar, pod: DesiredPod, context: CreateContext): string {
+  if ('valueFrom' in e && e.valueFrom !== undefined) return fieldValue(e.valueFrom.fieldRef.fieldPath, pod, context);
+  return 'value' in e ? (e.value ?? '') : '';
+}
 
 /**
  * Translates one container of a desired pod into what the runtime creates, labels
  * included. Kubernetes semantics: `command` replaces the image's entrypoint, `args` its
  * default arguments; limits become the engine's CPU and memory limits; requests only
- * matter to the scheduler.
+ * matter to the scheduler. Pure: the pod's sandbox and the node's address come in.
  */
-export function createSpec(
-  node: string,
-  pod: DesiredPod,
-  spec: ContainerSpec,
-  instance: { restartCount: number; lastState?: ContainerState },
-): ContainerCreateSpec {
-  const hash = specHash(spec);
+export function createSpec(context: CreateContext, pod: DesiredPod, spec: ContainerSpec, instance: ContainerInstance): PlannedContainer {
+  const { node } = context;
+  const hash = specHash(spec, pod.spec);
   const cpuMillis = spec.resources?.limits?.cpu !== undefined ? parseCpuMillis(spec.resources.limits.cpu) : undefined;
   const memoryBytes = spec.resources?.limits?.memory !== undefined ? parseMemoryBytes(spec.resources.limits.memory) : undefined;
-  return {
+  const volumes = new Map((pod.spec.volumes ?? []).map((v) => [v.name, v]));
+  const mounts: Mount[] = [];
+  const hostPaths: HostPathMount[] = [];
+  for (const m of spec.volumeMounts ?? []) {
+    const volume = volumes.get(m.name);
+    if (volume?.emptyDir !== undefined) {
+      const size = volume.emptyDir.sizeLimit !== undefined ? parseMemoryBytes(volume.emptyDir.sizeLimit) : undefined;
+      mounts.push({
+        type: 'volume',
+        name: emptyDirVolumeName(node, pod.uid, m.name),
+        target: m.mountPath,
+        readOnly: m.readOnly,
+        labels: { [LABELS.node]: node, [LABELS.pod]: pod.name, [LABELS.podUid]: pod.uid, [LABELS.volume]: m.name },
+        ...(volume.emptyDir.medium === 'Memory' ? { tmpfsBytes: size ?? 0 } : {}),
+      });
+    } else if (volume?.hostPath !== undefined) {
+      hostPaths.push({ path: volume.hostPath.path, type: volume.hostPath.type, target: m.mountPath, readOnly: m.readOnly });
+    }
+  }
+  const sandbox = context.sandbox;
+  const network = pod.spec.hostNetwork === true ? ({ mode: 'host' } as const) : sandbox ? ({ mode: 'container', id: sandbox.id } as const) : ({ mode: 'bridge' } as const);
+  const create: ContainerCreateSpec = {
     name: containerName(node, pod.name, spec.name, pod.uid, hash, instance.restartCount),
     image: spec.image,
     labels: {
@@ -34,19 +166,22 @@ export function createSpec(
       [LABELS.restartCount]: String(instance.restartCount),
       [LABELS.gracePeriod]: String(pod.spec.terminationGracePeriodSeconds),
       ...(instance.lastState ? { [LABELS.lastState]: JSON.stringify(instance.lastState) } : {}),
+      ...(instance.backoffMs !== undefined ? { [LABELS.backoff]: String(instance.backoffMs) } : {}),
+      ...(sandbox ? { [LABELS.sandbox]: sandbox.id } : {}),
     },
     ...(spec.command ? { command: spec.command } : {}),
     ...(spec.args ? { args: spec.args } : {}),
-    env: (spec.env ?? []).map((e) => ({ name: e.name, value: e.value })),
+    env: (spec.env ?? []).map((e) => ({ name: e.name, value: envValue(e, pod, context) })),
     ...(spec.workingDir !== undefined ? { workingDir: spec.workingDir } : {}),
-    hostname: pod.name.split('.')[0]?.slice(0, HOSTNAME_MAX) ?? pod.name,
-    ports: (spec.ports ?? []).map((p) => ({
-      containerPort: p.containerPort,
-      protocol: p.protocol,
-      ...(p.hostPort !== undefined ? { hostPort: p.hostPort } : {}),
-      ...(p.hostIP !== undefined ? { hostIP: p.hostIP } : {}),
-    })),
+    // Joined to a sandbox or the host, the container has the namespace owner's hostname and ports.
+    ...(network.mode === 'bridge' ? { hostname: podHostname(pod) } : {}),
+    ports: network.mode === 'bridge' ? portMappings(spec) : [],
+    network,
+    ...(sandbox ? { ipcContainerId: sandbox.id } : {}),
+    ...(mounts.length > 0 ? { mounts } : {}),
+    ...(spec.securityContext?.privileged === true ? { privileged: true } : {}),
     ...(cpuMillis !== undefined ? { nanoCpus: cpuMillis * 1_000_000 } : {}),
     ...(memoryBytes !== undefined ? { memoryBytes } : {}),
   };
+  return { spec: create, hostPaths };
 }

@@ -1,20 +1,37 @@
 import type { Logger } from '../protocol/log.js';
-import { failureKey, type Action, type StepFailure } from './plan.js';
-import { describe, type ContainerRuntime } from './runtime/runtime.js';
+import type { HostPathType } from '../protocol/manifest.js';
+import { failureKey, type Action, type StepFailure } from './actions.js';
+import { backoffDelay, type BackoffPolicy } from './backoff.js';
+import type { HostPathMount, PlannedContainer } from './container-spec.js';
+import { describe, VolumeInUseError, type ContainerCreateSpec, type ContainerRuntime, type DeviceMapping, type Mount } from './runtime/runtime.js';
 
 /** Where lifecycle events go (the node's events topic); never blocks the executor. */
 export interface EventSink {
   emit(event: { type: 'Normal' | 'Warning'; reason: string; message: string; pod?: string; container?: string }): void;
 }
 
+/** What a hostPath turned out to be on the node (agent/host-paths.ts). */
+export type HostPathKind = 'directory' | 'file' | 'socket' | 'charDevice' | 'blockDevice' | 'other' | 'missing';
+
 export interface ExecutorDeps {
   readonly runtime: ContainerRuntime;
   readonly events: EventSink;
-  /** Failed steps, remembered for the planner's retry limits; owned by the agent. */
+  /** Failed steps, remembered for the planner's back-off; owned by the agent. */
   readonly failures: Map<string, StepFailure>;
   readonly log: Logger;
   readonly now: () => number;
-  /** Called when a detached removal has finished, so the loop can look again. */
+  /** The back-off between attempts of a failed create or start. */
+  readonly backoff: BackoffPolicy;
+  /** The background image puller: asked, never awaited. */
+  readonly puller: {
+    request(image: string, requester: { key: string; pod: string; container: string }): void;
+    release(requesterKey: string): void;
+  };
+  /** Makes sure the pause image of pod sandboxes is on the engine (idempotent). */
+  readonly ensureSandboxImage: () => Promise<void>;
+  /** Checks a hostPath on the node as its type says (creating it for *OrCreate); throws with the reason. */
+  readonly prepareHostPath: (path: string, type: HostPathType) => Promise<HostPathKind>;
+  /** Called when a detached step (a removal, a kill) has finished, so the loop can look again. */
   readonly onDetachedDone?: () => void;
 }
 
@@ -30,8 +47,10 @@ class StepError extends Error {
  * side by side, so one pod's long stop does not hold up another's start.
  */
 export class Executor {
-  /** Detached removals under way, by container ID; later passes skip these containers. */
+  /** Detached removals and kills under way, by container ID; later passes skip these containers. */
   private readonly detached = new Map<string, Promise<void>>();
+  /** Back-offs already announced with a BackOff event, by key; pruned to the current ones each pass. */
+  private announced = new Set<string>();
 
   constructor(private readonly deps: ExecutorDeps) {}
 
@@ -41,9 +60,10 @@ export class Executor {
    */
   async execute(actions: readonly Action[]): Promise<void> {
     const byPod = new Map<string, Action[]>();
+    this.announceBackOffs(actions);
     for (const action of actions) {
-      if ((action.type === 'remove' || action.type === 'start') && this.detached.has(action.id)) continue;
-      if (action.type === 'remove' && action.isDetached) {
+      if ((action.type === 'remove' || action.type === 'start' || action.type === 'kill') && this.detached.has(action.id)) continue;
+      if ((action.type === 'remove' && action.isDetached) || action.type === 'kill') {
         this.detach(action);
         continue;
       }
@@ -59,7 +79,19 @@ export class Executor {
     await Promise.all(this.detached.values());
   }
 
-  private detach(action: Action & { type: 'remove' }): void {
+  /** One BackOff event per back-off, not one per pass that sees it. */
+  private announceBackOffs(actions: readonly Action[]): void {
+    const current = new Set<string>();
+    for (const action of actions) {
+      if (action.type !== 'wait' || action.backOff === undefined) continue;
+      current.add(action.backOff.key);
+      if (this.announced.has(action.backOff.key)) continue;
+      this.deps.events.emit({ type: 'Warning', reason: 'BackOff', message: action.backOff.message, pod: action.pod, container: action.container });
+    }
+    this.announced = current;
+  }
+
+  private detach(action: Action & { type: 'remove' | 'kill' }): void {
     const done = this.runGroup([action]).finally(() => {
       this.detached.delete(action.id);
       this.deps.onDetachedDone?.();
@@ -74,7 +106,9 @@ export class Executor {
         this.deps.log.debug({ ...fields, until: new Date(action.until).toISOString() }, 'waiting');
         continue;
       }
-      this.deps.log.info(fields, describeAction(action));
+      // A pull request is repeated each pass while the pull runs; the puller logs the pull itself.
+      if (action.type === 'pull') this.deps.log.debug(fields, describeAction(action));
+      else this.deps.log.info(fields, describeAction(action));
       try {
         await this.perform(action);
       } catch (error) {
@@ -88,32 +122,44 @@ export class Executor {
     const { runtime, events } = this.deps;
     const where = { pod: action.pod, container: action.container };
     switch (action.type) {
-      case 'pull': {
-        const key = failureKey(action.podUid, action.container, action.specHash);
-        const started = this.deps.now();
-        events.emit({ type: 'Normal', reason: 'Pulling', message: `Pulling image "${action.image}"`, ...where });
+      case 'pull':
+        this.deps.puller.request(action.image, { key: action.requesterKey, ...where });
+        return;
+      case 'createSandbox': {
+        const key = failureKey(action.podUid, '', action.specHash);
+        let id: string;
         try {
-          await runtime.pullImage(action.image);
+          await this.deps.ensureSandboxImage();
+          id = await runtime.createContainer(action.spec);
+          await runtime.startContainer(id);
         } catch (error) {
-          this.fail(action.podUid, key, 'pull', 'ErrImagePull', error);
-          events.emit({ type: 'Warning', reason: 'Failed', message: `Failed to pull image "${action.image}": ${describe(error)}`, ...where });
-          throw new StepError('pull failed', { cause: error });
+          this.fail(action.podUid, key, 'create', 'CreatePodSandboxError', error);
+          events.emit({ type: 'Warning', reason: 'FailedCreatePodSandBox', message: `Failed to create pod sandbox: ${describe(error)}`, pod: action.pod });
+          throw new StepError('sandbox failed', { cause: error });
         }
         this.deps.failures.delete(key);
-        const seconds = ((this.deps.now() - started) / 1000).toFixed(3);
-        events.emit({ type: 'Normal', reason: 'Pulled', message: `Successfully pulled image "${action.image}" in ${seconds}s`, ...where });
+        events.emit({ type: 'Normal', reason: 'SandboxReady', message: `Pod sandbox ${id.slice(0, 12)} is running`, pod: action.pod });
         return;
       }
       case 'create': {
         const key = failureKey(action.podUid, action.container, action.specHash);
+        let spec: ContainerCreateSpec;
+        try {
+          spec = await this.withHostPaths(action.planned);
+        } catch (error) {
+          this.fail(action.podUid, key, 'create', 'CreateContainerConfigError', error);
+          events.emit({ type: 'Warning', reason: 'FailedMount', message: describe(error), ...where });
+          throw new StepError('hostPath check failed', { cause: error });
+        }
         let id: string;
         try {
-          id = await runtime.createContainer(action.spec);
+          id = await runtime.createContainer(spec);
         } catch (error) {
           this.fail(action.podUid, key, 'create', 'CreateContainerError', error);
           events.emit({ type: 'Warning', reason: 'Failed', message: `Error: ${describe(error)}`, ...where });
           throw new StepError('create failed', { cause: error });
         }
+        this.deps.puller.release(action.requesterKey);
         events.emit({ type: 'Normal', reason: 'Created', message: `Created container ${action.container}`, ...where });
         await this.start(action.podUid, id, key, where);
         return;
@@ -121,12 +167,25 @@ export class Executor {
       case 'start':
         await this.start(action.podUid, action.id, failureKey(action.podUid, action.container, action.specHash), where);
         return;
+      case 'kill':
+        events.emit({ type: 'Normal', reason: 'Killing', message: action.message, ...where });
+        await runtime.stopContainer(action.id, action.graceSeconds);
+        return;
       case 'remove':
         if (action.isRunning) {
-          events.emit({ type: 'Normal', reason: 'Killing', message: `Stopping container ${action.container}`, ...where });
+          events.emit({ type: 'Normal', reason: 'Killing', message: `Stopping container ${action.container || 'sandbox'}`, ...where });
           await runtime.stopContainer(action.id, action.graceSeconds);
         }
         await runtime.removeContainer(action.id);
+        return;
+      case 'removeVolume':
+        try {
+          await runtime.removeVolume(action.name);
+        } catch (error) {
+          // A container still holds it (being removed in the background): the next pass tries again.
+          if (error instanceof VolumeInUseError) return;
+          throw error;
+        }
         return;
       case 'wait':
         return;
@@ -135,6 +194,19 @@ export class Executor {
         throw new Error(`unknown action ${JSON.stringify(unknown)}`);
       }
     }
+  }
+
+  /** Resolves the container's hostPath volumes on the node: a device node is mapped as a device, anything else bound. */
+  private async withHostPaths(planned: PlannedContainer): Promise<ContainerCreateSpec> {
+    if (planned.hostPaths.length === 0) return planned.spec;
+    const mounts: Mount[] = [...(planned.spec.mounts ?? [])];
+    const devices: DeviceMapping[] = [...(planned.spec.devices ?? [])];
+    for (const h of planned.hostPaths) {
+      const kind = await this.deps.prepareHostPath(h.path, h.type);
+      if (kind === 'charDevice' || kind === 'blockDevice') devices.push(deviceMapping(h));
+      else mounts.push({ type: 'bind', source: h.path, target: h.target, readOnly: h.readOnly });
+    }
+    return { ...planned.spec, mounts, devices };
   }
 
   private async start(podUid: string, id: string, key: string, where: { pod: string; container: string }): Promise<void> {
@@ -149,17 +221,30 @@ export class Executor {
     this.deps.events.emit({ type: 'Normal', reason: 'Started', message: `Started container ${where.container}`, ...where });
   }
 
+  /** Remembers a failed step; the planner waits out the back-off before trying again. */
   private fail(podUid: string, key: string, step: StepFailure['step'], reason: string, error: unknown): void {
-    this.deps.failures.set(key, { podUid, step, reason, message: describe(error), at: this.deps.now() });
+    const at = this.deps.now();
+    const failures = (this.deps.failures.get(key)?.failures ?? 0) + 1;
+    this.deps.failures.set(key, { podUid, step, reason, message: describe(error), at, failures, retryAt: at + backoffDelay(failures, this.deps.backoff) });
   }
+}
+
+function deviceMapping(h: HostPathMount): DeviceMapping {
+  return { pathOnHost: h.path, pathInContainer: h.target, permissions: h.readOnly ? 'r' : 'rw' };
 }
 
 function describeAction(action: Action): string {
   switch (action.type) {
     case 'pull':
-      return `pulling image ${action.image}`;
+      return `asking for image ${action.image}`;
+    case 'createSandbox':
+      return `creating the pod sandbox ${action.spec.name}`;
     case 'create':
-      return `creating container ${action.spec.name}`;
+      return `creating container ${action.planned.spec.name}`;
+    case 'kill':
+      return `stopping container ${action.id.slice(0, 12)} to restart it`;
+    case 'removeVolume':
+      return `removing volume ${action.name}`;
     case 'start':
       return `starting container ${action.id.slice(0, 12)}`;
     case 'remove':

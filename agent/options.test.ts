@@ -16,6 +16,9 @@ describe('parseAgentOptions', () => {
       dockerHost: 'unix:///var/run/docker.sock',
       resyncMs: 10_000,
       statusIntervalMs: 10_000,
+      backoffMs: 10_000,
+      backoffMaxMs: 300_000,
+      allowPrivileged: false,
       logLevel: 'info',
     });
     expect(parseAgentOptions([], {}, { ...host, isRoot: true }).stateDir).toBe('/var/lib/baton/agent');
@@ -23,14 +26,21 @@ describe('parseAgentOptions', () => {
 
   it('reads every flag, and its environment variable', () => {
     const argv = ['--broker', 'mqtt://h:1', '--prefix', 'p', '--node', 'n1', '--state-dir', '/s', '--label', 'a=1', '--label', 'zone=b',
-      '--docker-host', 'tcp://h:2375', '--resync', '2.5', '--status-interval', '3', '--log-level', 'debug'];
+      '--docker-host', 'tcp://h:2375', '--resync', '2.5', '--status-interval', '3s', '--backoff', '500ms', '--backoff-max', '1m30s', '--allow-privileged', '--log-level', 'debug'];
     expect(parseAgentOptions(argv, {}, host)).toEqual({
       broker: 'mqtt://h:1', prefix: 'p', node: 'n1', stateDir: '/s', labels: { a: '1', zone: 'b' }, dockerHost: 'tcp://h:2375',
-      resyncMs: 2500, statusIntervalMs: 3000, logLevel: 'debug',
+      resyncMs: 2500, statusIntervalMs: 3000, backoffMs: 500, backoffMaxMs: 90_000, allowPrivileged: true, logLevel: 'debug',
     });
+    expect(parseAgentOptions([], { BATON_ALLOW_PRIVILEGED: 'true', BATON_BACKOFF: '2s' }, host)).toMatchObject({ allowPrivileged: true, backoffMs: 2000 });
     const env = { BATON_BROKER: 'mqtt://e:1', BATON_NODE: 'from-env', BATON_LABELS: 'a=1, b=2', BATON_RESYNC: '5', BATON_DOCKER_HOST: 'unix:///run/d.sock' };
     expect(parseAgentOptions([], env, host)).toMatchObject({ broker: 'mqtt://e:1', node: 'from-env', labels: { a: '1', b: '2' }, resyncMs: 5000, dockerHost: 'unix:///run/d.sock' });
     expect(parseAgentOptions(['--node', 'flag-wins'], env, host).node).toBe('flag-wins');
+  });
+
+  it('refuses durations that are not durations, and a cap below the first back-off', () => {
+    expect(() => parseAgentOptions(['--backoff', 'soon'], {}, host)).toThrow(/--backoff "soon": must be a duration such as 500ms, 10s/);
+    expect(() => parseAgentOptions(['--resync', '0'], {}, host)).toThrow(/--resync "0"/);
+    expect(() => parseAgentOptions(['--backoff', '1m', '--backoff-max', '10s'], {}, host)).toThrow('--backoff-max 10s: must not be shorter than --backoff 1m');
   });
 
   type Host = { hostname: string; isRoot: boolean; home: string };

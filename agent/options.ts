@@ -2,7 +2,7 @@ import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { logLevels } from '../protocol/log.js';
 import { isLabelKey, isLabelValue, subdomainName } from '../protocol/names.js';
-import { listOption, parseKeyValues, parseOptions, stringOption, UsageError, type OptionSpec } from '../protocol/options.js';
+import { booleanOption, listOption, parseDuration, parseKeyValues, parseOptions, stringOption, UsageError, type OptionSpec } from '../protocol/options.js';
 import { parseBrokerUrl } from '../protocol/mqtt-link.js';
 import { DEFAULT_PREFIX } from '../protocol/topics.js';
 
@@ -15,8 +15,11 @@ export const agentOptionSpecs: readonly OptionSpec[] = [
   { name: 'state-dir', env: 'BATON_STATE_DIR', kind: 'string', placeholder: 'DIR', description: 'where the desired state is kept; /var/lib/baton/agent as root, else ~/.local/state/baton/agent' },
   { name: 'label', env: 'BATON_LABELS', kind: 'list', placeholder: 'K=V', description: 'node label, repeatable (env: comma separated)' },
   { name: 'docker-host', env: 'BATON_DOCKER_HOST', kind: 'string', placeholder: 'URL', description: 'Docker engine, unix:// or tcp://', default: 'unix:///var/run/docker.sock' },
-  { name: 'resync', env: 'BATON_RESYNC', kind: 'string', placeholder: 'SECONDS', description: 'full reconcile period; also the least time between restarts of a crashing container', default: '10' },
-  { name: 'status-interval', env: 'BATON_STATUS_INTERVAL', kind: 'string', placeholder: 'SECONDS', description: 'node status heartbeat', default: '10' },
+  { name: 'resync', env: 'BATON_RESYNC', kind: 'string', placeholder: 'DURATION', description: 'full reconcile period, the safety net behind Docker events (10s, 1m; a bare number is seconds)', default: '10s' },
+  { name: 'status-interval', env: 'BATON_STATUS_INTERVAL', kind: 'string', placeholder: 'DURATION', description: 'node status heartbeat', default: '10s' },
+  { name: 'backoff', env: 'BATON_BACKOFF', kind: 'string', placeholder: 'DURATION', description: 'first back-off after a crash, a failed pull or a failed start; it doubles each time up to --backoff-max (kubelet: 10s)', default: '10s' },
+  { name: 'backoff-max', env: 'BATON_BACKOFF_MAX', kind: 'string', placeholder: 'DURATION', description: 'longest back-off; a container that ran for twice this long starts its back-off over (kubelet: 5m)', default: '5m' },
+  { name: 'allow-privileged', env: 'BATON_ALLOW_PRIVILEGED', kind: 'boolean', description: 'let pods on this node run privileged containers (securityContext.privileged); refused otherwise' },
   { name: 'log-level', env: 'BATON_LOG_LEVEL', kind: 'string', placeholder: 'L', description: `log level: ${logLevels.join(', ')}`, default: 'info' },
   { name: 'help', kind: 'boolean', short: 'h', description: 'show this help' },
   { name: 'version', kind: 'boolean', description: 'show the version' },
@@ -31,15 +34,10 @@ export interface AgentOptions {
   readonly dockerHost: string;
   readonly resyncMs: number;
   readonly statusIntervalMs: number;
+  readonly backoffMs: number;
+  readonly backoffMaxMs: number;
+  readonly allowPrivileged: boolean;
   readonly logLevel: string;
-}
-
-function seconds(value: string | undefined, flag: string): number {
-  const n = Number(value);
-  if (value === undefined || value.trim() === '' || !Number.isFinite(n) || n <= 0) {
-    throw new UsageError(`--${flag} ${JSON.stringify(value ?? '')}: must be a number of seconds greater than 0`);
-  }
-  return Math.round(n * 1000);
 }
 
 export function defaultStateDir(isRoot: boolean, home: string): string {
@@ -75,6 +73,9 @@ export function parseAgentOptions(
   } catch (error) {
     throw new UsageError(`--broker: ${(error as Error).message}`);
   }
+  const backoffMs = parseDuration(stringOption(values, 'backoff'), 'backoff');
+  const backoffMaxMs = parseDuration(stringOption(values, 'backoff-max'), 'backoff-max');
+  if (backoffMaxMs < backoffMs) throw new UsageError(`--backoff-max ${stringOption(values, 'backoff-max')}: must not be shorter than --backoff ${stringOption(values, 'backoff')}`);
   return {
     broker,
     prefix: stringOption(values, 'prefix') ?? DEFAULT_PREFIX,
@@ -82,8 +83,11 @@ export function parseAgentOptions(
     stateDir: stringOption(values, 'state-dir') ?? defaultStateDir(host.isRoot, host.home),
     labels,
     dockerHost,
-    resyncMs: seconds(stringOption(values, 'resync'), 'resync'),
-    statusIntervalMs: seconds(stringOption(values, 'status-interval'), 'status-interval'),
+    resyncMs: parseDuration(stringOption(values, 'resync'), 'resync'),
+    statusIntervalMs: parseDuration(stringOption(values, 'status-interval'), 'status-interval'),
+    backoffMs,
+    backoffMaxMs,
+    allowPrivileged: booleanOption(values, 'allow-privileged'),
     logLevel,
   };
 }

@@ -1,14 +1,35 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeDesired } from '../protocol/messages.js';
+import { failureKey, type Action, type PlanContext, type ProbeView, type PullView, type StepFailure } from './actions.js';
 import { LABELS, specHash } from './container-labels.js';
-import { failureKey, plan, type Action, type PlanContext, type StepFailure } from './plan.js';
-import type { ActualContainer } from './runtime/runtime.js';
-import { containerOf, desired, foreign, IMAGE, instance, NODE, pod, T0 } from './testing/fixtures.js';
+import { emptyDirVolumeName } from './container-spec.js';
+import { plan } from './plan.js';
+import { pullRequesterKey } from './plan-container.js';
+import { KUBELET_RESTART_BACKOFF } from './restart-policy.js';
+import type { ActualContainer, ActualVolume } from './runtime/runtime.js';
+import { containerOf, desired, foreign, IMAGE, instance, NODE, PAUSE_IMAGE, pod, sandboxOf, T0 } from './testing/fixtures.js';
 
-const INTERVAL = 10_000;
+interface Views {
+  pulls?: Record<string, PullView>;
+  satisfied?: string[];
+  probes?: Record<string, ProbeView>;
+}
 
-function context(overrides: Partial<PlanContext> = {}): PlanContext {
-  return { node: NODE, now: T0, images: new Set([IMAGE]), failures: new Map(), retryIntervalMs: INTERVAL, ...overrides };
+function context(overrides: Partial<PlanContext> & Views = {}): PlanContext {
+  const { pulls = {}, satisfied = [], probes = {}, ...rest } = overrides;
+  return {
+    node: NODE,
+    now: T0,
+    hostIP: '192.168.1.20',
+    images: new Set([IMAGE]),
+    failures: new Map(),
+    backoff: KUBELET_RESTART_BACKOFF,
+    pulls: { view: (image) => pulls[image], isSatisfied: (key) => satisfied.includes(key) },
+    probes: { view: (id) => probes[id] },
+    policy: { allowPrivileged: false },
+    sandboxImage: PAUSE_IMAGE,
+    ...rest,
+  };
 }
 
 /** One line per action: what it does, to what, and the restart count for creates. */
@@ -17,12 +38,18 @@ function summary(actions: readonly Action[]): string[] {
     switch (a.type) {
       case 'pull':
         return `pull ${a.pod}/${a.container} ${a.image}`;
+      case 'createSandbox':
+        return `sandbox ${a.pod}`;
       case 'create':
-        return `create ${a.pod}/${a.container} #${a.spec.labels[LABELS.restartCount]}`;
+        return `create ${a.pod}/${a.container} #${a.planned.spec.labels[LABELS.restartCount]}`;
       case 'start':
         return `start ${a.pod}/${a.container} ${a.id.slice(-2)}`;
+      case 'kill':
+        return `kill ${a.pod}/${a.container} ${a.id.slice(-2)}`;
       case 'remove':
-        return `remove ${a.pod}/${a.container} ${a.id.slice(-2)}${a.isRunning ? ' running' : ''}${a.isDetached ? ' detached' : ''}`;
+        return `remove ${a.pod}/${a.container || 'sandbox'} ${a.id.slice(-2)}${a.isRunning ? ' running' : ''}${a.isDetached ? ' detached' : ''}`;
+      case 'removeVolume':
+        return `removeVolume ${a.name}`;
       case 'wait':
         return `wait ${a.pod}/${a.container} +${a.until - T0}ms`;
     }
@@ -39,24 +66,54 @@ interface Case {
   name: string;
   desired: NodeDesired | undefined;
   actual: ActualContainer[];
-  context?: Partial<PlanContext>;
+  volumes?: ActualVolume[];
+  context?: Partial<PlanContext> & Views;
   expected: string[];
 }
 
-const pullFailure = (at: number): Map<string, StepFailure> =>
-  new Map([[failureKey(web.uid, 'main', specHash(containerOf(web))), { podUid: web.uid, step: 'pull', reason: 'ErrImagePull', message: 'no route', at }]]);
+const startFailure = (retryAt: number): Map<string, StepFailure> =>
+  new Map([[failureKey(web.uid, 'main', specHash(containerOf(web))), { podUid: web.uid, step: 'start', reason: 'RunContainerError', message: 'port in use', at: T0 - 1, failures: 1, retryAt }]]);
+const pullFailed = (at: number, retryAt: number): Record<string, PullView> => ({ [IMAGE]: { failure: { message: 'not found', at, retryAt, failures: 2 } } });
+const webKey = pullRequesterKey(web.uid, 'main', specHash(containerOf(web)), 0);
+const duo = pod('duo', { containers: [{ name: 'app', image: IMAGE }, { name: 'side', image: IMAGE }] });
+const duoSandbox = withId(sandboxOf(duo), 's1');
+const withDir = pod('cache', { containers: [{ name: 'main', image: IMAGE, volumeMounts: [{ name: 'data', mountPath: '/data' }] }], volumes: [{ name: 'data', emptyDir: {} }] });
+const volume = (p: typeof web, name: string): ActualVolume => ({ name: emptyDirVolumeName(NODE, p.uid, name), labels: { [LABELS.node]: NODE, [LABELS.pod]: p.name, [LABELS.podUid]: p.uid, [LABELS.volume]: name } });
+const probed = pod('web', { containers: [{ name: 'main', image: IMAGE, livenessProbe: { exec: { command: ['true'] } } }] });
 
 const cases: Case[] = [
   { name: 'no desired state yet: changes nothing', desired: undefined, actual: [withId(instance(web, 'main', { state: 'exited' }), 'a1')], expected: [] },
   { name: 'a new pod whose image is present: create', desired: desired([web]), actual: [], expected: ['create web/main #0'] },
-  { name: 'IfNotPresent with the image absent: pull, then create', desired: desired([web]), actual: [], context: { images: new Set() }, expected: [`pull web/main ${IMAGE}`, 'create web/main #0'] },
+  { name: 'IfNotPresent with the image absent: ask for a pull, create nothing yet', desired: desired([web]), actual: [], context: { images: new Set() }, expected: [`pull web/main ${IMAGE}`] },
   {
-    name: 'Always: pull before create even when present',
+    name: 'IfNotPresent while the pull runs: keep asking (joins it), nothing else',
+    desired: desired([web]),
+    actual: [],
+    context: { images: new Set(), pulls: { [IMAGE]: { inFlight: { startedAt: T0 - 500 } } } },
+    expected: [`pull web/main ${IMAGE}`],
+  },
+  {
+    name: 'Always: pull even when present',
     desired: desired([pod('web', { containers: [{ name: 'main', image: IMAGE, imagePullPolicy: 'Always' }] })]),
     actual: [],
-    expected: [`pull web/main ${IMAGE}`, 'create web/main #0'],
+    expected: [`pull web/main ${IMAGE}`],
   },
-  { name: ':latest defaults to Always', desired: desired([pod('web', { containers: [{ name: 'main', image: 'app:latest' }] })]), actual: [], context: { images: new Set(['app:latest']) }, expected: ['pull web/main app:latest', 'create web/main #0'] },
+  {
+    name: 'Always: create once a pull for this start has succeeded',
+    desired: desired([pod('web', { containers: [{ name: 'main', image: IMAGE, imagePullPolicy: 'Always' }] })]),
+    actual: [],
+    context: { satisfied: [pullRequesterKey(web.uid, 'main', specHash(containerOf(pod('web', { containers: [{ name: 'main', image: IMAGE, imagePullPolicy: 'Always' }] }))), 0)] },
+    expected: ['create web/main #0'],
+  },
+  { name: ':latest defaults to Always', desired: desired([pod('web', { containers: [{ name: 'main', image: 'app:latest' }] })]), actual: [], context: { images: new Set(['app:latest']) }, expected: ['pull web/main app:latest'] },
+  {
+    name: 'a failed pull in back-off: wait for the retry, and wake when ErrImagePull turns into ImagePullBackOff',
+    desired: desired([web]),
+    actual: [],
+    context: { images: new Set(), pulls: pullFailed(T0 - 200, T0 + 20_000) },
+    expected: ['wait web/main +20000ms', 'wait web/main +800ms'],
+  },
+  { name: 'a failed pull past its back-off is asked for again', desired: desired([web]), actual: [], context: { images: new Set(), pulls: pullFailed(T0 - 20_000, T0) }, expected: [`pull web/main ${IMAGE}`] },
   {
     name: 'Never with the image absent: no pull, no create',
     desired: desired([pod('web', { containers: [{ name: 'main', image: 'local/app:1', imagePullPolicy: 'Never' }] })]),
@@ -104,10 +161,22 @@ const cases: Case[] = [
     expected: ['create job/main #1', 'remove job/main a1'],
   },
   {
-    name: 'Always: a container that crashed at once waits out the interval',
+    name: 'Always: the first crash restarts at once, whatever the run',
     desired: desired([always]),
-    actual: [withId(instance(always, 'main', { state: 'exited', exitCode: 1, restartCount: 3, startedAt: T0 - 2000, finishedAt: T0 - 1000 }), 'a1')],
-    expected: [`wait job/main +${INTERVAL - 2000}ms`],
+    actual: [withId(instance(always, 'main', { state: 'exited', exitCode: 1, startedAt: T0 - 2000, finishedAt: T0 - 1000 }), 'a1')],
+    expected: ['create job/main #1', 'remove job/main a1'],
+  },
+  {
+    name: 'Always: a later crash waits out the back-off it owes (CrashLoopBackOff)',
+    desired: desired([always]),
+    actual: [withId(instance(always, 'main', { state: 'exited', exitCode: 1, restartCount: 3, backoffMs: 40_000, startedAt: T0 - 2000, finishedAt: T0 - 1000 }), 'a1')],
+    expected: ['wait job/main +39000ms'],
+  },
+  {
+    name: 'Always: after the back-off the container is restarted',
+    desired: desired([always]),
+    actual: [withId(instance(always, 'main', { state: 'exited', exitCode: 1, restartCount: 3, backoffMs: 40_000, startedAt: T0 - 42_000, finishedAt: T0 - 40_000 }), 'a1')],
+    expected: ['create job/main #4', 'remove job/main a1'],
   },
   {
     name: 'OnFailure: a failed container is restarted',
@@ -123,34 +192,65 @@ const cases: Case[] = [
     actual: [withId(instance(web, 'main', { state: 'exited', restartCount: 1 }), 'a1'), withId(instance(web, 'main', { restartCount: 2 }), 'a2')],
     expected: ['remove web/main a1'],
   },
-  { name: 'a recent pull failure is not retried before the interval', desired: desired([web]), actual: [], context: { images: new Set(), failures: pullFailure(T0 - 4000) }, expected: [`wait web/main +${INTERVAL - 4000}ms`] },
-  { name: 'an old pull failure is retried', desired: desired([web]), actual: [], context: { images: new Set(), failures: pullFailure(T0 - INTERVAL) }, expected: [`pull web/main ${IMAGE}`, 'create web/main #0'] },
   {
-    name: 'a recent start failure of a created container waits',
+    name: 'a failed start of a created container waits out its back-off',
     desired: desired([web]),
     actual: [withId(instance(web, 'main', { state: 'created' }), 'a1')],
-    context: { failures: new Map([[failureKey(web.uid, 'main', specHash(containerOf(web))), { podUid: web.uid, step: 'start', reason: 'RunContainerError', message: 'port in use', at: T0 - 1 }]]) },
+    context: { failures: startFailure(T0 + 9999) },
     expected: ['wait web/main +9999ms'],
+  },
+  { name: 'a failed start past its back-off is tried again', desired: desired([web]), actual: [withId(instance(web, 'main', { state: 'created' }), 'a1')], context: { failures: startFailure(T0) }, expected: ['start web/main a1'] },
+  { name: 'a running container that passes its probes stays', desired: desired([probed]), actual: [withId(instance(probed), 'a1')], context: { probes: { ['a1'.padStart(64, '0')]: { started: true, ready: true } } }, expected: [] },
+  {
+    name: 'a running container that failed its liveness probe is stopped, to be restarted by policy',
+    desired: desired([probed]),
+    actual: [withId(instance(probed), 'a1')],
+    context: { probes: { ['a1'.padStart(64, '0')]: { started: true, ready: false, failed: { probe: 'liveness', message: 'exit 1' } } } },
+    expected: ['kill web/main a1'],
+  },
+  { name: 'a pod of two containers gets a sandbox first, and nothing else yet', desired: desired([duo]), actual: [], expected: ['sandbox duo'] },
+  { name: 'with its sandbox running, the containers are created', desired: desired([duo]), actual: [duoSandbox], expected: ['create duo/app #0', 'create duo/side #0'] },
+  {
+    name: 'a dead sandbox is replaced; the containers wait for the new one',
+    desired: desired([duo]),
+    actual: [withId(sandboxOf(duo, { state: 'exited' }), 's0'), withId(instance(duo, 'app', { sandbox: { id: 's0'.padStart(64, '0') } }), 'a1')],
+    expected: ['remove duo/sandbox s0', 'sandbox duo'],
+  },
+  {
+    name: 'containers joined to an old sandbox are replaced, the count going on',
+    desired: desired([duo]),
+    actual: [duoSandbox, withId(instance(duo, 'app', { sandbox: { id: 's0'.padStart(64, '0') }, restartCount: 2 }), 'a1'), withId(instance(duo, 'side', { sandbox: { id: duoSandbox.id } }), 'a2')],
+    expected: ['remove duo/app a1 running', 'create duo/app #3'],
+  },
+  { name: 'a gone pod\'s sandbox is removed with it, detached', desired: desired([]), actual: [duoSandbox], expected: ['remove duo/sandbox s1 running detached'] },
+  { name: 'an emptyDir of a pod still wanted stays', desired: desired([withDir]), actual: [withId(instance(withDir), 'a1')], volumes: [volume(withDir, 'data')], expected: [] },
+  { name: 'an emptyDir is removed once its pod and all its containers are gone', desired: desired([]), actual: [], volumes: [volume(withDir, 'data')], expected: [`removeVolume ${emptyDirVolumeName(NODE, withDir.uid, 'data')}`] },
+  { name: 'an emptyDir waits while a container of its pod is still there', desired: desired([]), actual: [withId(instance(withDir, 'main', { state: 'exited' }), 'a1')], volumes: [volume(withDir, 'data')], expected: ['remove cache/main a1 detached'] },
+  {
+    name: 'a privileged pod on a node that does not allow it: nothing is created, and what runs is removed',
+    desired: desired([pod('gpio', { containers: [{ name: 'main', image: IMAGE, securityContext: { privileged: true } }] })]),
+    actual: [withId(instance(pod('gpio', { containers: [{ name: 'main', image: IMAGE, securityContext: { privileged: true } }] })), 'a1')],
+    expected: ['remove gpio/main a1 running'],
   },
 ];
 
 describe('plan', () => {
-  it.each(cases)('$name', ({ desired: d, actual, context: c, expected }) => {
-    expect(summary(plan(d, actual, context(c)))).toEqual(expected);
+  it.each(cases)('$name', ({ desired: d, actual, volumes, context: c, expected }) => {
+    expect(summary(plan(d, actual, volumes ?? [], context(c)))).toEqual(expected);
   });
 
   it('gives every action a reason', () => {
-    for (const { desired: d, actual, context: c } of cases) {
-      for (const action of plan(d, actual, context(c))) expect(action.reason).not.toBe('');
+    for (const { desired: d, actual, volumes, context: c } of cases) {
+      for (const action of plan(d, actual, volumes ?? [], context(c))) expect(action.reason).not.toBe('');
     }
   });
 
   it('creates with the labels that are the agent\'s record, and the last run as lastState', () => {
     const actual = [withId(instance(always, 'main', { state: 'exited', exitCode: 7, restartCount: 4 }), 'a1')];
-    const [create] = plan(desired([always]), actual, context());
+    const [create] = plan(desired([always]), actual, [], context());
     expect(create?.type).toBe('create');
     if (create?.type !== 'create') return;
-    expect(create.spec.labels).toMatchObject({
+    expect(create.planned.spec.labels).toMatchObject({
       [LABELS.node]: NODE,
       [LABELS.pod]: 'job',
       [LABELS.podUid]: always.uid,
@@ -159,13 +259,81 @@ describe('plan', () => {
       [LABELS.restartCount]: '5',
       [LABELS.gracePeriod]: '30',
     });
-    expect(JSON.parse(create.spec.labels[LABELS.lastState] ?? '{}')).toMatchObject({ terminated: { exitCode: 7, reason: 'Error' } });
-    expect(create.spec.name).toMatch(new RegExp(`^baton_${NODE}_job_main_[0-9a-f]+_5$`));
+    expect(JSON.parse(create.planned.spec.labels[LABELS.lastState] ?? '{}')).toMatchObject({ terminated: { exitCode: 7, reason: 'Error' } });
+    // The first restart was at once; the next one will owe the first back-off.
+    expect(create.planned.spec.labels[LABELS.backoff]).toBe('10000');
+    expect(create.planned.spec.name).toMatch(new RegExp(`^baton_${NODE}_job_main_[0-9a-f]+_5$`));
   });
 
   it('stops a removed pod with the grace period it was created with', () => {
     const short = pod('web', { terminationGracePeriodSeconds: 3 });
-    const [remove] = plan(desired([]), [instance(short)], context());
+    const [remove] = plan(desired([]), [instance(short)], [], context());
     expect(remove).toMatchObject({ type: 'remove', graceSeconds: 3, isRunning: true });
+  });
+
+  it('joins the containers of a pod to its sandbox, which holds the host ports', () => {
+    const ported = pod('duo', { containers: [{ name: 'app', image: IMAGE, ports: [{ containerPort: 80, hostPort: 8080 }] }, { name: 'side', image: IMAGE }] }, duo.uid);
+    const sandbox = withId(sandboxOf(ported, { ip: '172.17.0.5' }), 's1');
+    const creates = plan(desired([ported]), [sandbox], [], context()).filter((a) => a.type === 'create');
+    expect(creates.map((a) => a.type === 'create' && a.planned.spec)).toEqual([
+      expect.objectContaining({ network: { mode: 'container', id: sandbox.id }, ipcContainerId: sandbox.id, ports: [], labels: expect.objectContaining({ [LABELS.sandbox]: sandbox.id }) }),
+      expect.objectContaining({ network: { mode: 'container', id: sandbox.id }, ports: [] }),
+    ]);
+    expect(creates[0]?.type === 'create' && creates[0].planned.spec.hostname).toBeUndefined();
+    const [sandboxAction] = plan(desired([ported]), [], [], context());
+    expect(sandboxAction).toMatchObject({ type: 'createSandbox', spec: { image: PAUSE_IMAGE, command: ['/pause'], hostname: 'duo', ports: [{ containerPort: 80, hostPort: 8080, protocol: 'TCP' }] } });
+  });
+
+  it('fills env fieldRefs from the pod, the node and the sandbox', () => {
+    const env = [
+      { name: 'POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      { name: 'NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+      { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+      { name: 'HOST_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } },
+      { name: 'PLAIN', value: 'x' },
+    ];
+    const p = pod('envy', { containers: [{ name: 'main', image: IMAGE, env }] });
+    // A pod IP is only known before the start with a sandbox, so asking for it gets one.
+    expect(summary(plan(desired([p]), [], [], context()))).toEqual(['sandbox envy']);
+    const [create] = plan(desired([p]), [withId(sandboxOf(p, { ip: '172.17.0.7' }), 's1')], [], context());
+    expect(create?.type === 'create' && create.planned.spec.env).toEqual([
+      { name: 'POD', value: 'envy' },
+      { name: 'NODE', value: NODE },
+      { name: 'POD_IP', value: '172.17.0.7' },
+      { name: 'HOST_IP', value: '192.168.1.20' },
+      { name: 'PLAIN', value: 'x' },
+    ]);
+  });
+
+  it('mounts emptyDirs as labelled volumes and leaves hostPaths to be checked on the node', () => {
+    const p = pod('vol', {
+      containers: [{ name: 'main', image: IMAGE, volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }, { name: 'ram', mountPath: '/ram' }, { name: 'gpio', mountPath: '/dev/gpiomem', readOnly: true }] }],
+      volumes: [{ name: 'scratch', emptyDir: {} }, { name: 'ram', emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } }, { name: 'gpio', hostPath: { path: '/dev/gpiomem', type: 'CharDevice' } }],
+    });
+    const [create] = plan(desired([p]), [], [], context());
+    if (create?.type !== 'create') throw new Error('expected a create');
+    expect(create.planned.spec.mounts).toEqual([
+      { type: 'volume', name: emptyDirVolumeName(NODE, p.uid, 'scratch'), target: '/scratch', readOnly: false, labels: { [LABELS.node]: NODE, [LABELS.pod]: 'vol', [LABELS.podUid]: p.uid, [LABELS.volume]: 'scratch' } },
+      { type: 'volume', name: emptyDirVolumeName(NODE, p.uid, 'ram'), target: '/ram', readOnly: false, labels: expect.any(Object), tmpfsBytes: 16 * 1024 * 1024 },
+    ]);
+    expect(create.planned.hostPaths).toEqual([{ path: '/dev/gpiomem', type: 'CharDevice', target: '/dev/gpiomem', readOnly: true }]);
+  });
+
+  it('runs hostNetwork pods in the node\'s network, without a sandbox', () => {
+    const p = pod('host', { hostNetwork: true, containers: [{ name: 'a', image: IMAGE }, { name: 'b', image: IMAGE }] });
+    const actions = plan(desired([p]), [], [], context());
+    expect(summary(actions)).toEqual(['create host/a #0', 'create host/b #0']);
+    expect(actions.map((a) => a.type === 'create' && a.planned.spec.network)).toEqual([{ mode: 'host' }, { mode: 'host' }]);
+  });
+
+  it('admits privileged containers where the node allows them', () => {
+    const p = pod('gpio', { containers: [{ name: 'main', image: IMAGE, securityContext: { privileged: true } }] });
+    const [create] = plan(desired([p]), [], [], context({ policy: { allowPrivileged: true } }));
+    expect(create?.type === 'create' && create.planned.spec.privileged).toBe(true);
+  });
+
+  it('asks the puller for the image under the key of this creation attempt', () => {
+    const [pull] = plan(desired([web]), [], [], context({ images: new Set() }));
+    expect(pull).toMatchObject({ type: 'pull', image: IMAGE, requesterKey: webKey });
   });
 });

@@ -108,7 +108,7 @@ describe('derivePodStatus', () => {
   it('a restarted container reports its count and the previous run from its labels', () => {
     const spec = containerOf(web);
     const lastState = { terminated: { exitCode: 137, reason: 'Error', finishedAt: 'x' } };
-    const labels = createSpec(NODE, web, spec, { restartCount: 3, lastState }).labels;
+    const labels = createSpec({ node: NODE }, web, spec, { restartCount: 3, lastState }).spec.labels;
     const c = { ...instance(web), labels };
     const s = derivePodStatus(web, read(c), context);
     expect(s.containerStatuses[0]).toMatchObject({ restartCount: 3, lastState, state: { running: {} } });

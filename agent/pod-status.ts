@@ -1,22 +1,23 @@
 import type { ContainerSpec, RestartPolicy } from '../protocol/manifest.js';
 import type { Condition, ContainerState, ContainerStatus, DesiredPod, PodPhase, PodStatus } from '../protocol/messages.js';
+import { failureKey, type PlanContext } from './actions.js';
+import { admit } from './admission.js';
 import { currentInstance, specHash, type PodContainer } from './container-labels.js';
-import { failureKey, type StepFailure } from './plan.js';
-import { decideRestart, terminatedState } from './restart-policy.js';
+import { needsSandbox } from './container-spec.js';
+import { ERR_IMAGE_PULL_SHOWN_MS, pullRequesterKey } from './plan-container.js';
+import { currentSandbox } from './plan.js';
+import { decideRestart, formatBackoff, terminatedState } from './restart-policy.js';
+import type { PullProgress } from './runtime/runtime.js';
 
 /**
- * A pod's status, derived as kubelet derives it, from the desired pod and the containers
- * the engine has. Pure: time and the previous status come in, so an unchanged pod
- * derives an identical status and is not republished.
+ * A pod's status, derived as kubelet derives it, from the desired pod, the containers
+ * the engine has, the probe results and the pulls under way. Pure: time and the
+ * previous status come in, so an unchanged pod derives an identical status and is not
+ * republished.
  */
 
-export interface PodStatusContext {
-  /** Epoch ms. */
-  readonly now: number;
-  readonly hostIP?: string;
-  readonly images: ReadonlySet<string>;
-  readonly failures: ReadonlyMap<string, StepFailure>;
-  readonly retryIntervalMs: number;
+export interface PodStatusContext extends Omit<PlanContext, 'node' | 'sandboxImage'> {
+  readonly node: string;
   /** Prefix of container IDs, as Kubernetes writes them: `docker://<id>`. */
   readonly runtimeScheme: string;
   /** The status last published for this pod (same uid), to keep transition times. */
@@ -25,20 +26,27 @@ export interface PodStatusContext {
 
 export function derivePodStatus(pod: DesiredPod, containers: readonly PodContainer[], context: PodStatusContext): PodStatus {
   const mine = containers.filter((c) => c.podUid === pod.uid);
+  const earliest = mine.map((c) => c.actual.createdAt).sort()[0];
+  const startTime = context.previous?.startTime ?? earliest ?? new Date(context.now).toISOString();
+  const admission = admit(context.node, pod.spec, context.policy);
+  if (!admission.admitted) {
+    return { phase: 'Failed', reason: admission.reason, message: admission.message, conditions: [], containerStatuses: [], ...(context.hostIP !== undefined ? { hostIP: context.hostIP } : {}), startTime };
+  }
+  const hasSandbox = needsSandbox(pod.spec);
+  const sandbox = hasSandbox ? currentSandbox(pod, mine) : undefined;
+  const apps = mine.filter((c) => !c.isSandbox);
   const containerStatuses = pod.spec.containers.map((spec) =>
-    containerStatus(pod, spec, mine.filter((c) => c.container === spec.name), context),
+    containerStatus(pod, spec, apps.filter((c) => c.container === spec.name), hasSandbox ? (sandbox?.actual.id ?? null) : undefined, context),
   );
   const phase = podPhase(pod.spec.restartPolicy, containerStatuses);
   const unready = containerStatuses.filter((s) => !s.ready).map((s) => s.name);
   const isTerminal = phase === 'Succeeded' || phase === 'Failed';
-  const earliest = mine.map((c) => c.actual.createdAt).sort()[0];
-  const startTime = context.previous?.startTime ?? earliest ?? new Date(context.now).toISOString();
   // Ready since the last container started running: read off the engine, so an agent
   // that restarts derives the very same time and republishes nothing.
   const readySince = containerStatuses.map((s) => s.state.running?.startedAt ?? '').sort().at(-1) || startTime;
   const readyCondition = (type: string): Condition =>
     unready.length === 0
-      ? { type, status: 'True', lastTransitionTime: readySince }
+      ? withTransitionTime({ type, status: 'True' }, context, readySince)
       : withTransitionTime({ type, status: 'False', reason: isTerminal ? 'PodCompleted' : 'ContainersNotReady', message: `containers with unready status: [${unready.join(' ')}]` }, context);
   const conditions: Condition[] = [
     { type: 'PodScheduled', status: 'True', lastTransitionTime: startTime },
@@ -46,7 +54,10 @@ export function derivePodStatus(pod: DesiredPod, containers: readonly PodContain
     readyCondition('ContainersReady'),
     readyCondition('Ready'),
   ];
-  const podIP = mine.find((c) => c.actual.state === 'running' && c.actual.ip)?.actual.ip;
+  const podIP =
+    pod.spec.hostNetwork === true ? context.hostIP
+    : hasSandbox ? sandbox?.actual.ip
+    : apps.find((c) => c.actual.state === 'running' && c.actual.ip)?.actual.ip;
   return {
     phase,
     conditions,
@@ -58,21 +69,27 @@ export function derivePodStatus(pod: DesiredPod, containers: readonly PodContain
 }
 
 /** Keeps a False condition's lastTransitionTime while it stays False; else the transition is now. */
-function withTransitionTime(condition: Omit<Condition, 'lastTransitionTime'>, context: PodStatusContext): Condition {
+function withTransitionTime(condition: Omit<Condition, 'lastTransitionTime'>, context: PodStatusContext, at = new Date(context.now).toISOString()): Condition {
   const before = context.previous?.conditions.find((c) => c.type === condition.type);
-  const lastTransitionTime = before?.status === condition.status && before.lastTransitionTime ? before.lastTransitionTime : new Date(context.now).toISOString();
+  const lastTransitionTime = before?.status === condition.status && before.lastTransitionTime ? before.lastTransitionTime : at;
   return { ...condition, lastTransitionTime };
 }
 
-function containerStatus(pod: DesiredPod, spec: ContainerSpec, instances: readonly PodContainer[], context: PodStatusContext): ContainerStatus {
-  const hash = specHash(spec);
-  const { current } = currentInstance(instances, hash);
+/**
+ * `sandboxId`: undefined when the pod has no sandbox, null while it needs one that does
+ * not run, else the sandbox the container must have joined to count as current.
+ */
+function containerStatus(pod: DesiredPod, spec: ContainerSpec, instances: readonly PodContainer[], sandboxId: string | null | undefined, context: PodStatusContext): ContainerStatus {
+  const hash = specHash(spec, pod.spec);
+  const { current } = sandboxId === null ? {} : currentInstance(instances, hash, sandboxId);
   const failure = context.failures.get(failureKey(pod.uid, spec.name, hash));
   const base = { name: spec.name, image: spec.image };
 
   if (current === undefined) {
     const previousCount = instances.length === 0 ? 0 : Math.max(...instances.map((c) => c.restartCount));
-    return { ...base, ready: false, started: false, restartCount: previousCount, state: { waiting: waitingBeforeCreate(spec, failure, context) } };
+    const nextCount = instances.length === 0 ? 0 : previousCount + 1;
+    const waiting = waitingBeforeCreate(pod, spec, hash, nextCount, failure, context);
+    return { ...base, ready: false, started: false, restartCount: previousCount, state: { waiting } };
   }
   const a = current.actual;
   const ids = { imageID: a.imageId, containerID: `${context.runtimeScheme}://${a.id}` };
@@ -82,8 +99,13 @@ function containerStatus(pod: DesiredPod, spec: ContainerSpec, instances: readon
     case 'running':
     case 'paused':
     case 'restarting':
-    case 'removing':
-      return { ...common, ready: true, started: true, state: { running: { startedAt: a.startedAt ?? a.createdAt } }, ...lastState };
+    case 'removing': {
+      const hasGates = spec.readinessProbe !== undefined || spec.startupProbe !== undefined;
+      const probes = context.probes.view(a.id);
+      const started = hasGates ? (probes?.started ?? false) : true;
+      const ready = hasGates ? (probes?.ready ?? false) && started : true;
+      return { ...common, ready, started, state: { running: { startedAt: a.startedAt ?? a.createdAt } }, ...lastState };
+    }
     case 'created': {
       const waiting = failure?.step === 'start' ? { reason: failure.reason, message: failure.message } : { reason: 'ContainerCreating' };
       return { ...common, ready: false, started: false, state: { waiting }, ...lastState };
@@ -97,21 +119,51 @@ function containerStatus(pod: DesiredPod, spec: ContainerSpec, instances: readon
         ...(a.startedAt ? { startedAt: a.startedAt } : {}),
         ...(a.finishedAt ? { finishedAt: a.finishedAt } : {}),
       });
-      const decision = decideRestart(pod.spec.restartPolicy, { exitCode, restartCount: current.restartCount }, context.retryIntervalMs);
+      const decision = decideRestart(
+        pod.spec.restartPolicy,
+        { exitCode, startedAt: Date.parse(a.startedAt ?? ''), finishedAt: Date.parse(a.finishedAt ?? ''), ...(current.backoffMs !== undefined ? { backoffMs: current.backoffMs } : {}) },
+        context.backoff,
+      );
       if (!decision.restart) return { ...common, ready: false, started: false, state: terminated, ...lastState };
       // Exited and about to run again: Kubernetes shows the wait and the run that ended.
-      const waiting = failure ? { reason: failure.reason, message: failure.message } : { reason: 'CrashLoopBackOff', message: `back-off restarting failed container ${spec.name} in pod ${pod.name}` };
+      const waiting =
+        failure ? { reason: failure.reason, message: failure.message }
+        : { reason: 'CrashLoopBackOff', message: `back-off ${formatBackoff(decision.delayMs)} restarting failed container=${spec.name} pod=${pod.name}_default(${pod.uid})` };
       return { ...common, ready: false, started: false, state: { waiting }, lastState: terminated };
     }
   }
 }
 
-function waitingBeforeCreate(spec: ContainerSpec, failure: StepFailure | undefined, context: PodStatusContext): NonNullable<ContainerState['waiting']> {
+function waitingBeforeCreate(
+  pod: DesiredPod,
+  spec: ContainerSpec,
+  hash: string,
+  restartCount: number,
+  failure: { reason: string; message: string } | undefined,
+  context: PodStatusContext,
+): NonNullable<ContainerState['waiting']> {
   if (failure) return { reason: failure.reason, message: failure.message };
-  if (spec.imagePullPolicy === 'Never' && !context.images.has(spec.image)) {
+  const isPresent = context.images.has(spec.image);
+  if (spec.imagePullPolicy === 'Never' && !isPresent) {
     return { reason: 'ErrImageNeverPull', message: `Container image "${spec.image}" is not present with pull policy of Never` };
   }
+  const needsPull = spec.imagePullPolicy === 'Always' ? !context.pulls.isSatisfied(pullRequesterKey(pod.uid, spec.name, hash, restartCount)) : !isPresent;
+  const pull = needsPull ? context.pulls.view(spec.image) : undefined;
+  if (pull?.inFlight) return { reason: 'ContainerCreating', message: `Pulling image "${spec.image}"${progressText(pull.inFlight.progress)}` };
+  if (pull?.failure && pull.failure.retryAt > context.now) {
+    return context.now < pull.failure.at + ERR_IMAGE_PULL_SHOWN_MS
+      ? { reason: 'ErrImagePull', message: pull.failure.message }
+      : { reason: 'ImagePullBackOff', message: `Back-off pulling image "${spec.image}": ${pull.failure.message}` };
+  }
   return { reason: 'ContainerCreating' };
+}
+
+/** `: 12.3 MB of 45.6 MB, 2 of 5 layers`, or nothing before the first progress report. */
+export function progressText(progress: PullProgress | undefined): string {
+  if (progress === undefined || progress.layers === 0) return '';
+  const mb = (bytes: number): string => `${(bytes / 1_000_000).toFixed(1)} MB`;
+  const bytes = progress.totalBytes > 0 ? `${mb(progress.downloadedBytes)} of ${mb(progress.totalBytes)}, ` : '';
+  return `: ${bytes}${progress.layersDone} of ${progress.layers} layers`;
 }
 
 /**

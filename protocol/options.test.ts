@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { booleanOption, listOption, optionsHelp, parseKeyValues, parseOptions, stringOption, UsageError, type OptionSpec } from './options.js';
+import { booleanOption, listOption, optionsHelp, parseDuration, parseKeyValues, parseOptions, stringOption, UsageError, type OptionSpec } from './options.js';
 
 const specs: OptionSpec[] = [
   { name: 'broker', env: 'BATON_BROKER', kind: 'string', placeholder: 'URL', description: 'MQTT broker', default: 'mqtt://127.0.0.1:1883' },
@@ -61,5 +61,28 @@ describe('optionsHelp', () => {
       '      --label K=V   node label (env BATON_LABELS)',
       '  -v, --verbose     say more (env BATON_VERBOSE)',
     ]);
+  });
+});
+
+describe('parseDuration', () => {
+  it.each([
+    ['10', 10_000],
+    ['2.5', 2500],
+    ['500ms', 500],
+    ['10s', 10_000],
+    ['5m', 300_000],
+    ['1m30s', 90_000],
+    ['1h', 3_600_000],
+    [' 90s ', 90_000],
+  ])('%j is %d ms', (text, ms) => {
+    expect(parseDuration(text, 'x')).toBe(ms);
+  });
+
+  it.each(['', 'soon', '10x', '-5s', '5 m', 's', '1m-30s', '0', '0s'])('refuses %j, naming the flag', (text) => {
+    expect(() => parseDuration(text, 'eviction-timeout')).toThrow(`--eviction-timeout ${JSON.stringify(text)}: must be a duration`);
+  });
+
+  it('takes zero only when allowed', () => {
+    expect(parseDuration('0s', 'x', true)).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 import type { ContainerSpec } from '../../protocol/manifest.js';
 import { podSpecSchema } from '../../protocol/manifest.js';
 import type { DesiredPod, NodeDesired } from '../../protocol/messages.js';
-import { createSpec } from '../container-spec.js';
+import { createSpec, sandboxSpec } from '../container-spec.js';
 import type { ActualContainer, ContainerStateName } from '../runtime/runtime.js';
 
 /** Test data for the agent's pure parts: desired pods (defaulted as the schema does) and engine containers. */
@@ -38,12 +38,20 @@ export interface InstanceOptions {
   node?: string;
   spec?: ContainerSpec;
   id?: string;
+  /** The back-off its restart owes (LABELS.backoff). */
+  backoffMs?: number;
+  /** The sandbox it joined. */
+  sandbox?: { id: string; ip?: string };
+  oomKilled?: boolean;
 }
 
 /** An engine container made by the agent for container `name` of `p`. */
 export function instance(p: DesiredPod, name = 'main', o: InstanceOptions = {}): ActualContainer {
   const spec = o.spec ?? containerOf(p, name);
-  const create = createSpec(o.node ?? NODE, p, spec, { restartCount: o.restartCount ?? 0 });
+  const { spec: create } = createSpec({ node: o.node ?? NODE, ...(o.sandbox ? { sandbox: o.sandbox } : {}) }, p, spec, {
+    restartCount: o.restartCount ?? 0,
+    ...(o.backoffMs !== undefined ? { backoffMs: o.backoffMs } : {}),
+  });
   const state = o.state ?? 'running';
   const exited = state === 'exited' || state === 'dead';
   const startedAt = o.startedAt ?? T0 - 60_000;
@@ -57,9 +65,29 @@ export function instance(p: DesiredPod, name = 'main', o: InstanceOptions = {}):
     createdAt: new Date(o.createdAt ?? startedAt - 1000).toISOString(),
     ...(state !== 'created' ? { startedAt: new Date(startedAt).toISOString() } : {}),
     ...(exited ? { finishedAt: new Date(o.finishedAt ?? T0 - 1000).toISOString(), exitCode: o.exitCode ?? 0 } : {}),
-    ...(state === 'running' ? { ip: '172.17.0.9' } : {}),
+    ...(o.oomKilled ? { oomKilled: true } : {}),
+    ...(state === 'running' && o.sandbox === undefined ? { ip: '172.17.0.9' } : {}),
   };
 }
+
+/** The running sandbox of `p`, as the agent creates it. */
+export function sandboxOf(p: DesiredPod, o: { id?: string; state?: ContainerStateName; ip?: string; node?: string } = {}): ActualContainer {
+  const create = sandboxSpec(o.node ?? NODE, p, PAUSE_IMAGE);
+  const state = o.state ?? 'running';
+  return {
+    id: o.id ?? `s${String(++counter).padStart(63, '0')}`,
+    name: create.name,
+    labels: create.labels,
+    image: PAUSE_IMAGE,
+    imageId: 'sha256:3333',
+    state,
+    createdAt: new Date(T0 - 120_000).toISOString(),
+    startedAt: new Date(T0 - 120_000).toISOString(),
+    ...(state === 'running' ? { ip: o.ip ?? '172.17.0.5' } : { finishedAt: new Date(T0 - 1000).toISOString(), exitCode: 137 }),
+  };
+}
+
+export const PAUSE_IMAGE = 'baton/pause:test';
 
 /** A container Baton did not make. */
 export function foreign(labels: Record<string, string> = {}): ActualContainer {

@@ -1,0 +1,116 @@
+import type { NodePolicy } from './admission.js';
+import type { PodContainer } from './container-labels.js';
+import type { PlannedContainer } from './container-spec.js';
+import type { RestartBackoff } from './restart-policy.js';
+import type { ContainerCreateSpec, PullProgress } from './runtime/runtime.js';
+
+/**
+ * The planner's vocabulary: the actions it returns (each with its reason) and the
+ * context it reads. Plain data; the executor performs the actions.
+ */
+
+export interface ActionBase {
+  readonly pod: string;
+  readonly podUid: string;
+  readonly container: string;
+  readonly reason: string;
+}
+
+export type Action =
+  /** Asks the background puller for the image; never waits for it. */
+  | (ActionBase & { readonly type: 'pull'; readonly image: string; readonly requesterKey: string })
+  /** Creates the pod's sandbox (the pause container) and starts it. */
+  | (ActionBase & { readonly type: 'createSandbox'; readonly spec: ContainerCreateSpec; readonly specHash: string })
+  /** Creates the container and starts it. */
+  | (ActionBase & { readonly type: 'create'; readonly planned: PlannedContainer; readonly specHash: string; readonly requesterKey: string })
+  | (ActionBase & { readonly type: 'start'; readonly id: string; readonly specHash: string })
+  /** Stops a running container that failed its liveness or startup probe; it stays, to be restarted by policy. */
+  | (ActionBase & { readonly type: 'kill'; readonly id: string; readonly graceSeconds: number; readonly message: string })
+  /**
+   * Stops the container (SIGTERM, then SIGKILL after the grace period) if running, then
+   * removes it. `isDetached` when nothing that follows waits for it (its pod is gone),
+   * so a long grace period holds up no other pod.
+   */
+  | (ActionBase & { readonly type: 'remove'; readonly id: string; readonly graceSeconds: number; readonly isRunning: boolean; readonly isDetached: boolean })
+  /** Removes an emptyDir volume whose pod is gone. */
+  | (ActionBase & { readonly type: 'removeVolume'; readonly name: string })
+  /**
+   * Nothing to do before `until` (epoch ms): the loop wakes itself then. `backOff` is
+   * announced once (a BackOff event) per `key`.
+   */
+  | (ActionBase & { readonly type: 'wait'; readonly until: number; readonly backOff?: { readonly key: string; readonly message: string } });
+
+export type ActionType = Action['type'];
+
+/** A step that failed, remembered so that it is retried with back-off. */
+export interface StepFailure {
+  readonly podUid: string;
+  readonly step: 'create' | 'start';
+  /** Kubernetes' waiting reason: CreateContainerError, CreateContainerConfigError, RunContainerError. */
+  readonly reason: string;
+  readonly message: string;
+  /** Epoch ms. */
+  readonly at: number;
+  /** Failures in a row, and when the next attempt may be made (epoch ms). */
+  readonly failures: number;
+  readonly retryAt: number;
+}
+
+/** What the planner reads of the background puller (agent/pulls). */
+export interface PullView {
+  readonly inFlight?: { readonly startedAt: number; readonly progress?: PullProgress };
+  readonly failure?: { readonly message: string; readonly at: number; readonly retryAt: number; readonly failures: number };
+}
+
+export interface PullState {
+  view(image: string): PullView | undefined;
+  /** True once a pull that started after this requester asked has succeeded. */
+  isSatisfied(requesterKey: string): boolean;
+}
+
+/** What the planner reads of the probe workers (agent/probes). */
+export interface ProbeView {
+  readonly started: boolean;
+  readonly ready: boolean;
+  readonly failed?: { readonly probe: 'liveness' | 'startup'; readonly message: string };
+}
+
+export interface ProbeState {
+  view(containerId: string): ProbeView | undefined;
+}
+
+export interface PlanContext {
+  readonly node: string;
+  /** Epoch ms. */
+  readonly now: number;
+  readonly hostIP?: string;
+  /** Images present on the engine (as referenced in pod specs). */
+  readonly images: ReadonlySet<string>;
+  /** Failed steps by failureKey(). */
+  readonly failures: ReadonlyMap<string, StepFailure>;
+  readonly backoff: RestartBackoff;
+  readonly pulls: PullState;
+  readonly probes: ProbeState;
+  readonly policy: NodePolicy;
+  /** The image of pod sandboxes (Baton's pause image). */
+  readonly sandboxImage: string;
+}
+
+/** Failures are remembered per container spec: a changed spec is tried again at once. */
+export function failureKey(podUid: string, container: string, hash: string): string {
+  return `${podUid}/${container}/${hash}`;
+}
+
+export function removeAction(c: PodContainer, reason: string, isDetached = false): Action {
+  return {
+    type: 'remove',
+    pod: c.pod,
+    podUid: c.podUid,
+    container: c.isSandbox ? '' : c.container,
+    id: c.actual.id,
+    graceSeconds: c.gracePeriodSeconds,
+    isRunning: c.actual.state === 'running' || c.actual.state === 'paused' || c.actual.state === 'restarting',
+    isDetached,
+    reason,
+  };
+}

@@ -1,0 +1,48 @@
+import type { NodeDesired } from '../protocol/messages.js';
+import { currentInstance, specHash, type PodContainer } from './container-labels.js';
+import { needsSandbox } from './container-spec.js';
+import { currentSandbox } from './plan.js';
+
+/** A running container with probes, as the probe workers need it (agent/probes). */
+export interface ProbeTarget {
+  readonly containerId: string;
+  readonly pod: string;
+  readonly podUid: string;
+  readonly container: string;
+  readonly spec: NodeDesired['pods'][number]['spec']['containers'][number];
+  /** Epoch ms the container instance started running. */
+  readonly startedAt: number;
+  /** Where httpGet and tcpSocket probes reach the pod when they name no host. */
+  readonly address: string | undefined;
+}
+
+/**
+ * The containers the probe workers should watch: the current, running instance of every
+ * desired container that has a probe. Pure; the agent passes the result to the workers.
+ */
+export function probeTargets(desired: NodeDesired, ours: readonly PodContainer[]): ProbeTarget[] {
+  const targets: ProbeTarget[] = [];
+  for (const pod of desired.pods) {
+    const mine = ours.filter((c) => c.podUid === pod.uid);
+    const hasSandbox = needsSandbox(pod.spec);
+    const sandbox = hasSandbox ? currentSandbox(pod, mine) : undefined;
+    if (hasSandbox && sandbox === undefined) continue;
+    for (const spec of pod.spec.containers) {
+      if (!spec.livenessProbe && !spec.readinessProbe && !spec.startupProbe) continue;
+      const instances = mine.filter((c) => !c.isSandbox && c.container === spec.name);
+      const { current } = currentInstance(instances, specHash(spec, pod.spec), sandbox?.actual.id);
+      if (current === undefined || current.actual.state !== 'running') continue;
+      const address = pod.spec.hostNetwork === true ? '127.0.0.1' : (sandbox ?? current).actual.ip;
+      targets.push({
+        containerId: current.actual.id,
+        pod: pod.name,
+        podUid: pod.uid,
+        container: spec.name,
+        spec,
+        startedAt: Date.parse(current.actual.startedAt ?? current.actual.createdAt),
+        address,
+      });
+    }
+  }
+  return targets;
+}
