@@ -42,3 +42,9 @@ export function recordOutcome(state: ProbeResultState, success: boolean, thresho
   const result = run >= threshold ? outcome : state.result;
   return { result, lastOutcome: outcome, run };
 }
+
+/** What one run of a probe found; `message` reads like kubelet's ("HTTP probe failed with statuscode: 503"). */
+export interface ProbeOutcome {
+  readonly success: boolean;
+  readonly message: string;
+}
