@@ -1,22 +1,30 @@
 import Docker from 'dockerode';
-import type { Readable } from 'node:stream';
+import { Readable, Writable, type Duplex } from 'node:stream';
+import { containerCreateBody } from './docker-create-body.js';
+import { readJsonLines } from './json-lines.js';
+import { foldPullMessage, isReportDue, summarizePull, type PullLayers } from './pull-progress.js';
 import {
   ContainerCreateError,
   ContainerStartError,
+  ExecError,
+  ExecTimeoutError,
   hasLabels,
   ImagePullError,
   NameConflictError,
+  VolumeInUseError,
   type ActualContainer,
+  type ActualVolume,
   type ContainerCreateSpec,
   type ContainerRuntime,
   type ContainerStateName,
+  type ExecResult,
+  type PullProgress,
   type RuntimeEvent,
 } from './runtime.js';
 
 /**
  * The ContainerRuntime over the Docker Engine API, through dockerode: the one file that
- * imports it. Containers get no Docker restart policy: the agent restarts them itself,
- * so restart counts and backoff stay its decision.
+ * imports it (the create body, pull progress and JSON streams are pure helpers beside it).
  */
 
 /** Turns `--docker-host` (`unix:///var/run/docker.sock`, `tcp://host:2375`) into dockerode options. */
@@ -39,6 +47,9 @@ export function dockerOptions(dockerHost: string): Docker.DockerOptions {
 
 const UNSET_TIME = '0001-01-01T00:00:00Z';
 const EVENT_RETRY_MS = 1000;
+/** An exec probe's output is kept up to this size, as kubelet cuts probe output. */
+const EXEC_OUTPUT_BYTES = 4096;
+const EXEC_EXIT_POLL_MS = 20;
 
 function statusCode(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null || !('statusCode' in error)) return undefined;
@@ -106,49 +117,50 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  async pullImage(image: string, signal?: AbortSignal): Promise<void> {
+  async pullImage(image: string, options: { readonly signal?: AbortSignal; readonly onProgress?: (progress: PullProgress) => void } = {}): Promise<void> {
+    const { signal, onProgress } = options;
+    let layers: PullLayers = {};
+    let failure: string | undefined;
+    let lastReportMs: number | undefined;
+    let lastReport: PullProgress | undefined;
+    const report = (progress: PullProgress): void => {
+      lastReportMs = Date.now();
+      lastReport = progress;
+      onProgress?.(progress);
+    };
     try {
       const stream = (await this.docker.pull(image, signal ? { abortSignal: signal } : {})) as Readable;
-      const output = await new Promise<unknown[]>((resolve, reject) => {
-        this.docker.modem.followProgress(stream, (error: Error | null, result: unknown[]) => (error ? reject(error) : resolve(result)));
-      });
+      await readJsonLines(stream, (message) => {
+        failure ??= engineError(message);
+        layers = foldPullMessage(layers, message);
+        const progress = summarizePull(layers);
+        if (onProgress && progress.layers > 0 && !isSameProgress(progress, lastReport) && isReportDue(lastReportMs, Date.now())) report(progress);
+      }, signal);
+      signal?.throwIfAborted();
       // The engine reports a failure inside the progress stream, not as an HTTP error.
-      const failure = output.find((line): line is { error: string } => typeof line === 'object' && line !== null && typeof (line as { error?: unknown }).error === 'string');
-      if (failure) throw new Error(failure.error);
+      if (failure !== undefined) throw new Error(failure);
+      if (onProgress) report(summarizePull(layers));
     } catch (error) {
       throw new ImagePullError(image, { cause: error });
     }
   }
 
+  async importImage(rootfsTar: Buffer, image: string, labels: Readonly<Record<string, string>>): Promise<void> {
+    const { repo, tag } = splitReference(image);
+    const changes = Object.entries(labels).map(([key, value]) => `LABEL ${JSON.stringify(key)}=${JSON.stringify(value)}`);
+    const stream = (await this.docker.importImage(Readable.from([rootfsTar]), { repo, tag, changes })) as Readable;
+    // The image exists once the engine has answered to the end; a failure comes inside the answer.
+    let failure: string | undefined;
+    await readJsonLines(stream, (message) => (failure ??= engineError(message)));
+    if (failure !== undefined) throw new Error(`failed to import image ${JSON.stringify(image)}: ${failure}`);
+  }
+
   async createContainer(spec: ContainerCreateSpec): Promise<string> {
-    const exposed: Record<string, object> = {};
-    const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
-    for (const port of spec.ports) {
-      const key = `${port.containerPort}/${port.protocol.toLowerCase()}`;
-      exposed[key] = {};
-      if (port.hostPort !== undefined) {
-        (bindings[key] ??= []).push({ HostIp: port.hostIP ?? '0.0.0.0', HostPort: String(port.hostPort) });
-      }
+    if (spec.network?.mode === 'container' && spec.ports.length > 0) {
+      throw new ContainerCreateError(spec.name, { cause: new Error('a container on another container\'s network cannot publish ports') });
     }
-    const options: Docker.ContainerCreateOptions = {
-      name: spec.name,
-      Image: spec.image,
-      Labels: { ...spec.labels },
-      Env: spec.env.map((e) => `${e.name}=${e.value}`),
-      ExposedPorts: exposed,
-      HostConfig: {
-        PortBindings: bindings,
-        RestartPolicy: { Name: 'no' },
-        ...(spec.nanoCpus !== undefined ? { NanoCpus: spec.nanoCpus } : {}),
-        ...(spec.memoryBytes !== undefined ? { Memory: spec.memoryBytes } : {}),
-      },
-      ...(spec.command && spec.command.length > 0 ? { Entrypoint: [...spec.command] } : {}),
-      ...(spec.args && spec.args.length > 0 ? { Cmd: [...spec.args] } : {}),
-      ...(spec.workingDir !== undefined ? { WorkingDir: spec.workingDir } : {}),
-      ...(spec.hostname !== undefined ? { Hostname: spec.hostname } : {}),
-    };
     try {
-      const container = await this.docker.createContainer(options);
+      const container = await this.docker.createContainer(containerCreateBody(spec));
       return container.id;
     } catch (error) {
       if (statusCode(error) !== 409) throw new ContainerCreateError(spec.name, { cause: error });
@@ -195,7 +207,7 @@ export class DockerRuntime implements ContainerRuntime {
           const stream = (await this.docker.getEvents({
             filters: { type: ['container'], label: [`${label.key}=${label.value}`] },
           })) as Readable;
-          await readEvents(stream, onEvent, signal);
+          await readJsonLines(stream, (message) => onEvent(runtimeEvent(message)), signal);
         } catch {
           // The engine went away; look again shortly. The periodic resync covers the gap.
         }
@@ -205,45 +217,138 @@ export class DockerRuntime implements ContainerRuntime {
     void follow();
   }
 
+  async exec(id: string, command: readonly string[], timeoutMs: number): Promise<ExecResult> {
+    const abort = new AbortController();
+    const started: { exec?: Docker.Exec; stream?: Duplex } = {};
+    const run = async (): Promise<ExecResult> => {
+      try {
+        started.exec = await this.docker.getContainer(id).exec({ Cmd: [...command], AttachStdout: true, AttachStderr: true, abortSignal: abort.signal });
+        started.stream = (await started.exec.start({ hijack: true, stdin: false, abortSignal: abort.signal })) as Duplex;
+      } catch (error) {
+        throw new ExecError(id, { cause: error });
+      }
+      const output = await this.collectOutput(started.stream);
+      return { exitCode: await exitCodeOf(id, started.exec), output };
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ExecTimeoutError(timeoutMs)), timeoutMs);
+    });
+    const running = run();
+    running.catch(() => undefined); // after a timeout its failure is no longer anyone's concern
+    try {
+      return await Promise.race([running, timedOut]);
+    } catch (error) {
+      if (error instanceof ExecTimeoutError && started.exec) await killExec(started.exec);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      abort.abort();
+      started.stream?.destroy();
+    }
+  }
+
+  /** Stdout and stderr of an exec, demultiplexed, the first EXEC_OUTPUT_BYTES kept; resolves at its end. */
+  private collectOutput(stream: Duplex): Promise<string> {
+    let kept = Buffer.alloc(0);
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        if (kept.length < EXEC_OUTPUT_BYTES) kept = Buffer.concat([kept, chunk.subarray(0, EXEC_OUTPUT_BYTES - kept.length)]);
+        done();
+      },
+    });
+    this.docker.modem.demuxStream(stream, sink, sink);
+    return new Promise((resolve, reject) => {
+      stream.once('end', () => resolve(kept.toString()));
+      stream.once('close', () => resolve(kept.toString()));
+      stream.once('error', reject);
+    });
+  }
+
+  async listVolumes(label: { key: string; value: string }): Promise<ActualVolume[]> {
+    const { Volumes } = await this.docker.listVolumes({ filters: { label: [`${label.key}=${label.value}`] } });
+    return (Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    try {
+      await this.docker.getVolume(name).remove();
+    } catch (error) {
+      const code = statusCode(error);
+      if (code === 404) return; // already gone
+      if (code === 409) throw new VolumeInUseError(name);
+      throw error;
+    }
+  }
+
   async version(): Promise<string> {
     const v = await this.docker.version();
     return `docker://${v.Version}`;
   }
 }
 
-/** Reads newline-separated JSON events until the stream ends or `signal` aborts. */
-function readEvents(stream: Readable, onEvent: (event: RuntimeEvent) => void, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    let buffer = '';
-    const abort = (): void => {
-      stream.destroy();
-    };
-    signal.addEventListener('abort', abort, { once: true });
-    stream.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      let newline: number;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, newline).trim();
-        buffer = buffer.slice(newline + 1);
-        if (line === '') continue;
-        try {
-          const event = JSON.parse(line) as { id?: unknown; Action?: unknown; status?: unknown };
-          const id = typeof event.id === 'string' ? event.id : '';
-          const action = typeof event.Action === 'string' ? event.Action : typeof event.status === 'string' ? event.status : '';
-          onEvent({ containerId: id, action });
-        } catch {
-          // A malformed line only costs a wake-up; the resync covers it.
-        }
+/** The exit code of a finished exec. The engine may mark it finished a moment after its output ends. */
+async function exitCodeOf(containerId: string, exec: Docker.Exec): Promise<number> {
+  for (;;) {
+    let info: Docker.ExecInspectInfo;
+    try {
+      info = await exec.inspect();
+    } catch (error) {
+      throw new ExecError(containerId, { cause: error }); // the container went away meanwhile
+    }
+    if (!info.Running) {
+      if (info.ExitCode === null) throw new ExecError(containerId, { cause: new Error('the engine reported no exit code') });
+      return info.ExitCode;
+    }
+    await new Promise((resolve) => setTimeout(resolve, EXEC_EXIT_POLL_MS));
+  }
+}
+
+/**
+ * Ends a timed-out exec for real: the engine offers no call for it, so the agent kills the
+ * process by its host PID. The engine starts an exec'd command as the leader of its own
+ * process group, so the group goes too (a shell's children with it). Best effort: the
+ * agent may not share the engine's PID namespace, and a gone process is fine.
+ */
+async function killExec(exec: Docker.Exec): Promise<void> {
+  try {
+    const info = await exec.inspect();
+    if (!info.Running || info.Pid <= 0) return; // ended meanwhile: its PID may be someone else's now
+    for (const target of [-info.Pid, info.Pid]) {
+      try {
+        process.kill(target, 'SIGKILL');
+      } catch {
+        // no such process (group), or not ours to signal
       }
-    });
-    const done = (): void => {
-      signal.removeEventListener('abort', abort);
-      resolve();
-    };
-    stream.once('end', done);
-    stream.once('close', done);
-    stream.once('error', done);
-  });
+    }
+  } catch {
+    // the exec or its container is gone: nothing left to kill
+  }
+}
+
+/** The `error` field of an engine progress message, if it is one. */
+function engineError(message: unknown): string | undefined {
+  if (typeof message !== 'object' || message === null) return undefined;
+  const error = (message as { error?: unknown }).error;
+  return typeof error === 'string' ? error : undefined;
+}
+
+function isSameProgress(a: PullProgress, b: PullProgress | undefined): boolean {
+  return b !== undefined && a.layers === b.layers && a.layersDone === b.layersDone && a.downloadedBytes === b.downloadedBytes && a.totalBytes === b.totalBytes;
+}
+
+function runtimeEvent(message: unknown): RuntimeEvent {
+  const event = (typeof message === 'object' && message !== null ? message : {}) as { id?: unknown; Action?: unknown; status?: unknown };
+  const containerId = typeof event.id === 'string' ? event.id : '';
+  const action = typeof event.Action === 'string' ? event.Action : typeof event.status === 'string' ? event.status : '';
+  return { containerId, action };
+}
+
+/** `registry:5000/name:tag` -> repo `registry:5000/name`, tag `tag` (`latest` when absent). */
+function splitReference(image: string): { repo: string; tag: string } {
+  const colon = image.lastIndexOf(':');
+  if (colon > image.lastIndexOf('/')) return { repo: image.slice(0, colon), tag: image.slice(colon + 1) };
+  return { repo: image, tag: 'latest' };
 }
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {

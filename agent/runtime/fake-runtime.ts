@@ -2,13 +2,19 @@ import { randomBytes } from 'node:crypto';
 import {
   ContainerCreateError,
   ContainerStartError,
+  ExecError,
+  ExecTimeoutError,
   hasLabels,
   ImagePullError,
   NameConflictError,
+  VolumeInUseError,
   type ActualContainer,
+  type ActualVolume,
   type ContainerCreateSpec,
   type ContainerRuntime,
   type ContainerStateName,
+  type ExecResult,
+  type PullProgress,
   type RuntimeEvent,
 } from './runtime.js';
 
@@ -19,7 +25,16 @@ import {
  * Containers "run" until stopped, except a container whose command is
  * `sh -c 'exit N'`: it exits with N as soon as it starts, as the real one would.
  * `exit(id, code)` lets a test crash a running container.
+ *
+ * Commands run with `exec` answer as the test's `execHandler` says; without one, a tiny
+ * shell answers: `sh -c 'exit N'` exits N, `sleep N` takes N seconds, `echo WORDS`
+ * prints them, anything else exits 0. Named volumes appear when a container mounting
+ * them is created; nothing runs, so files, networks and devices are only recorded
+ * (`specOf`).
  */
+
+/** Answers an exec in place of a real process; may return a promise that never settles. */
+export type ExecHandler = (containerId: string, command: readonly string[]) => ExecResult | Promise<ExecResult>;
 
 interface FakeContainer {
   id: string;
@@ -42,15 +57,22 @@ export interface FakeRuntimeOptions {
 }
 
 const EXIT_COMMAND = /^exit (\d+)$/;
+/** What a fake pull reports: one layer of this size. */
+const FAKE_LAYER_BYTES = 1024;
 
 export class FakeRuntime implements ContainerRuntime {
   private readonly images = new Map<string, string>();
   private readonly pullable: Set<string>;
   private readonly containers = new Map<string, FakeContainer>();
+  private readonly volumes = new Map<string, Readonly<Record<string, string>>>();
+  private readonly imageLabels = new Map<string, Readonly<Record<string, string>>>();
   private readonly watchers = new Set<{ key: string; value: string; onEvent: (e: RuntimeEvent) => void }>();
   private readonly now: () => Date;
   private nextIp = 2;
   private stopGate: Promise<void> | undefined;
+  private pullGate: Promise<void> | undefined;
+  /** Answers `exec`; see the class comment for the default. */
+  execHandler: ExecHandler = tinyShell;
   /** Every call that changed something, for tests that count work: `start <id>`. */
   readonly calls: string[] = [];
 
@@ -70,12 +92,21 @@ export class FakeRuntime implements ContainerRuntime {
     return Promise.resolve(id === undefined ? undefined : { id });
   }
 
-  pullImage(image: string): Promise<void> {
+  async pullImage(image: string, options: { readonly signal?: AbortSignal; readonly onProgress?: (progress: PullProgress) => void } = {}): Promise<void> {
     this.calls.push(`pull ${image}`);
-    if (!this.pullable.has(image)) {
-      return Promise.reject(new ImagePullError(image, { cause: new Error(`pull access denied for ${image}`) }));
-    }
+    const fail = (cause: unknown): ImagePullError => new ImagePullError(image, { cause });
+    if (options.signal?.aborted) throw fail(options.signal.reason);
+    if (this.pullGate) await abortable(this.pullGate, options.signal).catch((reason: unknown) => Promise.reject(fail(reason)));
+    if (!this.pullable.has(image)) throw fail(new Error(`pull access denied for ${image}`));
+    options.onProgress?.({ layers: 1, layersDone: 0, downloadedBytes: 0, totalBytes: FAKE_LAYER_BYTES });
+    options.onProgress?.({ layers: 1, layersDone: 1, downloadedBytes: FAKE_LAYER_BYTES, totalBytes: FAKE_LAYER_BYTES });
     if (!this.images.has(image)) this.images.set(image, imageId());
+  }
+
+  importImage(_rootfsTar: Buffer, image: string, labels: Readonly<Record<string, string>>): Promise<void> {
+    this.calls.push(`import ${image}`);
+    this.images.set(image, imageId());
+    this.imageLabels.set(image, { ...labels });
     return Promise.resolve();
   }
 
@@ -89,7 +120,13 @@ export class FakeRuntime implements ContainerRuntime {
     if (imageId === undefined) {
       return Promise.reject(new ContainerCreateError(spec.name, { cause: new Error(`No such image: ${spec.image}`) }));
     }
+    if (spec.network?.mode === 'container' && spec.ports.length > 0) {
+      return Promise.reject(new ContainerCreateError(spec.name, { cause: new Error("a container on another container's network cannot publish ports") }));
+    }
     this.calls.push(`create ${spec.name}`);
+    for (const m of spec.mounts ?? []) {
+      if (m.type === 'volume' && !this.volumes.has(m.name)) this.volumes.set(m.name, { ...m.labels });
+    }
     const container: FakeContainer = { id: fakeId(), spec, imageId, state: 'created', createdAt: this.now().toISOString() };
     this.containers.set(container.id, container);
     this.emit(container, 'create');
@@ -100,6 +137,12 @@ export class FakeRuntime implements ContainerRuntime {
     const c = this.containers.get(id);
     if (!c) return Promise.reject(new ContainerStartError(id, { cause: new Error(`No such container: ${id}`) }));
     if (c.state === 'running') return Promise.resolve();
+    const owner = [c.spec.network?.mode === 'container' ? c.spec.network.id : undefined, c.spec.ipcContainerId].find(
+      (joined) => joined !== undefined && this.containers.get(joined)?.state !== 'running',
+    );
+    if (owner !== undefined) {
+      return Promise.reject(new ContainerStartError(id, { cause: new Error(`cannot join the namespaces of a non running container: ${owner}`) }));
+    }
     const clash = this.portClash(c);
     if (clash !== undefined) {
       return Promise.reject(new ContainerStartError(id, { cause: new Error(`Bind for 0.0.0.0:${clash} failed: port is already allocated`) }));
@@ -139,6 +182,35 @@ export class FakeRuntime implements ContainerRuntime {
     signal.addEventListener('abort', () => this.watchers.delete(watcher), { once: true });
   }
 
+  async exec(id: string, command: readonly string[], timeoutMs: number): Promise<ExecResult> {
+    if (this.containers.get(id)?.state !== 'running') {
+      throw new ExecError(id, { cause: new Error(`container ${id} is not running`) });
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ExecTimeoutError(timeoutMs)), timeoutMs);
+    });
+    try {
+      return await Promise.race([Promise.resolve(this.execHandler(id, command)), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  listVolumes(label: { key: string; value: string }): Promise<ActualVolume[]> {
+    const found = [...this.volumes].filter(([, labels]) => labels[label.key] === label.value);
+    return Promise.resolve(found.map(([name, labels]) => ({ name, labels: { ...labels } })));
+  }
+
+  removeVolume(name: string): Promise<void> {
+    if (!this.volumes.has(name)) return Promise.resolve();
+    const isInUse = [...this.containers.values()].some((c) => c.spec.mounts?.some((m) => m.type === 'volume' && m.name === name));
+    if (isInUse) return Promise.reject(new VolumeInUseError(name));
+    this.calls.push(`remove volume ${name}`);
+    this.volumes.delete(name);
+    return Promise.resolve();
+  }
+
   version(): Promise<string> {
     return Promise.resolve('fake://1.0.0');
   }
@@ -169,8 +241,33 @@ export class FakeRuntime implements ContainerRuntime {
     };
   }
 
+  /** Makes pulls wait (abortably) until the returned function is called, as a slow download would. */
+  holdPulls(): () => void {
+    let release: () => void = () => undefined;
+    this.pullGate = new Promise((resolve) => (release = resolve));
+    return () => {
+      this.pullGate = undefined;
+      release();
+    };
+  }
+
   addImage(image: string): void {
     if (!this.images.has(image)) this.images.set(image, imageId());
+  }
+
+  /** Lets a later pull of `image` succeed. */
+  allowPull(image: string): void {
+    this.pullable.add(image);
+  }
+
+  /** The spec a container was created with (network, mounts, devices, ...), as the engine would record it. */
+  specOf(id: string): ContainerCreateSpec | undefined {
+    return this.containers.get(id)?.spec;
+  }
+
+  /** The labels an imported image was given. */
+  labelsOfImage(image: string): Readonly<Record<string, string>> | undefined {
+    return this.imageLabels.get(image);
   }
 
   private portClash(c: FakeContainer): number | undefined {
@@ -205,6 +302,26 @@ export class FakeRuntime implements ContainerRuntime {
       ...(c.ip !== undefined ? { ip: c.ip } : {}),
     };
   }
+}
+
+/** The default exec answer: see the class comment. */
+async function tinyShell(_id: string, command: readonly string[]): Promise<ExecResult> {
+  const [program, ...args] = command;
+  const exit = program === 'sh' && args[0] === '-c' ? EXIT_COMMAND.exec(args[1] ?? '') : null;
+  if (exit) return { exitCode: Number(exit[1]), output: '' };
+  if (program === 'echo') return { exitCode: 0, output: `${args.join(' ')}\n` };
+  if (program === 'sleep') await new Promise((resolve) => setTimeout(resolve, Number(args[0] ?? 0) * 1000));
+  return { exitCode: 0, output: '' };
+}
+
+/** `promise`, or a rejection with the signal's reason when it aborts first. */
+function abortable(promise: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return promise;
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function fakeId(): string {
