@@ -64,7 +64,7 @@ const envVar = z
       .strictObject({
         fieldRef: z.strictObject({
           apiVersion: z.literal('v1').optional(),
-          fieldPath: z.enum(envFieldPaths, `must be one of ${envFieldPaths.join(', ')}`),
+          fieldPath: z.enum(envFieldPaths),
         }),
       })
       .optional(),
@@ -182,14 +182,14 @@ const volume = z
     name: labelName,
     emptyDir: z
       .strictObject({
-        medium: z.enum(['', 'Memory'], 'must be "" (the node\'s disk) or "Memory"').default(''),
+        medium: z.enum(['', 'Memory']).default(''),
         sizeLimit: memoryQuantity.optional(),
       })
       .optional(),
     hostPath: z
       .strictObject({
         path: z.string().startsWith('/', 'must be an absolute path'),
-        type: z.enum(hostPathTypes, `must be one of ${hostPathTypes.filter((t) => t !== '').join(', ')} or ""`).default(''),
+        type: z.enum(hostPathTypes).default(''),
       })
       .optional(),
   })
