@@ -1,10 +1,11 @@
 import { encodePayload, decodePayload } from '../protocol/codec.js';
 import type { Logger } from '../protocol/log.js';
-import { nodeStatusSchema, podStatusReportSchema, type CoordinatorStatus, type Reply, type Request } from '../protocol/messages.js';
+import { nodeEventSchema, nodeStatusSchema, podStatusReportSchema, type CoordinatorStatus, type Reply, type Request } from '../protocol/messages.js';
 import type { MqttLink } from '../protocol/mqtt-link.js';
 import type { Topics } from '../protocol/topics.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { desiredPodsByNode, nodeDesired } from './desired.js';
+import { DEFAULT_EVENT_LIMITS, EventStore } from './events.js';
 import type { ListContext } from './list-items.js';
 import { ObservedState } from './observed.js';
 import { reconcile } from './reconcile.js';
@@ -43,6 +44,8 @@ export class Coordinator {
    */
   private reconciled: CoordinatorState | undefined;
   private readonly observed = new ObservedState();
+  /** Recent node events, in memory only (never on disk). */
+  private readonly events: EventStore;
   private unschedulable = new Map<string, string>();
   /** Workload uid -> the generation the last committed pass acted on; only workloads that exist. */
   private observedGenerations = new Map<string, number>();
@@ -59,6 +62,7 @@ export class Coordinator {
   constructor(private readonly deps: CoordinatorDeps, initialState: CoordinatorState) {
     this.state = initialState;
     this.startedAt = deps.entropy.now();
+    this.events = new EventStore(DEFAULT_EVENT_LIMITS, () => deps.entropy.newUid());
     this.loop = new Wakeable(this.queue, () => this.reconcileOnce());
   }
 
@@ -72,6 +76,7 @@ export class Coordinator {
     await link.start();
     await link.subscribe(topics.allNodeStatuses(), (topic, payload) => this.onNodeMessage(topic, payload));
     await link.subscribe(topics.allPodStatuses(), (topic, payload) => this.onNodeMessage(topic, payload));
+    await link.subscribe(topics.allNodeEvents(), (topic, payload) => this.onNodeMessage(topic, payload));
     await link.subscribe(topics.coordinatorRequests(), (_topic, payload) => this.onRequest(payload));
     this.connectionTimer = setInterval(() => this.checkConnection(), CONNECTION_CHECK_MS).unref();
   }
@@ -150,8 +155,35 @@ export class Coordinator {
         }
         wake = this.observed.setPodReport(decoded.value);
       }
+    } else if (rest.length === 1 && rest[0] === 'events') {
+      this.onEvent(node, payload);
     }
     if (wake) this.loop.wake();
+  }
+
+  /** Keeps a node's event for `get events` and `describe`; it changes nothing else. */
+  private onEvent(node: string, payload: Buffer): void {
+    const { log, entropy } = this.deps;
+    if (payload.length === 0) return;
+    const decoded = decodePayload(nodeEventSchema, payload);
+    if (!decoded.ok || decoded.value.node !== node) {
+      log.debug({ node, reason: decoded.ok ? 'NodeMismatch' : decoded.reason }, 'dropped a bad event');
+      return;
+    }
+    const event = decoded.value;
+    // The pod the event is about, so a later pod of the same name does not show it: the
+    // one bound to this node now, else the one the node last reported under that name
+    // (a pod already deleted, still being killed).
+    let podUid: string | undefined;
+    if (event.pod !== undefined) {
+      const stored = this.state.pods[event.pod];
+      podUid = stored?.nodeName === node ? stored.metadata.uid : this.observed.reportedPodUid(node, event.pod);
+    }
+    const recorded = this.events.record(event, podUid, Date.parse(entropy.now()));
+    log.debug(
+      { node, pod: event.pod, container: event.container, reason: event.reason, type: event.type, count: recorded.count },
+      `event: ${event.message}`,
+    );
   }
 
   private onRequest(payload: Buffer): void {
@@ -194,6 +226,7 @@ export class Coordinator {
       observed: this.observed,
       unschedulable: this.unschedulable,
       observedGeneration: (uid) => this.observedGenerations.get(uid),
+      events: this.events.list(Date.parse(this.deps.entropy.now())),
     };
   }
 

@@ -1,8 +1,10 @@
-import type { ListItem, ListKind, NodeStatus, PodStatus } from '../protocol/messages.js';
+import type { EventItem, ListItem, ListKind, NodeStatus, PodStatus } from '../protocol/messages.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { POD_TEMPLATE_HASH_LABEL } from './controllers/deployment.js';
 import { daemonSetCoverage, REVISION_HASH_LABEL } from './controllers/daemonset.js';
 import { ownerUidOf } from './controllers/owned.js';
+import { compareEventItems, eventItem } from './event-items.js';
+import { matchesFilter, type EventFilter, type RecordedEvent } from './events.js';
 import { podTemplateHash } from './pod-names.js';
 import { isPodReady, nodeViews, type Observations } from './reconcile.js';
 import type { CoordinatorState, StoredDaemonSet, StoredDeployment, StoredPod } from './state.js';
@@ -19,6 +21,8 @@ export interface ListContext {
   unschedulable: ReadonlyMap<string, string>;
   /** The generation the controllers last acted on, per object uid. */
   observedGeneration(uid: string): number | undefined;
+  /** The node events still kept, as of the request. */
+  events: readonly RecordedEvent[];
 }
 
 function pendingStatus(pod: StoredPod, unschedulable: ReadonlyMap<string, string>): PodStatus {
@@ -133,11 +137,25 @@ export function nodeItems(context: ListContext): ListItem[] {
   });
 }
 
-/** The items of one kind, sorted by name; only `name` if given. */
-export function listItems(kind: ListKind, name: string | undefined, context: ListContext): ListItem[] {
+/** Events oldest last first; only the one named `name`, or those about `involved`, if given. */
+export function eventItems(name: string | undefined, involved: EventFilter | undefined, events: readonly RecordedEvent[]): EventItem[] {
+  return events
+    .filter((e) => involved === undefined || matchesFilter(e, involved))
+    .map(eventItem)
+    .filter((i) => name === undefined || i.metadata.name === name)
+    .sort(compareEventItems);
+}
+
+/**
+ * The items of one kind, sorted by name (events by time); only `name` if given. Events
+ * have no spec, as in Kubernetes; listItemSchema reads them with an empty one.
+ */
+export function listItems(kind: ListKind, name: string | undefined, context: ListContext, involved?: EventFilter): ListItem[] | EventItem[] {
   const { state } = context;
   let items: ListItem[];
   switch (kind) {
+    case 'events':
+      return eventItems(name, involved, context.events);
     case 'pods':
       items = Object.values(state.pods).map((p) => podItem(p, context));
       break;

@@ -19,6 +19,11 @@ export class ObservedState implements Observations {
     return this.reportsByUid.get(uid)?.status;
   }
 
+  /** The uid of the pod `node` last reported under `pod`, if it still reports one. */
+  reportedPodUid(node: string, pod: string): string | undefined {
+    return this.reports.get(`${node}/${pod}`)?.uid;
+  }
+
   /**
    * Records a node's status; true if anything the scheduler or controllers use changed.
    * An offline status (the agent's last will or its goodbye) carries no facts, so the

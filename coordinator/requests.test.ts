@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { PodStatus, Reply, Request } from '../protocol/messages.js';
 import type { ListContext } from './list-items.js';
 import { reconcile, type Observations } from './reconcile.js';
+import { EventStore } from './events.js';
 import { decodeRequest, handleRequest } from './requests.js';
 import { emptyState, type CoordinatorState } from './state.js';
 import { nodeStatus, testEntropy } from './test-fixtures.js';
@@ -25,7 +26,7 @@ const entropy = testEntropy();
 const noObservations: Observations = { nodeStatuses: new Map(), goneNodes: new Set(), podStatus: () => undefined };
 
 function context(state: CoordinatorState, observed: Observations = noObservations, unschedulable = new Map<string, string>()): ListContext {
-  return { state, observed, unschedulable, observedGeneration: () => undefined };
+  return { state, observed, unschedulable, observedGeneration: () => undefined, events: [] };
 }
 
 type RequestBody = Request extends infer R ? (R extends Request ? Omit<R, 'protocol' | 'id' | 'replyTo'> : never) : never;
@@ -201,6 +202,22 @@ describe('list', () => {
   it('says NotFound for a named object that does not exist', () => {
     const out = send(emptyState(), { op: 'list', kind: 'pods', name: 'ghost' });
     expect(out.reply.ok ? undefined : out.reply.error).toEqual({ code: 'NotFound', message: 'Pod "ghost" not found' });
+  });
+
+  it('lists events, those about one object with involvedObject, and says NotFound for an event name only', () => {
+    const store = new EventStore({ maxEvents: 10, maxAgeMs: 3_600_000 }, () => 'e-uid');
+    const t = Date.UTC(2026, 0, 1);
+    const event = { protocol: 'v1' as const, node: 'n1', time: new Date(t).toISOString(), type: 'Normal' as const, reason: 'Started', message: 'Started container app' };
+    store.record({ ...event, pod: 'solo', container: 'app' }, 'uid-solo', t);
+    store.record({ ...event, reason: 'NodeReady', message: 'ready' }, undefined, t);
+    const events = store.list(t);
+    const list = (request: RequestBody) => (result(send(emptyState(), request, { events }).reply) as { items: { reason: string; involvedObject: { kind: string } }[] }).items;
+    expect(list({ op: 'list', kind: 'events' }).map((i) => i.reason)).toEqual(['NodeReady', 'Started']);
+    expect(list({ op: 'list', kind: 'events', involvedObject: { kind: 'Pod', name: 'solo', uid: 'uid-solo' } }).map((i) => i.reason)).toEqual(['Started']);
+    expect(list({ op: 'list', kind: 'events', involvedObject: { kind: 'Pod', name: 'solo', uid: 'another' } })).toEqual([]);
+    expect(list({ op: 'list', kind: 'events', involvedObject: { kind: 'Pod', name: 'ghost' } })).toEqual([]);
+    const out = send(emptyState(), { op: 'list', kind: 'events', name: 'solo.123' }, { events });
+    expect(out.reply.ok ? undefined : out.reply.error).toEqual({ code: 'NotFound', message: 'Event "solo.123" not found' });
   });
 });
 

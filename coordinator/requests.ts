@@ -49,7 +49,7 @@ function okReply(id: string, result: unknown): Reply {
   return { protocol: PROTOCOL_VERSION, id, ok: true, result };
 }
 
-const singular = { pods: 'Pod', deployments: 'Deployment', daemonsets: 'DaemonSet', nodes: 'Node' } as const;
+const singular = { pods: 'Pod', deployments: 'Deployment', daemonsets: 'DaemonSet', nodes: 'Node', events: 'Event' } as const;
 
 export function handleRequest(request: Request, context: ListContext, entropy: Entropy): Decision {
   switch (request.op) {
@@ -64,7 +64,7 @@ export function handleRequest(request: Request, context: ListContext, entropy: E
       return { reply: okReply(request.id, outcome.result), state: outcome.state };
     }
     case 'list': {
-      const items = listItems(request.kind, request.name, context);
+      const items = listItems(request.kind, request.name, context, request.involvedObject);
       if (request.name !== undefined && items.length === 0) {
         return { reply: errorReply(request.id, 'NotFound', `${singular[request.kind]} "${request.name}" not found`) };
       }

@@ -160,7 +160,7 @@ export const nodeEventSchema = z.object({
   node: subdomainName,
   time: timestamp,
   type: z.enum(['Normal', 'Warning']),
-  /** Kubernetes event reasons: Pulling, Pulled, Failed, Created, Started, Killing, BackOff, ... */
+  /** Kubernetes event reasons: Pulling, Pulled, Failed, Created, Started, Killing, Unhealthy, BackOff, ... */
   reason: z.string(),
   message: z.string(),
   pod: z.string().optional(),
@@ -180,7 +180,7 @@ export type CoordinatorStatus = z.output<typeof coordinatorStatusSchema>;
 
 // ---- requests to the coordinator and their replies ----
 
-export const listKinds = ['nodes', 'pods', 'deployments', 'daemonsets'] as const;
+export const listKinds = ['nodes', 'pods', 'deployments', 'daemonsets', 'events'] as const;
 export type ListKind = (typeof listKinds)[number];
 
 const requestBase = {
@@ -195,7 +195,19 @@ export const requestSchema = z.discriminatedUnion('op', [
   /** Create or update objects; `objects` are raw manifests, validated by the coordinator. */
   z.object({ ...requestBase, op: z.literal('apply'), objects: z.array(z.unknown()).min(1) }),
   z.object({ ...requestBase, op: z.literal('delete'), kind: z.enum(['Pod', 'Deployment', 'DaemonSet']), name: z.string() }),
-  z.object({ ...requestBase, op: z.literal('list'), kind: z.enum(listKinds), name: z.string().optional() }),
+  z.object({
+    ...requestBase,
+    op: z.literal('list'),
+    kind: z.enum(listKinds),
+    /** Only the object of this name (`metadata.name`); NotFound if there is none. */
+    name: z.string().optional(),
+    /**
+     * `events` only: the events about one object, as kubectl's field selector
+     * `involvedObject.kind=Pod,involvedObject.name=web` picks them. With `uid`, events
+     * recorded for another object of the same name are left out. Other kinds ignore it.
+     */
+    involvedObject: z.object({ kind: z.enum(['Pod', 'Node']), name: z.string(), uid: z.string().optional() }).optional(),
+  }),
 ]);
 export type Request = z.output<typeof requestSchema>;
 export type RequestOp = Request['op'];
@@ -237,15 +249,51 @@ export const objectMetadataSchema = z.object({
 });
 export type ObjectMetadata = z.output<typeof objectMetadataSchema>;
 
-/** One item of a `list` reply: a Kubernetes-style object. */
-export const listItemSchema = z.object({
+/**
+ * One item of a `list` reply: a Kubernetes-style object. Fields beyond these are kept
+ * (an Event's `involvedObject`, `reason`, ...); a kind without a spec (Event) reads as
+ * an empty one.
+ */
+export const listItemSchema = z.looseObject({
   apiVersion: z.string(),
   kind: z.string(),
   metadata: objectMetadataSchema,
-  spec: z.record(z.string(), z.unknown()),
+  spec: z.record(z.string(), z.unknown()).default({}),
   status: z.record(z.string(), z.unknown()).optional(),
 });
 export type ListItem = z.output<typeof listItemSchema>;
 
+/**
+ * An item of `list events`: a Kubernetes `v1` Event, with no spec or status. Repeats of
+ * one event (same node, object, container, type, reason and message) are one item with
+ * a `count`. Unknown fields are kept, for a newer coordinator.
+ */
+export const eventItemSchema = z.looseObject({
+  apiVersion: z.literal('v1'),
+  kind: z.literal('Event'),
+  metadata: objectMetadataSchema,
+  involvedObject: z.looseObject({
+    apiVersion: z.string().optional(),
+    kind: z.string(),
+    name: z.string(),
+    namespace: z.string().optional(),
+    uid: z.string().optional(),
+    /** `spec.containers{web}` for an event about one container of a pod. */
+    fieldPath: z.string().optional(),
+  }),
+  reason: z.string(),
+  message: z.string(),
+  type: z.string(),
+  count: z.number().int(),
+  firstTimestamp: timestamp,
+  lastTimestamp: timestamp,
+  /** `baton-agent` and the node that reported it. */
+  source: z.object({ component: z.string(), host: z.string().optional() }),
+});
+export type EventItem = z.output<typeof eventItemSchema>;
+
 export const listResultSchema = z.object({ items: z.array(listItemSchema) });
 export type ListResult = z.output<typeof listResultSchema>;
+
+/** The result of `list events`: the same `{items}`, read as Events. */
+export const eventListResultSchema = z.object({ items: z.array(eventItemSchema) });

@@ -35,6 +35,11 @@ export class Topics {
     return `${this.root}/nodes/+/status`;
   }
 
+  /** Every node's lifecycle events: `baton/v1/nodes/+/events`. */
+  allNodeEvents(): string {
+    return `${this.root}/nodes/+/events`;
+  }
+
   /** Every pod status of one node, or of all nodes. */
   allPodStatuses(node = '+'): string {
     return `${this.root}/nodes/${node}/pods/+`;
