@@ -65,6 +65,7 @@ export function containerCreateBody(spec: ContainerCreateSpec): EngineCreateBody
   if (network.mode === 'host') body.HostConfig.NetworkMode = 'host';
   if (network.mode === 'container') body.HostConfig.NetworkMode = `container:${network.id}`;
   if (spec.ipcContainerId !== undefined) body.HostConfig.IpcMode = `container:${spec.ipcContainerId}`;
+  else if (spec.shareableIpc === true) body.HostConfig.IpcMode = 'shareable';
   if (hasOwnNetwork) {
     if (spec.hostname !== undefined) body.Hostname = spec.hostname;
     const { exposed, bindings } = publishedPorts(spec);

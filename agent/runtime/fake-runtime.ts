@@ -45,6 +45,7 @@ interface FakeContainer {
   startedAt?: string;
   finishedAt?: string;
   exitCode?: number;
+  oomKilled?: boolean;
   ip?: string;
 }
 
@@ -137,22 +138,16 @@ export class FakeRuntime implements ContainerRuntime {
     const c = this.containers.get(id);
     if (!c) return Promise.reject(new ContainerStartError(id, { cause: new Error(`No such container: ${id}`) }));
     if (c.state === 'running') return Promise.resolve();
-    const owner = [c.spec.network?.mode === 'container' ? c.spec.network.id : undefined, c.spec.ipcContainerId].find(
-      (joined) => joined !== undefined && this.containers.get(joined)?.state !== 'running',
-    );
-    if (owner !== undefined) {
-      return Promise.reject(new ContainerStartError(id, { cause: new Error(`cannot join the namespaces of a non running container: ${owner}`) }));
-    }
-    const clash = this.portClash(c);
-    if (clash !== undefined) {
-      return Promise.reject(new ContainerStartError(id, { cause: new Error(`Bind for 0.0.0.0:${clash} failed: port is already allocated`) }));
-    }
+    const refusal = this.startRefusal(c);
+    if (refusal !== undefined) return Promise.reject(new ContainerStartError(id, { cause: new Error(refusal) }));
     this.calls.push(`start ${id}`);
     c.state = 'running';
     c.startedAt = this.now().toISOString();
     delete c.finishedAt;
     delete c.exitCode;
-    c.ip = `172.17.0.${this.nextIp++}`;
+    delete c.oomKilled;
+    // Only a container on the bridge has an address of its own.
+    if ((c.spec.network?.mode ?? 'bridge') === 'bridge') c.ip = `172.17.0.${this.nextIp++}`;
     this.emit(c, 'start');
     const exit = c.spec.command?.[0] === 'sh' && c.spec.command[1] === '-c' ? EXIT_COMMAND.exec(c.spec.command[2] ?? '') : null;
     if (exit) this.exit(id, Number(exit[1]));
@@ -217,12 +212,13 @@ export class FakeRuntime implements ContainerRuntime {
 
   // ---- test controls ----
 
-  /** Makes a running container exit with `code`, as if its process ended. */
-  exit(id: string, code: number): void {
+  /** Makes a running container exit with `code`, as if its process ended (or the kernel killed it for memory). */
+  exit(id: string, code: number, options: { oomKilled?: boolean } = {}): void {
     const c = this.containers.get(id);
     if (!c || c.state !== 'running') return;
     c.state = 'exited';
     c.exitCode = code;
+    if (options.oomKilled === true) c.oomKilled = true;
     c.finishedAt = this.now().toISOString();
     delete c.ip;
     this.emit(c, 'die');
@@ -270,6 +266,19 @@ export class FakeRuntime implements ContainerRuntime {
     return this.imageLabels.get(image);
   }
 
+  /** Why the engine would refuse to start `c`, if it would. */
+  private startRefusal(c: FakeContainer): string | undefined {
+    const { network, ipcContainerId } = c.spec;
+    for (const joined of [network?.mode === 'container' ? network.id : undefined, ipcContainerId]) {
+      if (joined !== undefined && this.containers.get(joined)?.state !== 'running') return `cannot join the namespaces of a non running container: ${joined}`;
+    }
+    if (ipcContainerId !== undefined && this.containers.get(ipcContainerId)?.spec.shareableIpc !== true) {
+      return `can't join IPC of container ${ipcContainerId}: non-shareable IPC`;
+    }
+    const clash = this.portClash(c);
+    return clash === undefined ? undefined : `Bind for 0.0.0.0:${clash} failed: port is already allocated`;
+  }
+
   private portClash(c: FakeContainer): number | undefined {
     for (const other of this.containers.values()) {
       if (other === c || other.state !== 'running') continue;
@@ -291,7 +300,7 @@ export class FakeRuntime implements ContainerRuntime {
     return {
       id: c.id,
       name: c.spec.name,
-      labels: { ...c.spec.labels },
+      labels: { ...this.imageLabels.get(c.spec.image), ...c.spec.labels }, // image labels are inherited
       image: c.spec.image,
       imageId: c.imageId,
       state: c.state,
@@ -299,6 +308,7 @@ export class FakeRuntime implements ContainerRuntime {
       ...(c.startedAt !== undefined ? { startedAt: c.startedAt } : {}),
       ...(c.finishedAt !== undefined ? { finishedAt: c.finishedAt } : {}),
       ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
+      ...(c.oomKilled === true ? { oomKilled: true } : {}),
       ...(c.ip !== undefined ? { ip: c.ip } : {}),
     };
   }
@@ -310,7 +320,7 @@ async function tinyShell(_id: string, command: readonly string[]): Promise<ExecR
   const exit = program === 'sh' && args[0] === '-c' ? EXIT_COMMAND.exec(args[1] ?? '') : null;
   if (exit) return { exitCode: Number(exit[1]), output: '' };
   if (program === 'echo') return { exitCode: 0, output: `${args.join(' ')}\n` };
-  if (program === 'sleep') await new Promise((resolve) => setTimeout(resolve, Number(args[0] ?? 0) * 1000));
+  if (program === 'sleep') await new Promise((resolve) => setTimeout(resolve, Number(args[0] ?? 0) * 1000).unref());
   return { exitCode: 0, output: '' };
 }
 

@@ -2,6 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../test/support/ports.js';
 import { waitFor } from '../../test/support/wait.js';
+import { defineExecContract } from './runtime-contract-exec.js';
+import { defineImageContract } from './runtime-contract-images.js';
+import { defineNamespaceContract } from './runtime-contract-namespaces.js';
+import { defineStorageContract } from './runtime-contract-storage.js';
 import {
   ContainerCreateError,
   ContainerStartError,
@@ -16,24 +20,56 @@ import {
 /**
  * The behaviour every ContainerRuntime must have, as vitest tests. Run against the fake
  * (fake-runtime.test.ts) and real Docker (test/integration/docker-runtime.test.ts), so
- * what the agent's unit tests learn from the fake holds for Docker too.
+ * what the agent's unit tests learn from the fake holds for Docker too. The sections on
+ * exec, images, storage and namespaces live in the runtime-contract-*.ts files beside it.
  */
 
 export interface RuntimeContractSubject {
   readonly runtime: ContainerRuntime;
-  /** An image present on the engine with `sh`, `sleep`. */
+  /** An image present on the engine with busybox: `sh`, `sleep`, `echo`, `cat`, `ps`, `httpd`, `wget`, `dd`. */
   readonly image: string;
   /** An image that is absent and cannot be pulled. */
   readonly unpullableImage: string;
+  /** Names a fresh image, absent from the engine, that a pull fetches. */
+  pullableImage(): Promise<string>;
   /** Removes whatever containers carry `key=value` (test cleanup). */
   removeLabelled(key: string, value: string): Promise<void>;
+  /** Removes an image the suite pulled or imported (test cleanup). */
+  removeImage(image: string): Promise<void>;
 }
 
-const LABEL = 'io.baton.contract';
+export interface RuntimeContractOptions {
+  /**
+   * True for an engine that runs real processes: the suite then also checks what only
+   * they can show (files shared through a volume, a server reached over a joined network,
+   * a device read, an OOM kill, a timed-out command really gone). The fake records these
+   * things without running anything, so for it they are only created and started.
+   */
+  readonly runsProcesses: boolean;
+}
 
-export function defineRuntimeContract(name: string, subject: () => RuntimeContractSubject): void {
+/** What the contract's sections share: the subject, unique scopes, specs and cleanup. */
+export interface ContractContext {
+  readonly subject: () => RuntimeContractSubject;
+  readonly runsProcesses: boolean;
+  /** A label value unique to one test; containers and volumes carrying it are removed after the test. */
+  scope(): string;
+  /** A container spec in the group, running `sleep 3600` unless overridden. */
+  spec(group: string, overrides?: Partial<ContainerCreateSpec>): ContainerCreateSpec;
+  /** Creates and starts a container; returns its ID. */
+  run(group: string, overrides?: Partial<ContainerCreateSpec>): Promise<string>;
+  find(group: string, id: string): Promise<ActualContainer | undefined>;
+  /** Has an image removed after the test. */
+  removeAfterwards(image: string): void;
+}
+
+export const CONTRACT_LABEL = 'io.baton.contract';
+const LABEL = CONTRACT_LABEL;
+
+export function defineRuntimeContract(name: string, subject: () => RuntimeContractSubject, options: RuntimeContractOptions): void {
   describe(`ContainerRuntime contract: ${name}`, () => {
     const used: string[] = [];
+    const images: string[] = [];
 
     /** A label value unique to one test, so tests never see each other's containers. */
     function scope(): string {
@@ -59,9 +95,22 @@ export function defineRuntimeContract(name: string, subject: () => RuntimeContra
       return list.find((c) => c.id === id);
     }
 
+    async function run(group: string, overrides: Partial<ContainerCreateSpec> = {}): Promise<string> {
+      const id = await subject().runtime.createContainer(spec(group, overrides));
+      await subject().runtime.startContainer(id);
+      return id;
+    }
+
     afterEach(async () => {
-      for (const group of used.splice(0)) await subject().removeLabelled(LABEL, group);
+      const { runtime } = subject();
+      for (const group of used.splice(0)) {
+        await subject().removeLabelled(LABEL, group);
+        for (const v of await runtime.listVolumes({ key: LABEL, value: group })) await runtime.removeVolume(v.name);
+      }
+      for (const image of images.splice(0)) await subject().removeImage(image);
     });
+
+    const context: ContractContext = { subject, runsProcesses: options.runsProcesses, scope, spec, run, find, removeAfterwards: (image) => images.push(image) };
 
     it('lists nothing for a label no container carries', async () => {
       expect(await subject().runtime.listContainers({ key: LABEL, value: scope() })).toEqual([]);
@@ -202,5 +251,10 @@ export function defineRuntimeContract(name: string, subject: () => RuntimeContra
     it('reports its version as engine://version', async () => {
       expect(await subject().runtime.version()).toMatch(/^[a-z]+:\/\/\d+\.\d+/);
     });
+
+    defineExecContract(context);
+    defineImageContract(context);
+    defineStorageContract(context);
+    defineNamespaceContract(context);
   });
 }

@@ -93,6 +93,11 @@ export interface ContainerCreateSpec {
   readonly network?: NetworkMode;
   /** Shares the IPC namespace of this container (the pod's sandbox), as Kubernetes pods do. */
   readonly ipcContainerId?: string;
+  /**
+   * Lets other containers join this one's IPC namespace with `ipcContainerId` (the pod's
+   * sandbox sets it); the engine refuses to create a container joining one that did not.
+   */
+  readonly shareableIpc?: boolean;
   readonly mounts?: readonly Mount[];
   readonly devices?: readonly DeviceMapping[];
   readonly privileged?: boolean;

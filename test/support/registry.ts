@@ -1,0 +1,60 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { rootfsTar } from '../../agent/sandbox/rootfs-tar.js';
+import { docker } from './docker.js';
+import { freePort } from './ports.js';
+import { startProcess, type Running } from './processes.js';
+import { waitFor } from './wait.js';
+
+/**
+ * A real image registry for pull tests: Debian's docker-registry on 127.0.0.1 (Docker
+ * pulls from loopback registries without TLS), its storage in a temporary directory.
+ */
+export interface Registry {
+  /** `127.0.0.1:PORT`, the prefix of image names in this registry. */
+  readonly host: string;
+  readonly process: Running;
+  /** Stops the registry and removes its storage. */
+  stop(): Promise<void>;
+}
+
+export async function startRegistry(): Promise<Registry> {
+  const port = await freePort();
+  const dir = await mkdtemp(join(tmpdir(), 'baton-registry-'));
+  const config = join(dir, 'config.yml');
+  await writeFile(config, ['version: 0.1', 'storage:', '  filesystem:', `    rootdirectory: ${dir}/data`, 'http:', `  addr: 127.0.0.1:${port}`, ''].join('\n'));
+  const process = startProcess('docker-registry', ['serve', config]);
+  const host = `127.0.0.1:${port}`;
+  await waitFor(`the registry on ${host}`, async () => (await fetch(`http://${host}/v2/`).catch(() => undefined))?.ok);
+  return {
+    host,
+    process,
+    async stop() {
+      await process.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Makes an image whose one layer exists nowhere else (random bytes of `size`), pushes it
+ * to the registry as `REPOSITORY:random-tag` and removes it from the engine: a pull of the
+ * returned name really downloads. The caller removes the pulled image afterwards.
+ */
+export async function pushFreshImage(registry: Registry, repository: string, size = 256 * 1024): Promise<string> {
+  const image = `${registry.host}/${repository}:${randomBytes(4).toString('hex')}`;
+  const tar = rootfsTar([{ name: 'payload', mode: 0o644, content: randomBytes(size) }]);
+  const child = spawn('docker', ['import', '-', image], { stdio: ['pipe', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdin.end(tar);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`docker import ${image} failed: ${stderr}`);
+  await docker('push', image);
+  await docker('rmi', image);
+  return image;
+}
