@@ -1,13 +1,12 @@
 import Docker from 'dockerode';
-import { Readable, Writable, type Duplex } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
 import { containerCreateBody } from './docker-create-body.js';
+import { runExec } from './docker-exec.js';
 import { readJsonLines } from './json-lines.js';
 import { foldPullMessage, isReportDue, summarizePull, type PullLayers } from './pull-progress.js';
 import {
   ContainerCreateError,
   ContainerStartError,
-  ExecError,
-  ExecTimeoutError,
   hasLabels,
   ImagePullError,
   NameConflictError,
@@ -24,7 +23,7 @@ import {
 
 /**
  * The ContainerRuntime over the Docker Engine API, through dockerode: the one file that
- * imports it (the create body, pull progress and JSON streams are pure helpers beside it).
+ * imports it (the create body, exec, pull progress and JSON streams are helpers beside it).
  */
 
 /** Turns `--docker-host` (`unix:///var/run/docker.sock`, `tcp://host:2375`) into dockerode options. */
@@ -47,9 +46,6 @@ export function dockerOptions(dockerHost: string): Docker.DockerOptions {
 
 const UNSET_TIME = '0001-01-01T00:00:00Z';
 const EVENT_RETRY_MS = 1000;
-/** An exec probe's output is kept up to this size, as kubelet cuts probe output. */
-const EXEC_OUTPUT_BYTES = 4096;
-const EXEC_EXIT_POLL_MS = 20;
 
 function statusCode(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null || !('statusCode' in error)) return undefined;
@@ -217,52 +213,18 @@ export class DockerRuntime implements ContainerRuntime {
     void follow();
   }
 
-  async exec(id: string, command: readonly string[], timeoutMs: number): Promise<ExecResult> {
-    const abort = new AbortController();
-    const started: { exec?: Docker.Exec; stream?: Duplex } = {};
-    const run = async (): Promise<ExecResult> => {
-      try {
-        started.exec = await this.docker.getContainer(id).exec({ Cmd: [...command], AttachStdout: true, AttachStderr: true, abortSignal: abort.signal });
-        started.stream = (await started.exec.start({ hijack: true, stdin: false, abortSignal: abort.signal })) as Duplex;
-      } catch (error) {
-        throw new ExecError(id, { cause: error });
-      }
-      const output = await this.collectOutput(started.stream);
-      return { exitCode: await exitCodeOf(id, started.exec), output };
-    };
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ExecTimeoutError(timeoutMs)), timeoutMs);
-    });
-    const running = run();
-    running.catch(() => undefined); // after a timeout its failure is no longer anyone's concern
-    try {
-      return await Promise.race([running, timedOut]);
-    } catch (error) {
-      if (error instanceof ExecTimeoutError && started.exec) await killExec(started.exec);
-      throw error;
-    } finally {
-      clearTimeout(timer);
-      abort.abort();
-      started.stream?.destroy();
-    }
-  }
-
-  /** Stdout and stderr of an exec, demultiplexed, the first EXEC_OUTPUT_BYTES kept; resolves at its end. */
-  private collectOutput(stream: Duplex): Promise<string> {
-    let kept = Buffer.alloc(0);
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        if (kept.length < EXEC_OUTPUT_BYTES) kept = Buffer.concat([kept, chunk.subarray(0, EXEC_OUTPUT_BYTES - kept.length)]);
-        done();
+  exec(id: string, command: readonly string[], timeoutMs: number): Promise<ExecResult> {
+    return runExec(
+      id,
+      async (signal) => {
+        const exec = await this.docker.getContainer(id).exec({ Cmd: [...command], AttachStdout: true, AttachStderr: true, abortSignal: signal });
+        return {
+          start: async (startSignal) => (await exec.start({ hijack: true, stdin: false, abortSignal: startSignal })) as Duplex,
+          inspect: () => exec.inspect(),
+        };
       },
-    });
-    this.docker.modem.demuxStream(stream, sink, sink);
-    return new Promise((resolve, reject) => {
-      stream.once('end', () => resolve(kept.toString()));
-      stream.once('close', () => resolve(kept.toString()));
-      stream.once('error', reject);
-    });
+      timeoutMs,
+    );
   }
 
   async listVolumes(label: { key: string; value: string }): Promise<ActualVolume[]> {
@@ -284,45 +246,6 @@ export class DockerRuntime implements ContainerRuntime {
   async version(): Promise<string> {
     const v = await this.docker.version();
     return `docker://${v.Version}`;
-  }
-}
-
-/** The exit code of a finished exec. The engine may mark it finished a moment after its output ends. */
-async function exitCodeOf(containerId: string, exec: Docker.Exec): Promise<number> {
-  for (;;) {
-    let info: Docker.ExecInspectInfo;
-    try {
-      info = await exec.inspect();
-    } catch (error) {
-      throw new ExecError(containerId, { cause: error }); // the container went away meanwhile
-    }
-    if (!info.Running) {
-      if (info.ExitCode === null) throw new ExecError(containerId, { cause: new Error('the engine reported no exit code') });
-      return info.ExitCode;
-    }
-    await new Promise((resolve) => setTimeout(resolve, EXEC_EXIT_POLL_MS));
-  }
-}
-
-/**
- * Ends a timed-out exec for real: the engine offers no call for it, so the agent kills the
- * process by its host PID. The engine starts an exec'd command as the leader of its own
- * process group, so the group goes too (a shell's children with it). Best effort: the
- * agent may not share the engine's PID namespace, and a gone process is fine.
- */
-async function killExec(exec: Docker.Exec): Promise<void> {
-  try {
-    const info = await exec.inspect();
-    if (!info.Running || info.Pid <= 0) return; // ended meanwhile: its PID may be someone else's now
-    for (const target of [-info.Pid, info.Pid]) {
-      try {
-        process.kill(target, 'SIGKILL');
-      } catch {
-        // no such process (group), or not ours to signal
-      }
-    }
-  } catch {
-    // the exec or its container is gone: nothing left to kill
   }
 }
 
