@@ -8,6 +8,8 @@ function summary(invocation: Invocation): unknown {
   switch (invocation.verb) {
     case 'get':
       return { verb: 'get', kind: invocation.kind.list, name: invocation.name, output: invocation.output, globals: invocation.globals };
+    case 'describe':
+      return { verb: 'describe', kind: invocation.kind.list, name: invocation.name };
     case 'delete':
       return 'files' in invocation.target
         ? { verb: 'delete', files: invocation.target.files }
@@ -36,6 +38,11 @@ describe('parseCommandLine', () => {
       { verb: 'get', kind: 'nodes', name: undefined, output: 'table', globals: { broker: 'mqtt://a:1', prefix: 'p', timeoutMs: 9000 } },
     ],
     ['apply with repeated -f', ['apply', '-f', 'a.yaml', '--filename', 'dir', '-f', '-'], {}, { verb: 'apply', globals: defaults, files: ['a.yaml', 'dir', '-'] }],
+    ['get events', ['get', 'ev', '-o', 'wide'], {}, { verb: 'get', kind: 'events', name: undefined, output: 'wide', globals: defaults }],
+    ['describe pod NAME', ['describe', 'pod', 'web'], {}, { verb: 'describe', kind: 'pods', name: 'web' }],
+    ['describe node/NAME', ['describe', 'node/pi-1'], {}, { verb: 'describe', kind: 'nodes', name: 'pi-1' }],
+    ['describe every pod', ['describe', 'po'], {}, { verb: 'describe', kind: 'pods', name: undefined }],
+    ['describe --help', ['describe', '--help'], {}, { verb: 'help', topic: 'describe' }],
     ['delete KIND NAME', ['delete', 'deployment', 'web'], {}, { verb: 'delete', kind: 'Deployment', name: 'web' }],
     ['delete KIND/NAME', ['delete', 'pod/solo'], {}, { verb: 'delete', kind: 'Pod', name: 'solo' }],
     ['delete -f', ['delete', '-f', 'app.yaml'], {}, { verb: 'delete', files: ['app.yaml'] }],
@@ -49,7 +56,7 @@ describe('parseCommandLine', () => {
 
   it.each<[string[], Record<string, string>, RegExp]>([
     [[], {}, /no command given/],
-    [['launch'], {}, /unknown command "launch"/],
+    [['launch'], {}, /unknown command "launch": expected apply, get, describe or delete/],
     [['get'], {}, /which kind\?/],
     [['get', 'widgets'], {}, /unknown kind "widgets"/],
     [['get', 'pods', 'a', 'b'], {}, /unexpected argument "b"/],
@@ -59,6 +66,11 @@ describe('parseCommandLine', () => {
     [['apply', '-f', 'a.yaml', '-o', 'json'], {}, /-o\/--output is only for get/],
     [['delete', 'pod'], {}, /which pod\?/],
     [['delete', 'node', 'pi-1'], {}, /nodes cannot be deleted/],
+    [['delete', 'event', 'web.17a'], {}, /events cannot be deleted/],
+    [['describe'], {}, /describe: which kind\?/],
+    [['describe', 'deployment', 'web'], {}, /describe: deployments cannot be described; describe pods or nodes/],
+    [['describe', 'pod', 'web', '-o', 'json'], {}, /-o\/--output is only for get/],
+    [['describe', 'pod', 'web', 'extra'], {}, /unexpected argument "extra"/],
     [['delete', 'pod', 'x', '-f', 'a.yaml'], {}, /either -f FILE or KIND NAME/],
     [['get', 'pods', '--timeout', '0'], {}, /--timeout "0": expected a number of seconds greater than 0/],
     [['get', 'pods'], { BATON_TIMEOUT: 'soon' }, /--timeout "soon"/],

@@ -8,7 +8,7 @@ import { kindNames, resolveKind, type KindInfo } from './kinds.js';
  * appear anywhere. Pure: argv and the environment in, an Invocation or a UsageError out.
  */
 
-export const verbs = ['apply', 'get', 'delete'] as const;
+export const verbs = ['apply', 'get', 'describe', 'delete'] as const;
 export type Verb = (typeof verbs)[number];
 
 export const globalSpecs: readonly OptionSpec[] = [
@@ -30,6 +30,9 @@ export interface GlobalOptions {
   timeoutMs: number;
 }
 
+/** The kinds `describe` knows how to print. */
+export type DescribableKind = KindInfo & { list: 'pods' | 'nodes' };
+
 export const outputFormats = ['table', 'wide', 'json', 'yaml'] as const;
 export type OutputFormat = (typeof outputFormats)[number];
 
@@ -38,6 +41,7 @@ export type Invocation =
   | { verb: 'help'; topic: Verb | undefined }
   | { verb: 'apply'; globals: GlobalOptions; files: string[] }
   | { verb: 'get'; globals: GlobalOptions; kind: KindInfo; name: string | undefined; output: OutputFormat }
+  | { verb: 'describe'; globals: GlobalOptions; kind: DescribableKind; name: string | undefined }
   | { verb: 'delete'; globals: GlobalOptions; target: { kind: KindInfo; name: string } | { files: string[] } };
 
 function parseOutput(output: string | undefined): OutputFormat {
@@ -45,6 +49,10 @@ function parseOutput(output: string | undefined): OutputFormat {
   const format = outputFormats.find((f) => f === output && f !== 'table');
   if (format === undefined) throw new UsageError(`get: -o ${JSON.stringify(output)}: expected wide, json or yaml`);
   return format;
+}
+
+function isDescribable(kind: KindInfo): kind is DescribableKind {
+  return kind.list === 'pods' || kind.list === 'nodes';
 }
 
 function isVerb(word: string | undefined): word is Verb {
@@ -82,8 +90,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     const topic = verbWord === 'help' ? words[0] : verbWord;
     return { verb: 'help', topic: isVerb(topic) ? topic : undefined };
   }
-  if (verbWord === undefined) throw new UsageError('no command given: expected apply, get or delete');
-  if (!isVerb(verbWord)) throw new UsageError(`unknown command ${JSON.stringify(verbWord)}: expected apply, get or delete`);
+  if (verbWord === undefined) throw new UsageError('no command given: expected apply, get, describe or delete');
+  if (!isVerb(verbWord)) throw new UsageError(`unknown command ${JSON.stringify(verbWord)}: expected apply, get, describe or delete`);
 
   const broker = stringOption(values, 'broker') ?? 'mqtt://127.0.0.1:1883';
   try {
@@ -109,6 +117,12 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       if (files.length > 0) throw new UsageError('get: -f is not supported; name a kind instead');
       return { verb: 'get', globals, ...parseTarget(words, 'get'), output: parseOutput(output) };
     }
+    case 'describe': {
+      if (files.length > 0) throw new UsageError('describe: -f is not supported; name a kind instead');
+      const { kind, name } = parseTarget(words, 'describe');
+      if (!isDescribable(kind)) throw new UsageError(`describe: ${kind.list} cannot be described; describe pods or nodes`);
+      return { verb: 'describe', globals, kind, name };
+    }
     case 'delete': {
       if (files.length > 0) {
         if (words.length > 0) throw new UsageError('delete: give either -f FILE or KIND NAME, not both');
@@ -116,6 +130,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       }
       const { kind, name } = parseTarget(words, 'delete');
       if (kind.list === 'nodes') throw new UsageError('delete: nodes cannot be deleted; stop the node\'s agent instead');
+      if (kind.list === 'events') throw new UsageError('delete: events cannot be deleted; the coordinator forgets them after an hour');
       if (name === undefined) throw new UsageError(`delete: which ${kind.singular}? give KIND NAME or -f FILE`);
       return { verb: 'delete', globals, target: { kind, name } };
     }

@@ -7,6 +7,7 @@ describe('resolveKind', () => {
     ['pods', 'pods'], ['pod', 'pods'], ['po', 'pods'], ['Pod', 'pods'],
     ['deployments', 'deployments'], ['deployment', 'deployments'], ['deploy', 'deployments'], ['deployment.apps', 'deployments'],
     ['daemonsets', 'daemonsets'], ['daemonset', 'daemonsets'], ['ds', 'daemonsets'], ['DaemonSet', 'daemonsets'],
+    ['events', 'events'], ['event', 'events'], ['ev', 'events'],
   ])('%s -> %s', (typed, list) => {
     expect(resolveKind(typed)?.list).toBe(list);
   });
@@ -22,6 +23,7 @@ describe('references in kubectl\'s words', () => {
     [kinds.deployments, 'deployment.apps/web', 'deployment.apps "web"', 'deployments.apps "web" not found'],
     [kinds.daemonsets, 'daemonset.apps/web', 'daemonset.apps "web"', 'daemonsets.apps "web" not found'],
     [kinds.nodes, 'node/web', 'node "web"', 'nodes "web" not found'],
+    [kinds.events, 'event/web', 'event "web"', 'events "web" not found'],
   ])('%o', (info, ref, quoted, notFound) => {
     expect(objectRef(info, 'web')).toBe(ref);
     expect(quotedRef(info, 'web')).toBe(quoted);

@@ -6,7 +6,7 @@ export interface KindInfo {
   /** What `list` asks the coordinator for: `pods`. */
   list: ListKind;
   /** The manifest kind, for kinds that can be applied and deleted. */
-  kind: ManifestKind | 'Node';
+  kind: ManifestKind | 'Node' | 'Event';
   singular: string;
   /** The API group kubectl shows in `deployment.apps/web`; empty for the core group. */
   group: string;
@@ -17,6 +17,7 @@ export const kinds: Record<ListKind, KindInfo> = {
   pods: { list: 'pods', kind: 'Pod', singular: 'pod', group: '' },
   deployments: { list: 'deployments', kind: 'Deployment', singular: 'deployment', group: 'apps' },
   daemonsets: { list: 'daemonsets', kind: 'DaemonSet', singular: 'daemonset', group: 'apps' },
+  events: { list: 'events', kind: 'Event', singular: 'event', group: '' },
 };
 
 const aliases: Record<string, ListKind> = {
@@ -26,6 +27,7 @@ const aliases: Record<string, ListKind> = {
   'deployments.apps': 'deployments', 'deployment.apps': 'deployments',
   daemonsets: 'daemonsets', daemonset: 'daemonsets', ds: 'daemonsets',
   'daemonsets.apps': 'daemonsets', 'daemonset.apps': 'daemonsets',
+  events: 'events', event: 'events', ev: 'events',
 };
 
 /** Resolves what a user typed (`po`, `deploy`, `DaemonSet`) to a kind; undefined if unknown. */
@@ -53,4 +55,4 @@ export function notFoundMessage(info: KindInfo, name: string): string {
   return `${info.list}${info.group ? `.${info.group}` : ''} "${name}" not found`;
 }
 
-export const kindNames = 'nodes, pods, deployments, daemonsets (or node/no, pod/po, deployment/deploy, daemonset/ds)';
+export const kindNames = 'nodes, pods, deployments, daemonsets, events (or node/no, pod/po, deployment/deploy, daemonset/ds, event/ev)';

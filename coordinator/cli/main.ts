@@ -4,6 +4,7 @@ import { BrokerUnreachableError } from '../../protocol/mqtt-link.js';
 import { parseCommandLine, type Invocation } from './args.js';
 import { apply } from './commands/apply.js';
 import { deleteObjects } from './commands/delete.js';
+import { describe } from './commands/describe.js';
 import { get } from './commands/get.js';
 import { CliError, type Io } from './errors.js';
 import { helpText } from './help.js';
@@ -42,6 +43,8 @@ async function run(invocation: Invocation): Promise<number> {
       return apply(invocation.files, invocation.globals, io);
     case 'get':
       return get(invocation.kind, invocation.name, invocation.output, invocation.globals, io);
+    case 'describe':
+      return describe(invocation.kind, invocation.name, invocation.globals, io);
     case 'delete':
       return deleteObjects(invocation.target, invocation.globals, io);
     default: {

@@ -1,4 +1,6 @@
-import type { ListItem, PodStatus, PodStatusReport } from '../../protocol/messages.js';
+import { decodePayload } from '../../protocol/codec.js';
+import { podStatusReportSchema, type ListItem, type PodStatus, type PodStatusReport } from '../../protocol/messages.js';
+import type { Topics } from '../../protocol/topics.js';
 
 /**
  * Pods as the coordinator lists them, with each pod's status replaced by the one its
@@ -17,5 +19,15 @@ export function overlayPodStatuses(
     if (report === undefined || report.uid !== item.metadata.uid) return item;
     const status: PodStatus = report.status;
     return { ...item, status };
+  });
+}
+
+/** The same, with the reports read off the broker (topic -> retained payload); unreadable ones are skipped. */
+export function overlayRetainedReports(items: readonly ListItem[], retained: ReadonlyMap<string, Buffer>, topics: Topics): ListItem[] {
+  return overlayPodStatuses(items, (node, pod) => {
+    const payload = retained.get(topics.podStatus(node, pod));
+    if (payload === undefined) return undefined;
+    const decoded = decodePayload(podStatusReportSchema, payload);
+    return decoded.ok ? decoded.value : undefined;
   });
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ListItem, NodeStatus } from '../../protocol/messages.js';
-import { renderItems, renderNodes } from './printers.js';
+import { eventItem } from './describe-fixtures.js';
+import { renderEvents, renderItems, renderNodes } from './printers.js';
 
 const now = Date.parse('2026-01-01T12:00:00Z');
 const created = '2026-01-01T11:57:00Z'; // 3m before now
@@ -102,6 +103,34 @@ describe('renderNodes', () => {
       [
         'NAME   STATUS   ROLES    AGE   VERSION   ARCH    OS-IMAGE          KERNEL-VERSION   CPU   MEMORY   PI-MODEL         TEMP',
         'pi-1   Ready    <none>   5d    0.1.0     arm64   Raspberry Pi OS   6.6.31           4     8Gi      Raspberry Pi 5   51.0°C',
+      ].join('\n'),
+    );
+  });
+});
+
+describe('renderEvents', () => {
+  const events = [
+    eventItem({ reason: 'Pulled', involvedObject: { kind: 'Pod', name: 'web', fieldPath: 'spec.containers{app}' }, message: 'Container image "busybox:1" already present on machine', firstTimestamp: '2026-01-01T11:58:00Z', lastTimestamp: '2026-01-01T11:58:00Z' }),
+    eventItem({ reason: 'BackOff', type: 'Warning', count: 4, involvedObject: { kind: 'Pod', name: 'web', fieldPath: 'spec.containers{app}' }, message: 'Back-off restarting failed container app\n', firstTimestamp: '2026-01-01T11:57:00Z', lastTimestamp: '2026-01-01T11:59:30Z' }),
+    eventItem({ reason: 'NodeReady', involvedObject: { kind: 'Node', name: 'pi-1' }, message: 'ready', firstTimestamp: '2026-01-01T11:59:45Z', lastTimestamp: '2026-01-01T11:59:45Z' }),
+  ];
+
+  it('prints LAST SEEN, TYPE, REASON, OBJECT and MESSAGE as kubectl, in the order given', () => {
+    expect(renderEvents(events, { wide: false, now })).toBe(
+      [
+        'LAST SEEN   TYPE      REASON      OBJECT      MESSAGE',
+        '2m          Normal    Pulled      pod/web     Container image "busybox:1" already present on machine',
+        '30s         Warning   BackOff     pod/web     Back-off restarting failed container app',
+        '15s         Normal    NodeReady   node/pi-1   ready',
+      ].join('\n'),
+    );
+  });
+
+  it('adds SUBOBJECT, SOURCE, FIRST SEEN, COUNT and NAME with wide', () => {
+    expect(renderEvents(events.slice(1, 2), { wide: true, now })).toBe(
+      [
+        'LAST SEEN   TYPE      REASON    OBJECT    SUBOBJECT              SOURCE              MESSAGE                                    FIRST SEEN   COUNT   NAME',
+        '30s         Warning   BackOff   pod/web   spec.containers{app}   baton-agent, pi-1   Back-off restarting failed container app   3m           4       web.BackOff',
       ].join('\n'),
     );
   });

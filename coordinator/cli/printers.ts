@@ -1,6 +1,7 @@
-import type { ListItem, NodeStatus } from '../../protocol/messages.js';
+import type { EventItem, ListItem, NodeStatus } from '../../protocol/messages.js';
 import { humanMemory } from '../../protocol/quantity.js';
 import { formatAge } from './age.js';
+import { cell } from './describe-text.js';
 import type { KindInfo } from './kinds.js';
 import { nodeRolesColumn, nodeStatusColumn } from './node-items.js';
 import { podStatusColumn, readyColumn, restartsColumn } from './pod-status.js';
@@ -121,6 +122,34 @@ function daemonSetColumns(wide: boolean, now: number): Columns<ListItem> {
   };
 }
 
+/** OBJECT: `pod/web`, `node/pi-1`, as kubectl names the involved object. */
+function eventObject(event: EventItem): string {
+  const kind = event.involvedObject.kind.toLowerCase();
+  return event.involvedObject.name === '' ? kind : `${kind}/${event.involvedObject.name}`;
+}
+
+function eventColumns(wide: boolean, now: number): Columns<EventItem> {
+  const headers = wide
+    ? ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'SUBOBJECT', 'SOURCE', 'MESSAGE', 'FIRST SEEN', 'COUNT', 'NAME']
+    : ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'];
+  return {
+    headers,
+    row: (event) => {
+      const message = cell(event.message.trim());
+      const base = [formatAge(event.lastTimestamp, now), cell(event.type), cell(event.reason), cell(eventObject(event))];
+      if (!wide) return [...base, message];
+      const source = event.source.host !== undefined && event.source.host !== '' ? `${event.source.component}, ${event.source.host}` : event.source.component;
+      return [...base, cell(event.involvedObject.fieldPath ?? ''), cell(source), message, formatAge(event.firstTimestamp, now), String(event.count), cell(event.metadata.name)];
+    },
+  };
+}
+
+/** The events table, in the order given (oldest first). */
+export function renderEvents(events: readonly EventItem[], options: TableOptions): string {
+  const columns = eventColumns(options.wide, options.now);
+  return renderTable(columns.headers, events.map(columns.row));
+}
+
 /** The nodes table, from the nodes' own retained statuses. */
 export function renderNodes(statuses: readonly NodeStatus[], options: TableOptions): string {
   const columns = nodeColumns(options.wide, options.now);
@@ -128,7 +157,7 @@ export function renderNodes(statuses: readonly NodeStatus[], options: TableOptio
 }
 
 /** The table of objects listed by the coordinator. */
-export function renderItems(kind: Exclude<KindInfo['list'], 'nodes'>, items: readonly ListItem[], options: TableOptions): string {
+export function renderItems(kind: Exclude<KindInfo['list'], 'nodes' | 'events'>, items: readonly ListItem[], options: TableOptions): string {
   const columns =
     kind === 'pods' ? podColumns(options.wide, options.now)
     : kind === 'deployments' ? deploymentColumns(options.wide, options.now)

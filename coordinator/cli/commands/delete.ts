@@ -34,7 +34,7 @@ export async function deleteObjects(target: Target | { files: string[] }, global
     await client.start();
     let failed = 0;
     for (const { kind, name } of targets) {
-      if (kind.kind === 'Node') throw new CliError('nodes cannot be deleted');
+      if (kind.kind === 'Node' || kind.kind === 'Event') throw new CliError(`${kind.list} cannot be deleted`);
       try {
         const result = validate(deleteResultSchema, await client.request({ op: 'delete', kind: kind.kind, name }));
         if (!result.ok) throw new CliError(`the coordinator's reply to delete cannot be read: ${result.problems.join('; ')}`);

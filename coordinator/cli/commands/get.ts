@@ -1,21 +1,32 @@
 import { decodePayload } from '../../../protocol/codec.js';
-import { listResultSchema, nodeStatusSchema, podStatusReportSchema, type ListItem, type NodeStatus } from '../../../protocol/messages.js';
+import {
+  eventListResultSchema,
+  listResultSchema,
+  nodeStatusSchema,
+  type EventItem,
+  type ListItem,
+  type NodeStatus,
+} from '../../../protocol/messages.js';
 import { subdomainName } from '../../../protocol/names.js';
 import { validate } from '../../../protocol/validation.js';
+import { compareEventItems } from '../../event-items.js';
 import type { GlobalOptions, OutputFormat } from '../args.js';
 import { CoordinatorClient } from '../coordinator-client.js';
 import { CliError, CoordinatorError, coordinatorErrorLines, type Io } from '../errors.js';
 import { notFoundMessage, type KindInfo } from '../kinds.js';
 import { nodeItem } from '../node-items.js';
 import { formatObjects } from '../output.js';
-import { overlayPodStatuses } from '../pod-overlay.js';
-import { renderItems, renderNodes } from '../printers.js';
+import { overlayRetainedReports } from '../pod-overlay.js';
+import { renderEvents, renderItems, renderNodes } from '../printers.js';
 import { readRetained } from '../retained.js';
 import type { Session } from '../session.js';
 import { withSession } from '../session.js';
 
 /** What `get` found, before it is printed. */
-type Found = { kind: 'nodes'; statuses: NodeStatus[] } | { kind: Exclude<KindInfo['list'], 'nodes'>; items: ListItem[] };
+type Found =
+  | { kind: 'nodes'; statuses: NodeStatus[] }
+  | { kind: 'events'; events: EventItem[] }
+  | { kind: Exclude<KindInfo['list'], 'nodes' | 'events'>; items: ListItem[] };
 
 /**
  * `baton get KIND [NAME] [-o ...]`. Nodes come straight from the agents' retained
@@ -25,7 +36,9 @@ type Found = { kind: 'nodes'; statuses: NodeStatus[] } | { kind: Exclude<KindInf
 export async function get(kind: KindInfo, name: string | undefined, output: OutputFormat, globals: GlobalOptions, io: Io): Promise<number> {
   let found: Found;
   try {
-    found = await withSession(globals, (session) => (kind.list === 'nodes' ? readNodes(session, name) : listObjects(session, kind, name)));
+    found = await withSession(globals, (session) =>
+      kind.list === 'nodes' ? readNodes(session, name) : kind.list === 'events' ? listEvents(session, name) : listObjects(session, kind, name),
+    );
   } catch (error) {
     if (!(error instanceof CoordinatorError)) throw error;
     if (error.code === 'NotFound' && name !== undefined) io.err(`Error from coordinator: ${notFoundMessage(kind, name)}`);
@@ -33,13 +46,13 @@ export async function get(kind: KindInfo, name: string | undefined, output: Outp
     return 1;
   }
 
-  const count = found.kind === 'nodes' ? found.statuses.length : found.items.length;
+  const count = found.kind === 'nodes' ? found.statuses.length : found.kind === 'events' ? found.events.length : found.items.length;
   if (name !== undefined && count === 0) {
     io.err(kind.list === 'nodes' ? `Error: ${notFoundMessage(kind, name)}` : `Error from coordinator: ${notFoundMessage(kind, name)}`);
     return 1;
   }
   if (output === 'json' || output === 'yaml') {
-    const items = found.kind === 'nodes' ? found.statuses.map(nodeItem) : found.items;
+    const items = found.kind === 'nodes' ? found.statuses.map(nodeItem) : found.kind === 'events' ? found.events : found.items;
     io.out(formatObjects(items, output, name !== undefined));
     return 0;
   }
@@ -48,7 +61,11 @@ export async function get(kind: KindInfo, name: string | undefined, output: Outp
     return 0;
   }
   const options = { wide: output === 'wide', now: io.now() };
-  io.out(found.kind === 'nodes' ? renderNodes(found.statuses, options) : renderItems(found.kind, found.items, options));
+  io.out(
+    found.kind === 'nodes' ? renderNodes(found.statuses, options)
+    : found.kind === 'events' ? renderEvents(found.events, options)
+    : renderItems(found.kind, found.items, options),
+  );
   return 0;
 }
 
@@ -65,8 +82,27 @@ async function readNodes(session: Session, name: string | undefined): Promise<Fo
   return { kind: 'nodes', statuses };
 }
 
+/** Events from the coordinator, oldest first (by the time each was last seen). */
+async function listEvents(session: Session, name: string | undefined): Promise<Found> {
+  const client = new CoordinatorClient(session);
+  await client.start();
+  const events = await requestEvents(client, name !== undefined ? { name } : {});
+  return { kind: 'events', events: events.filter((e) => name === undefined || e.metadata.name === name) };
+}
+
+/** A `list events` request, read as Events; `filter` narrows it (`name`, `involvedObject`). */
+export async function requestEvents(
+  client: CoordinatorClient,
+  filter: { name?: string; involvedObject?: { kind: 'Pod' | 'Node'; name: string; uid?: string } },
+): Promise<EventItem[]> {
+  const reply = await client.request({ op: 'list', kind: 'events', ...filter });
+  const listed = validate(eventListResultSchema, reply);
+  if (!listed.ok) throw new CliError(`the coordinator's reply to list events cannot be read: ${listed.problems.slice(0, 3).join('; ')}`);
+  return [...listed.value.items].sort(compareEventItems);
+}
+
 async function listObjects(session: Session, kind: KindInfo, name: string | undefined): Promise<Found> {
-  if (kind.list === 'nodes') throw new Error('nodes are read from the broker, not listed');
+  if (kind.list === 'nodes' || kind.list === 'events') throw new Error(`${kind.list} are not listed here`);
   const client = new CoordinatorClient(session);
   await client.start();
   // Pod statuses are read while the coordinator answers; both are needed for the table.
@@ -84,12 +120,7 @@ async function listObjects(session: Session, kind: KindInfo, name: string | unde
   if (!listed.ok) throw new CliError(`the coordinator's reply to list cannot be read: ${listed.problems.slice(0, 3).join('; ')}`);
   let items = listed.value.items.filter((item) => name === undefined || item.metadata.name === name);
   if (kind.list === 'pods') {
-    items = overlayPodStatuses(items, (node, pod) => {
-      const payload = retained.get(session.topics.podStatus(node, pod));
-      if (payload === undefined) return undefined;
-      const decoded = decodePayload(podStatusReportSchema, payload);
-      return decoded.ok ? decoded.value : undefined;
-    });
+    items = overlayRetainedReports(items, retained, session.topics);
   }
   items.sort((a, b) => compareNames(a.metadata.name, b.metadata.name));
   return { kind: kind.list, items };
