@@ -89,6 +89,8 @@ export function sandboxSpec(node: string, pod: DesiredPod, image: string): Conta
     hostname: podHostname(pod),
     ports: pod.spec.containers.flatMap(portMappings),
     network: { mode: 'bridge' },
+    // The pod's containers join its IPC namespace too, as in Kubernetes.
+    shareableIpc: true,
   };
 }
 

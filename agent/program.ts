@@ -8,7 +8,10 @@ import { DesiredStore } from './desired-store.js';
 import { NodeFacts } from './node-facts.js';
 import { offlineStatus } from './node-status.js';
 import { agentOptionSpecs, parseAgentOptions, type AgentOptions } from './options.js';
+import { prepareHostPath } from './host-paths.js';
 import { DockerRuntime } from './runtime/docker-runtime.js';
+import { pauseArchOf } from './sandbox/pause-elf.js';
+import { ensurePauseImage, PAUSE_IMAGE } from './sandbox/pause-image.js';
 
 /**
  * The composition root: builds every part from the options and passes it down. No part
@@ -49,8 +52,18 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
     reconnect: true,
   });
   const agent = new Agent({
-    config: { node: options.node, labels: options.labels, resyncMs: options.resyncMs, statusIntervalMs: options.statusIntervalMs },
+    config: {
+      node: options.node,
+      labels: options.labels,
+      resyncMs: options.resyncMs,
+      statusIntervalMs: options.statusIntervalMs,
+      // Kubelet forgives a crash loop after a run of twice the longest back-off.
+      backoff: { initialMs: options.backoffMs, maxMs: options.backoffMaxMs, resetAfterMs: 2 * options.backoffMaxMs },
+      policy: { allowPrivileged: options.allowPrivileged },
+    },
     runtime,
+    sandboxImage: { image: PAUSE_IMAGE, ensure: () => ensurePauseImage(runtime, pauseArchOf(process.arch)).then(() => undefined) },
+    prepareHostPath,
     link,
     topics,
     facts: new NodeFacts(),
