@@ -97,7 +97,13 @@ export class FakeRuntime implements ContainerRuntime {
     this.calls.push(`pull ${image}`);
     const fail = (cause: unknown): ImagePullError => new ImagePullError(image, { cause });
     if (options.signal?.aborted) throw fail(options.signal.reason);
-    if (this.pullGate) await abortable(this.pullGate, options.signal).catch((reason: unknown) => Promise.reject(fail(reason)));
+    if (this.pullGate) {
+      try {
+        await abortable(this.pullGate, options.signal);
+      } catch (reason) {
+        throw fail(reason);
+      }
+    }
     if (!this.pullable.has(image)) throw fail(new Error(`pull access denied for ${image}`));
     options.onProgress?.({ layers: 1, layersDone: 0, downloadedBytes: 0, totalBytes: FAKE_LAYER_BYTES });
     options.onProgress?.({ layers: 1, layersDone: 1, downloadedBytes: FAKE_LAYER_BYTES, totalBytes: FAKE_LAYER_BYTES });

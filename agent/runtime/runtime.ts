@@ -166,7 +166,8 @@ export interface ContainerRuntime {
    * Runs `command` in a running container and resolves with its exit code. After
    * `timeoutMs` it rejects with ExecTimeoutError, having killed the command where the
    * engine allows it, so a hung probe ends for real. Rejects with ExecError if the
-   * command could not be run at all (container not running, no such binary).
+   * engine refuses to run it (container not running or gone); a binary missing in the
+   * container is a result, as the engine reports it (exit code 126 or 127).
    */
   exec(id: string, command: readonly string[], timeoutMs: number): Promise<ExecResult>;
   /** Every volume carrying the label `key=value`. */

@@ -3,7 +3,7 @@ import { DockerRuntime, dockerOptions } from '../../agent/runtime/docker-runtime
 import { defineRuntimeContract } from '../../agent/runtime/runtime-contract.js';
 import type { ContainerCreateSpec, PullProgress } from '../../agent/runtime/runtime.js';
 import { pauseArchOf } from '../../agent/sandbox/pause-elf.js';
-import { ensurePauseImage, PAUSE_COMMAND, PAUSE_IMAGE, PAUSE_IMAGE_LABEL } from '../../agent/sandbox/pause-image.js';
+import { ensurePauseImage, PAUSE_COMMAND, PAUSE_IMAGE, PAUSE_IMAGE_LABEL, pauseRootfs } from '../../agent/sandbox/pause-image.js';
 import { BATON_VERSION } from '../../protocol/version.js';
 import { containersWithLabels, docker, TEST_IMAGE } from '../support/docker.js';
 import { pushFreshImage, startRegistry, type Registry } from '../support/registry.js';
@@ -176,7 +176,7 @@ describe('DockerRuntime specifics', () => {
   it('labels an imported image', async () => {
     const image = `baton-contract/imported:${scope}`;
     try {
-      await runtime.importImage(Buffer.from(await pauseTar()), image, { 'io.baton.contract': scope, 'with space': 'a "quoted" value' });
+      await runtime.importImage(pauseRootfs(pauseArchOf(process.arch)), image, { 'io.baton.contract': scope, 'with space': 'a "quoted" value' });
       const [info] = JSON.parse(await docker('image', 'inspect', image)) as { Config: { Labels: Record<string, string> } }[];
       expect(info?.Config.Labels).toEqual({ 'io.baton.contract': scope, 'with space': 'a "quoted" value' });
     } finally {
@@ -209,8 +209,3 @@ describe('DockerRuntime specifics', () => {
     expect(page).toContain('Hello from Baton');
   });
 });
-
-async function pauseTar(): Promise<Uint8Array> {
-  const { pauseRootfs } = await import('../../agent/sandbox/pause-image.js');
-  return pauseRootfs(pauseArchOf(process.arch));
-}
