@@ -202,7 +202,9 @@ export class Executor {
     const mounts: Mount[] = [...(planned.spec.mounts ?? [])];
     const devices: DeviceMapping[] = [...(planned.spec.devices ?? [])];
     for (const h of planned.hostPaths) {
-      const kind = await this.deps.prepareHostPath(h.path, h.type);
+      // An unchecked path that does not exist becomes a directory, as with Docker's `-v`.
+      let kind = await this.deps.prepareHostPath(h.path, h.type);
+      if (kind === 'missing') kind = await this.deps.prepareHostPath(h.path, 'DirectoryOrCreate');
       if (kind === 'charDevice' || kind === 'blockDevice') devices.push(deviceMapping(h));
       else mounts.push({ type: 'bind', source: h.path, target: h.target, readOnly: h.readOnly });
     }

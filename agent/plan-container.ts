@@ -72,12 +72,11 @@ export function planContainer(
         return [...actions, { type: 'wait', ...base, until: at, backOff, reason: `back-off ${formatBackoff(decision.delayMs)} restarting failed container: ${decision.reason}` }];
       }
       const lastState = terminatedState({ exitCode, ...(a.oomKilled ? { oomKilled: true } : {}), ...(a.startedAt ? { startedAt: a.startedAt } : {}), ...(a.finishedAt ? { finishedAt: a.finishedAt } : {}) });
-      return [
-        ...actions,
-        ...run({ restartCount: current.restartCount + 1, lastState, backoffMs: decision.nextBackoffMs }, `restarting: ${decision.reason}`),
-        // Removed only once its replacement exists, so the restart count is never lost.
-        removeAction(current, `replaced by restart ${current.restartCount + 1}`),
-      ];
+      const restart = run({ restartCount: current.restartCount + 1, lastState, backoffMs: decision.nextBackoffMs }, `restarting: ${decision.reason}`);
+      // Removed only once its replacement is created (not while its image is still being
+      // pulled), so the restart count and the last run are never lost.
+      const replaces = restart.some((r) => r.type === 'create');
+      return [...actions, ...restart, ...(replaces ? [removeAction(current, `replaced by restart ${current.restartCount + 1}`)] : [])];
     }
   }
 }

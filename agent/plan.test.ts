@@ -15,8 +15,10 @@ interface Views {
   probes?: Record<string, ProbeView>;
 }
 
-function context(overrides: Partial<PlanContext> & Views = {}): PlanContext {
-  const { pulls = {}, satisfied = [], probes = {}, ...rest } = overrides;
+type Overrides = Omit<Partial<PlanContext>, 'pulls' | 'probes'> & Views;
+
+function context(overrides: Overrides = {}): PlanContext {
+  const { pulls = {} as Record<string, PullView>, satisfied = [], probes = {} as Record<string, ProbeView>, ...rest } = overrides;
   return {
     node: NODE,
     now: T0,
@@ -67,7 +69,7 @@ interface Case {
   desired: NodeDesired | undefined;
   actual: ActualContainer[];
   volumes?: ActualVolume[];
-  context?: Partial<PlanContext> & Views;
+  context?: Overrides;
   expected: string[];
 }
 
@@ -177,6 +179,12 @@ const cases: Case[] = [
     desired: desired([always]),
     actual: [withId(instance(always, 'main', { state: 'exited', exitCode: 1, restartCount: 3, backoffMs: 40_000, startedAt: T0 - 42_000, finishedAt: T0 - 40_000 }), 'a1')],
     expected: ['create job/main #4', 'remove job/main a1'],
+  },
+  {
+    name: 'Always pull policy: a restart waits for its pull with the exited container kept (its count and last run)',
+    desired: desired([pod('job', { containers: [{ name: 'main', image: IMAGE, imagePullPolicy: 'Always' }] })]),
+    actual: [withId(instance(pod('job', { containers: [{ name: 'main', image: IMAGE, imagePullPolicy: 'Always' }] }), 'main', { state: 'exited', exitCode: 1 }), 'a1')],
+    expected: [`pull job/main ${IMAGE}`],
   },
   {
     name: 'OnFailure: a failed container is restarted',

@@ -32,7 +32,8 @@ describe('baton-agent during a broker outage', () => {
       broker.child.kill('SIGCONT');
       await broker.stop();
     });
-    const agent: StartedAgent = await startAgent(broker.url, name);
+    // A short back-off, so that restarts keep coming within the test's time.
+    const agent: StartedAgent = await startAgent(broker.url, name, { args: ['--backoff', '1s', '--backoff-max', '2s'] });
     cleanups.push(async () => {
       await agent.process.stop('SIGKILL');
       await removeNodeContainers(name);
