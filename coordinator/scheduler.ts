@@ -56,9 +56,13 @@ function ownerUid(pod: StoredPod): string | undefined {
   return pod.metadata.ownerReferences?.[0]?.uid;
 }
 
+/** The node ports a pod takes: its hostPorts, and with hostNetwork every containerPort (Kubernetes makes those host ports). */
 function hostPorts(spec: PodSpec): HostPort[] {
   return spec.containers.flatMap((c) =>
-    (c.ports ?? []).flatMap((p) => (p.hostPort === undefined ? [] : [{ protocol: p.protocol, port: p.hostPort, ip: p.hostIP ?? '0.0.0.0' }])),
+    (c.ports ?? []).flatMap((p) => {
+      const port = p.hostPort ?? (spec.hostNetwork === true ? p.containerPort : undefined);
+      return port === undefined ? [] : [{ protocol: p.protocol, port, ip: p.hostIP ?? '0.0.0.0' }];
+    }),
   );
 }
 
