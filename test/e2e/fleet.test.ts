@@ -45,6 +45,10 @@ spec:
         - name: httpd
           image: ${TEST_IMAGE}
           command: ["httpd", "-f", "-p", "8080", "-h", "/var/www"]
+          ports: [{ name: http, containerPort: 8080 }]
+          readinessProbe:
+            tcpSocket: { port: http }
+            periodSeconds: 1
           resources:
             requests: { cpu: 10m, memory: 8Mi }
 `;
@@ -126,6 +130,20 @@ describe.each(['mosquitto', 'embedded'] as const)('a fleet on %s', (brokerKind) 
       expect(ids).toHaveLength(1);
       expect(await docker('inspect', '-f', '{{.State.Running}}', ids[0] ?? '')).toBe('true');
     }
+  });
+
+  it('describes a pod with its probe, its conditions and the events its agent published', async () => {
+    const [web] = (await getPods()).filter((p) => p.metadata.ownerReferences?.[0]?.name === 'web');
+    const name = web?.metadata.name ?? 'missing';
+    const described = await waitFor('the pod\'s Started event in describe', async () => {
+      const out = await cli('describe', 'pod', name);
+      return /Normal\s+Started\s+.*Started container httpd/.test(out.stdout) && out;
+    });
+    expect(described.code).toBe(0);
+    expect(described.stdout).toMatch(new RegExp(`^Name:\\s+${name}$`, 'm'));
+    expect(described.stdout).toMatch(/^\s+Readiness:\s+tcp-socket :http delay=0s timeout=1s period=1s #success=1 #failure=3$/m);
+    expect(described.stdout).toMatch(/^\s+Ready\s+True\s*$/m);
+    expect(described.stdout).toMatch(/Normal\s+Created\s+.*Created container httpd/);
   });
 
   it('shows the same pods to a maker with mosquitto_sub', async () => {
