@@ -1,38 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeDesired } from '../protocol/messages.js';
-import { failureKey, type Action, type PlanContext, type ProbeView, type PullView, type StepFailure } from './actions.js';
+import { failureKey, type Action, type PullView, type StepFailure } from './actions.js';
 import { LABELS, specHash } from './container-labels.js';
 import { emptyDirVolumeName } from './container-spec.js';
 import { plan } from './plan.js';
 import { pullRequesterKey } from './plan-container.js';
-import { KUBELET_RESTART_BACKOFF } from './restart-policy.js';
 import type { ActualContainer, ActualVolume } from './runtime/runtime.js';
-import { containerOf, desired, foreign, IMAGE, instance, NODE, PAUSE_IMAGE, pod, sandboxOf, T0 } from './testing/fixtures.js';
+import { containerOf, desired, foreign, IMAGE, instance, NODE, PAUSE_IMAGE, planContext, pod, sandboxOf, T0, type ContextOverrides } from './testing/fixtures.js';
 
-interface Views {
-  pulls?: Record<string, PullView>;
-  satisfied?: string[];
-  probes?: Record<string, ProbeView>;
-}
-
-type Overrides = Omit<Partial<PlanContext>, 'pulls' | 'probes'> & Views;
-
-function context(overrides: Overrides = {}): PlanContext {
-  const { pulls = {} as Record<string, PullView>, satisfied = [], probes = {} as Record<string, ProbeView>, ...rest } = overrides;
-  return {
-    node: NODE,
-    now: T0,
-    hostIP: '192.168.1.20',
-    images: new Set([IMAGE]),
-    failures: new Map(),
-    backoff: KUBELET_RESTART_BACKOFF,
-    pulls: { view: (image) => pulls[image], isSatisfied: (key) => satisfied.includes(key) },
-    probes: { view: (id) => probes[id] },
-    policy: { allowPrivileged: false },
-    sandboxImage: PAUSE_IMAGE,
-    ...rest,
-  };
-}
+const context = planContext;
+type Overrides = ContextOverrides;
 
 /** One line per action: what it does, to what, and the restart count for creates. */
 function summary(actions: readonly Action[]): string[] {

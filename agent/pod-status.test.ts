@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerStatus } from '../protocol/messages.js';
-import { readLabels, specHash, type PodContainer } from './container-labels.js';
+import type { ProbeView, PullView } from './actions.js';
+import { readLabels, type PodContainer } from './container-labels.js';
 import { createSpec } from './container-spec.js';
-import { failureKey } from './plan.js';
-import { derivePodStatus, podPhase, type PodStatusContext } from './pod-status.js';
+import { derivePodStatus, podPhase, progressText, type PodStatusContext } from './pod-status.js';
 import type { ActualContainer } from './runtime/runtime.js';
-import { containerOf, IMAGE, instance, NODE, pod, T0 } from './testing/fixtures.js';
+import { containerOf, IMAGE, instance, NODE, planContext, pod, sandboxOf, T0 } from './testing/fixtures.js';
 
-const context: PodStatusContext = { now: T0, hostIP: '192.168.1.20', images: new Set([IMAGE]), failures: new Map(), retryIntervalMs: 10_000, runtimeScheme: 'docker' };
+const context: PodStatusContext = { ...planContext(), runtimeScheme: 'docker' };
+
+const withPulls = (views: Record<string, PullView>): PodStatusContext => ({ ...context, images: new Set(), pulls: { view: (i) => views[i], isSatisfied: () => false } });
+const withProbes = (views: Record<string, ProbeView>): PodStatusContext => ({ ...context, probes: { view: (id) => views[id] } });
 
 function read(...actual: ActualContainer[]): PodContainer[] {
   return actual.map(readLabels).filter((c): c is PodContainer => c !== undefined);
@@ -66,11 +69,21 @@ describe('derivePodStatus', () => {
     expect(s.startTime).toBe(c.createdAt);
   });
 
-  it('reports the failed pull as ErrImagePull with its message', () => {
-    const failures = new Map([[failureKey(web.uid, 'main', specHash(containerOf(web))), { podUid: web.uid, step: 'pull' as const, reason: 'ErrImagePull', message: 'registry unreachable', at: T0 }]]);
-    const s = derivePodStatus(web, [], { ...context, images: new Set(), failures });
-    expect(s.containerStatuses[0]?.state).toEqual({ waiting: { reason: 'ErrImagePull', message: 'registry unreachable' } });
+  it('reports a pull that just failed as ErrImagePull, then ImagePullBackOff until the retry', () => {
+    const failed = withPulls({ [IMAGE]: { failure: { message: 'manifest unknown', at: T0 - 200, retryAt: T0 + 10_000, failures: 1 } } });
+    const s = derivePodStatus(web, [], failed);
+    expect(s.containerStatuses[0]?.state).toEqual({ waiting: { reason: 'ErrImagePull', message: 'manifest unknown' } });
     expect(s.phase).toBe('Pending');
+    const later = derivePodStatus(web, [], { ...failed, now: T0 + 2000 });
+    expect(later.containerStatuses[0]?.state).toEqual({ waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${IMAGE}": manifest unknown` } });
+  });
+
+  it('shows a pull under way with its progress', () => {
+    const pulling = withPulls({ [IMAGE]: { inFlight: { startedAt: T0 - 1000, progress: { layers: 3, layersDone: 1, downloadedBytes: 1_500_000, totalBytes: 4_000_000 } } } });
+    expect(derivePodStatus(web, [], pulling).containerStatuses[0]?.state).toEqual({
+      waiting: { reason: 'ContainerCreating', message: `Pulling image "${IMAGE}": 1.5 MB of 4.0 MB, 1 of 3 layers` },
+    });
+    expect(progressText(undefined)).toBe('');
   });
 
   it('reports an absent image under pull policy Never as ErrImageNeverPull', () => {
@@ -100,9 +113,61 @@ describe('derivePodStatus', () => {
   });
 
   it('Always: an exited container waits in CrashLoopBackOff with its run as lastState', () => {
-    const s = derivePodStatus(web, read(instance(web, 'main', { state: 'exited', exitCode: 1, restartCount: 2 })), context);
+    const s = derivePodStatus(web, read(instance(web, 'main', { state: 'exited', exitCode: 1, restartCount: 2, backoffMs: 20_000 })), context);
     expect(s.phase).toBe('Running');
     expect(s.containerStatuses[0]).toMatchObject({ restartCount: 2, ready: false, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 1 } } });
+    expect(s.containerStatuses[0]?.state.waiting?.message).toBe(`back-off 20s restarting failed container=main pod=web_default(${web.uid})`);
+  });
+
+  it('an OOM-killed run is reported as OOMKilled', () => {
+    const job = pod('job', { restartPolicy: 'Never' });
+    const s = derivePodStatus(job, read(instance(job, 'main', { state: 'exited', exitCode: 137, oomKilled: true })), context);
+    expect(s.containerStatuses[0]?.state.terminated).toMatchObject({ exitCode: 137, reason: 'OOMKilled' });
+  });
+
+  describe('probes', () => {
+    const probed = pod('web', { containers: [{ name: 'main', image: IMAGE, readinessProbe: { httpGet: { port: 80 } }, startupProbe: { tcpSocket: { port: 80 } } }] });
+    const c = instance(probed, 'main', { id: 'p1' });
+
+    it('a running container is not ready before its probes say so', () => {
+      expect(derivePodStatus(probed, read(c), context).containerStatuses[0]).toMatchObject({ ready: false, started: false, state: { running: {} } });
+    });
+
+    it('started once the startup probe succeeded, ready once readiness does', () => {
+      const started = derivePodStatus(probed, read(c), withProbes({ p1: { started: true, ready: false } }));
+      expect(started.containerStatuses[0]).toMatchObject({ ready: false, started: true });
+      expect(started.conditions.find((x) => x.type === 'Ready')).toMatchObject({ status: 'False', reason: 'ContainersNotReady' });
+      const ready = derivePodStatus(probed, read(c), withProbes({ p1: { started: true, ready: true } }));
+      expect(ready.containerStatuses[0]).toMatchObject({ ready: true, started: true });
+      expect(ready.conditions.filter((x) => x.status === 'True').map((x) => x.type)).toEqual(['PodScheduled', 'Initialized', 'ContainersReady', 'Ready']);
+    });
+
+    it('a container without readiness or startup probes is ready as soon as it runs', () => {
+      const live = pod('web', { containers: [{ name: 'main', image: IMAGE, livenessProbe: { exec: { command: ['true'] } } }] });
+      expect(derivePodStatus(live, read(instance(live)), context).containerStatuses[0]).toMatchObject({ ready: true, started: true });
+    });
+  });
+
+  it('a pod of several containers takes its IP from its sandbox', () => {
+    const duo = pod('duo', { containers: [{ name: 'a', image: IMAGE }, { name: 'b', image: IMAGE }] });
+    const sandbox = sandboxOf(duo, { ip: '172.17.0.5' });
+    const joined = { id: sandbox.id, ip: '172.17.0.5' };
+    const s = derivePodStatus(duo, read(sandbox, instance(duo, 'a', { sandbox: joined }), instance(duo, 'b', { sandbox: joined })), context);
+    expect(s.podIP).toBe('172.17.0.5');
+    expect(s.phase).toBe('Running');
+    expect(s.containerStatuses.map((x) => x.name)).toEqual(['a', 'b']);
+  });
+
+  it('a hostNetwork pod has the node\'s IP', () => {
+    const host = pod('host', { hostNetwork: true });
+    expect(derivePodStatus(host, read(instance(host)), context).podIP).toBe('192.168.1.20');
+  });
+
+  it('a pod the node does not admit is Failed, with the reason', () => {
+    const gpio = pod('gpio', { containers: [{ name: 'main', image: IMAGE, securityContext: { privileged: true } }] });
+    const s = derivePodStatus(gpio, [], context);
+    expect(s).toMatchObject({ phase: 'Failed', reason: 'Forbidden', containerStatuses: [] });
+    expect(s.message).toContain('--allow-privileged');
   });
 
   it('a restarted container reports its count and the previous run from its labels', () => {
@@ -116,7 +181,8 @@ describe('derivePodStatus', () => {
 
   it('a pod with one running and one waiting container is Pending', () => {
     const two = pod('app', { containers: [{ name: 'a', image: IMAGE }, { name: 'b', image: IMAGE }] });
-    const s = derivePodStatus(two, read(instance(two, 'a')), context);
+    const sandbox = sandboxOf(two);
+    const s = derivePodStatus(two, read(sandbox, instance(two, 'a', { sandbox: { id: sandbox.id } })), context);
     expect(s.phase).toBe('Pending');
     expect(s.conditions.find((c) => c.type === 'Ready')?.message).toBe('containers with unready status: [b]');
   });

@@ -1,4 +1,6 @@
 import type { ContainerSpec } from '../../protocol/manifest.js';
+import type { PlanContext, ProbeView, PullView } from '../actions.js';
+import { KUBELET_RESTART_BACKOFF } from '../restart-policy.js';
 import { podSpecSchema } from '../../protocol/manifest.js';
 import type { DesiredPod, NodeDesired } from '../../protocol/messages.js';
 import { createSpec, sandboxSpec } from '../container-spec.js';
@@ -92,4 +94,31 @@ export const PAUSE_IMAGE = 'baton/pause:test';
 /** A container Baton did not make. */
 export function foreign(labels: Record<string, string> = {}): ActualContainer {
   return { id: `f${String(++counter).padStart(63, '0')}`, name: 'someone-else', labels, image: IMAGE, imageId: 'sha256:2222', state: 'running', createdAt: new Date(T0).toISOString(), startedAt: new Date(T0).toISOString() };
+}
+
+/** What the planner's context reads of pulls and probes, given as plain records. */
+export interface ContextViews {
+  pulls?: Record<string, PullView>;
+  satisfied?: string[];
+  probes?: Record<string, ProbeView>;
+}
+
+export type ContextOverrides = Omit<Partial<PlanContext>, 'pulls' | 'probes'> & ContextViews;
+
+/** A planning context at T0 on NODE with the test image present, kubelet's back-off and no probes or pulls under way. */
+export function planContext(overrides: ContextOverrides = {}): PlanContext {
+  const { pulls = {} as Record<string, PullView>, satisfied = [], probes = {} as Record<string, ProbeView>, ...rest } = overrides;
+  return {
+    node: NODE,
+    now: T0,
+    hostIP: '192.168.1.20',
+    images: new Set([IMAGE]),
+    failures: new Map(),
+    backoff: KUBELET_RESTART_BACKOFF,
+    pulls: { view: (image) => pulls[image], isSatisfied: (key) => satisfied.includes(key) },
+    probes: { view: (id) => probes[id] },
+    policy: { allowPrivileged: false },
+    sandboxImage: PAUSE_IMAGE,
+    ...rest,
+  };
 }
