@@ -3,8 +3,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { z } from 'zod';
+import { podSpecSchema } from '../../protocol/manifest.js';
 import { MqttLink } from '../../protocol/mqtt-link.js';
-import type { NodeDesired, NodeEvent, NodeStatus, PodStatusReport } from '../../protocol/messages.js';
+import type { DesiredPod, NodeDesired, NodeEvent, NodeStatus, PodStatusReport } from '../../protocol/messages.js';
 import { Topics } from '../../protocol/topics.js';
 import { docker, TEST_IMAGE } from '../support/docker.js';
 import { repoRoot, startProgram, type Running } from '../support/processes.js';
@@ -111,6 +113,14 @@ export function testPod(name: string, options: PodOptions = {}): NodeDesired['po
   };
 }
 
+/** A pod spec as written in a manifest: Kubernetes' defaults may be left out. */
+export type PodSpecInput = z.input<typeof podSpecSchema>;
+
+/** A desired pod from a manifest-style spec, its defaults filled in by the manifest schema as the coordinator does. */
+export function specPod(name: string, spec: PodSpecInput): DesiredPod {
+  return { name, uid: `uid-${name}-${randomBytes(3).toString('hex')}`, spec: podSpecSchema.parse(spec) };
+}
+
 export function desiredState(node: string, generation: number, pods: NodeDesired['pods']): NodeDesired {
   return { protocol: 'v1', node, generation, pods };
 }
@@ -171,4 +181,18 @@ export async function recordEvents(brokerUrl: string, node: string): Promise<{ e
   await link.start();
   await link.subscribe(topics.nodeEvents(node), (_t, payload) => events.push(JSON.parse(payload.toString()) as NodeEvent));
   return { events, stop: () => link.stop() };
+}
+
+/** Collects every status report published for the node's pods (clears skipped), in order, until `stop()`. */
+export async function recordPodStatuses(brokerUrl: string, node: string): Promise<{ of: (pod: string) => PodStatusReport[]; stop: () => Promise<void> }> {
+  const reports: { topic: string; report: PodStatusReport }[] = [];
+  const link = new MqttLink({ url: brokerUrl, clientId: `test-pods-${node}`, reconnect: false });
+  await link.start();
+  await link.subscribe(topics.allPodStatuses(node), (topic, payload) => {
+    if (payload.length > 0) reports.push({ topic, report: JSON.parse(payload.toString()) as PodStatusReport });
+  });
+  return {
+    of: (pod) => reports.filter((r) => r.topic === topics.podStatus(node, pod)).map((r) => r.report),
+    stop: () => link.stop(),
+  };
 }
