@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rootfsTar } from '../../agent/sandbox/rootfs-tar.js';
-import { docker } from './docker.js';
+import { docker, TEST_IMAGE } from './docker.js';
 import { freePort } from './ports.js';
 import { startProcess, type Running } from './processes.js';
 import { waitFor } from './wait.js';
@@ -57,4 +57,46 @@ export async function pushFreshImage(registry: Registry, repository: string, siz
   await docker('push', image);
   await docker('rmi', image);
   return image;
+}
+
+/**
+ * Pushes a runnable image (the test image's busybox, PATH=/bin) of two layers that exist
+ * nowhere else: the busybox root with a random salt, and `payloadBytes` of random data
+ * (incompressible, so the pull really moves that much). Pushed as `REPOSITORY:tag`
+ * (random unless given) and removed from the engine; the caller removes pulled copies.
+ */
+export async function pushRunnableImage(registry: Registry, repository: string, payloadBytes: number, tag = randomBytes(4).toString('hex')): Promise<string> {
+  const image = `${registry.host}/${repository}:${tag}`;
+  const stage = `baton-test/stage:${randomBytes(6).toString('hex')}`;
+  const dir = await mkdtemp(join(tmpdir(), 'baton-image-'));
+  const containers: string[] = [];
+  try {
+    await writeFile(join(dir, 'salt'), randomBytes(16));
+    await writeFile(join(dir, 'payload'), randomBytes(payloadBytes));
+    const base = await docker('create', TEST_IMAGE);
+    containers.push(base);
+    await docker('cp', join(dir, 'salt'), `${base}:/salt`);
+    await pipeDocker(['export', base], ['import', '--change', 'ENV PATH=/bin', '--change', 'CMD ["/bin/sh"]', '-', stage]);
+    const top = await docker('create', stage);
+    containers.push(top);
+    await docker('cp', join(dir, 'payload'), `${top}:/payload`);
+    await docker('commit', top, image);
+    await docker('push', image);
+  } finally {
+    if (containers.length > 0) await docker('rm', '-f', ...containers);
+    await docker('rmi', '-f', image, stage).catch(() => '');
+    await rm(dir, { recursive: true, force: true });
+  }
+  return image;
+}
+
+/** `docker FROM... | docker TO...`; rejects with the second command's error output. */
+async function pipeDocker(from: string[], to: string[]): Promise<void> {
+  const source = spawn('docker', from, { stdio: ['ignore', 'pipe', 'ignore'] });
+  const sink = spawn('docker', to, { stdio: ['pipe', 'ignore', 'pipe'] });
+  source.stdout.pipe(sink.stdin);
+  let stderr = '';
+  sink.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const [[sourceCode], [sinkCode]] = (await Promise.all([once(source, 'exit'), once(sink, 'exit')])) as [[number | null], [number | null]];
+  if (sourceCode !== 0 || sinkCode !== 0) throw new Error(`docker ${from.join(' ')} | docker ${to.join(' ')} failed: ${stderr}`);
 }
