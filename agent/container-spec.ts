@@ -69,7 +69,7 @@ export function sandboxHash(pod: DesiredPod): string {
 }
 
 /** The sandbox of a pod: the pause image, the pod's hostname and every host port of its containers. */
-export function sandboxSpec(node: string, pod: DesiredPod, image: string): ContainerCreateSpec {
+export function sandboxSpec(node: string, pod: DesiredPod, image: string, backoffMs?: number): ContainerCreateSpec {
   const hash = sandboxHash(pod);
   return {
     name: containerName(node, pod.name, SANDBOX_CONTAINER.toLowerCase(), pod.uid, hash, 0),
@@ -84,6 +84,7 @@ export function sandboxSpec(node: string, pod: DesiredPod, image: string): Conta
       [LABELS.role]: 'sandbox',
       // The pause process has nothing to save: it is killed at once.
       [LABELS.gracePeriod]: '0',
+      ...(backoffMs !== undefined ? { [LABELS.backoff]: String(backoffMs) } : {}),
     },
     env: [],
     hostname: podHostname(pod),

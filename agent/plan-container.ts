@@ -1,45 +1,44 @@
 import type { ContainerSpec } from '../protocol/manifest.js';
 import type { DesiredPod } from '../protocol/messages.js';
-import { currentInstance, specHash, type PodContainer } from './container-labels.js';
+import { failureKey, removeAction, type Action, type PlanContext, type StepFailure } from './actions.js';
+import type { PodContainer } from './container-labels.js';
+import { endOf, type ContainerSituation } from './container-situation.js';
 import { createSpec, type ContainerInstance } from './container-spec.js';
-import { failureKey, removeAction, type Action, type PlanContext } from './actions.js';
-import { decideRestart, formatBackoff, terminatedState } from './restart-policy.js';
+import { formatBackoff } from './restart-policy.js';
 
 /**
  * The actions for one container of a pod: create it, start it, restart it by policy
- * with back-off, stop it when a probe says so. `instances` are every engine container
- * for it (old specs and sandboxes included); `sandbox` is the pod's running sandbox.
+ * with back-off, stop it when a probe says so. `situation` says which engine container
+ * counts (see container-situation.ts); `sandbox` is the pod's running sandbox.
  */
-export function planContainer(
-  pod: DesiredPod,
-  spec: ContainerSpec,
-  instances: readonly PodContainer[],
-  sandbox: PodContainer | undefined,
-  context: PlanContext,
-): Action[] {
-  const hash = specHash(spec, pod.spec);
+export function planContainer(pod: DesiredPod, spec: ContainerSpec, situation: ContainerSituation, sandbox: PodContainer | undefined, context: PlanContext): Action[] {
+  const { hash, current, previous } = situation;
   const base = { pod: pod.name, podUid: pod.uid, container: spec.name };
-  const { current, superseded } = currentInstance(instances, hash, sandbox?.actual.id);
-  const actions: Action[] = [];
-  for (const c of instances) {
-    if (c === current) continue;
-    const reason =
-      superseded.includes(c) ? `superseded by restart ${current?.restartCount ?? 0} of container ${spec.name}`
-      : c.specHash !== hash ? `the spec of container ${spec.name} changed`
-      : 'the pod sandbox changed';
-    actions.push(removeAction(c, reason));
-  }
+  const removals = situation.stale.map((c) => removeAction(c, staleReason(c, hash, current)));
   const failure = context.failures.get(failureKey(pod.uid, spec.name, hash));
   const retryAt = failure?.retryAt ?? 0;
-  const waitForFailure = (): Action => ({ type: 'wait', ...base, until: retryAt, reason: `${failure?.reason}: ${failure?.message}` });
+  const waitForFailure = (f: StepFailure): Action => ({ type: 'wait', ...base, until: f.retryAt, reason: `${f.reason}: ${f.message}` });
   const sandboxRef = sandbox ? { id: sandbox.actual.id, ...(sandbox.actual.ip ? { ip: sandbox.actual.ip } : {}) } : undefined;
-  const run = (instance: ContainerInstance, reason: string): Action[] => runActions(pod, spec, hash, instance, sandboxRef, context, reason);
+  /**
+   * The new instance's actions. What it replaces goes only in a pass that creates it (not
+   * while its image is pulled), so counts and last runs are never lost: running ones
+   * (`before`) are stopped first, freeing their ports; an exited one (`after`) is removed
+   * once its successor exists.
+   */
+  const replace = (instance: ContainerInstance, reason: string, before: readonly Action[], after: readonly Action[] = []): Action[] => {
+    const run = runActions(pod, spec, hash, instance, sandboxRef, context, reason);
+    return run.some((a) => a.type === 'create') ? [...before, ...run, ...after] : run;
+  };
 
   if (current === undefined) {
-    // A first start, or a replacement after a spec or sandbox change: the count goes on.
-    const restartCount = instances.length === 0 ? 0 : Math.max(...instances.map((c) => c.restartCount)) + 1;
-    if (failure && retryAt > context.now) return [...actions, waitForFailure()];
-    return [...actions, ...run({ restartCount }, `container ${spec.name} of pod ${pod.name} does not exist`)];
+    if (failure && retryAt > context.now) return [waitForFailure(failure)];
+    // A first start, or a replacement after a spec or sandbox change: the count goes on,
+    // and so does the back-off when only the sandbox changed.
+    const lastState = endOf(previous);
+    const backoffMs = previous?.specHash === hash ? previous.backoffMs : undefined;
+    const instance = { restartCount: situation.nextCount, ...(lastState ? { lastState } : {}), ...(backoffMs !== undefined ? { backoffMs } : {}) };
+    const isStopping = (r: Action): boolean => r.type === 'remove' && r.isRunning;
+    return replace(instance, `container ${spec.name} of pod ${pod.name} does not exist`, removals.filter(isStopping), removals.filter((r) => !isStopping(r)));
   }
 
   const a = current.actual;
@@ -47,38 +46,40 @@ export function planContainer(
     case 'running':
     case 'paused':
     case 'restarting': {
+      if (current.sandboxId !== undefined && current.sandboxId !== sandbox?.actual.id) {
+        // Only a container that will never run again stays current outside its sandbox.
+        return [...removals, { type: 'kill', ...base, id: a.id, graceSeconds: pod.spec.terminationGracePeriodSeconds, message: `Stopping container ${spec.name}`, reason: 'its pod sandbox is gone and restartPolicy is Never' }];
+      }
       const failed = context.probes.view(a.id)?.failed;
-      if (failed === undefined) return actions;
+      if (failed === undefined) return removals;
       const message = `Container ${spec.name} failed ${failed.probe} probe, will be restarted`;
-      return [...actions, { type: 'kill', ...base, id: a.id, graceSeconds: pod.spec.terminationGracePeriodSeconds, message, reason: `${failed.probe} probe failed: ${failed.message}` }];
+      return [...removals, { type: 'kill', ...base, id: a.id, graceSeconds: pod.spec.terminationGracePeriodSeconds, message, reason: `${failed.probe} probe failed: ${failed.message}` }];
     }
     case 'removing':
-      return actions;
+      return removals;
     case 'created':
-      if (failure && retryAt > context.now) return [...actions, waitForFailure()];
-      return [...actions, { type: 'start', ...base, id: a.id, specHash: hash, reason: `container ${spec.name} is created but not running` }];
+      if (failure && retryAt > context.now) return [...removals, waitForFailure(failure)];
+      return [...removals, { type: 'start', ...base, id: a.id, specHash: hash, reason: `container ${spec.name} is created but not running` }];
     case 'exited':
     case 'dead': {
-      const exitCode = a.exitCode ?? 0;
-      const decision = decideRestart(
-        pod.spec.restartPolicy,
-        { exitCode, startedAt: Date.parse(a.startedAt ?? ''), finishedAt: Date.parse(a.finishedAt ?? ''), ...(current.backoffMs !== undefined ? { backoffMs: current.backoffMs } : {}) },
-        context.backoff,
-      );
-      if (!decision.restart) return actions;
+      const decision = situation.restart;
+      if (decision === undefined || !decision.restart) return removals;
       const at = Math.max(decision.at, retryAt);
       if (at > context.now) {
         const backOff = { key: a.id, message: `Back-off restarting failed container ${spec.name} in pod ${pod.name}` };
-        return [...actions, { type: 'wait', ...base, until: at, backOff, reason: `back-off ${formatBackoff(decision.delayMs)} restarting failed container: ${decision.reason}` }];
+        return [...removals, { type: 'wait', ...base, until: at, backOff, reason: `back-off ${formatBackoff(decision.delayMs)} restarting failed container: ${decision.reason}` }];
       }
-      const lastState = terminatedState({ exitCode, ...(a.oomKilled ? { oomKilled: true } : {}), ...(a.startedAt ? { startedAt: a.startedAt } : {}), ...(a.finishedAt ? { finishedAt: a.finishedAt } : {}) });
-      const restart = run({ restartCount: current.restartCount + 1, lastState, backoffMs: decision.nextBackoffMs }, `restarting: ${decision.reason}`);
-      // Removed only once its replacement is created (not while its image is still being
-      // pulled), so the restart count and the last run are never lost.
-      const replaces = restart.some((r) => r.type === 'create');
-      return [...actions, ...restart, ...(replaces ? [removeAction(current, `replaced by restart ${current.restartCount + 1}`)] : [])];
+      const lastState = endOf(current);
+      const instance = { restartCount: current.restartCount + 1, ...(lastState ? { lastState } : {}), backoffMs: decision.nextBackoffMs };
+      return replace(instance, `restarting: ${decision.reason}`, removals, [removeAction(current, `replaced by restart ${current.restartCount + 1}`)]);
     }
   }
+}
+
+function staleReason(c: PodContainer, hash: string, current: PodContainer | undefined): string {
+  if (c.specHash !== hash) return `the spec of container ${c.container} changed`;
+  if (current !== undefined && c.sandboxId === current.sandboxId) return `superseded by restart ${current.restartCount} of container ${c.container}`;
+  return 'the pod sandbox changed';
 }
 
 /** The key under which one creation attempt of a container asks for its image. */

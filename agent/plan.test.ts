@@ -56,6 +56,8 @@ const pullFailed = (at: number, retryAt: number): Record<string, PullView> => ({
 const webKey = pullRequesterKey(web.uid, 'main', specHash(containerOf(web)), 0);
 const duo = pod('duo', { containers: [{ name: 'app', image: IMAGE }, { name: 'side', image: IMAGE }] });
 const duoSandbox = withId(sandboxOf(duo), 's1');
+const neverDuo = pod('duo', { restartPolicy: 'Never', containers: [{ name: 'app', image: IMAGE }, { name: 'side', image: IMAGE }] });
+const onFailureDuo = pod('duo', { restartPolicy: 'OnFailure', containers: [{ name: 'app', image: IMAGE }, { name: 'side', image: IMAGE }] });
 const withDir = pod('cache', { containers: [{ name: 'main', image: IMAGE, volumeMounts: [{ name: 'data', mountPath: '/data' }] }], volumes: [{ name: 'data', emptyDir: {} }] });
 const volume = (p: typeof web, name: string): ActualVolume => ({ name: emptyDirVolumeName(NODE, p.uid, name), labels: { [LABELS.node]: NODE, [LABELS.pod]: p.name, [LABELS.podUid]: p.uid, [LABELS.volume]: name } });
 const probed = pod('web', { containers: [{ name: 'main', image: IMAGE, livenessProbe: { exec: { command: ['true'] } } }] });
@@ -207,7 +209,55 @@ const cases: Case[] = [
     actual: [duoSandbox, withId(instance(duo, 'app', { sandbox: { id: 's0'.padStart(64, '0') }, restartCount: 2 }), 'a1'), withId(instance(duo, 'side', { sandbox: { id: duoSandbox.id } }), 'a2')],
     expected: ['remove duo/app a1 running', 'create duo/app #3'],
   },
-  { name: 'a gone pod\'s sandbox is removed with it, detached', desired: desired([]), actual: [duoSandbox], expected: ['remove duo/sandbox s1 running detached'] },
+  { name: 'a gone pod\'s sandbox is removed once its containers are gone, detached', desired: desired([]), actual: [duoSandbox], expected: ['remove duo/sandbox s1 running detached'] },
+  {
+    name: 'a gone pod\'s containers go first: its sandbox keeps their network while they stop',
+    desired: desired([]),
+    actual: [duoSandbox, withId(instance(duo, 'app', { sandbox: { id: duoSandbox.id } }), 'a1')],
+    expected: ['remove duo/app a1 running detached'],
+  },
+  {
+    name: 'a sandbox that died young is recreated only after its back-off',
+    desired: desired([duo]),
+    actual: [withId({ ...sandboxOf(duo, { state: 'exited' }), labels: { ...sandboxOf(duo).labels, [LABELS.backoff]: '20000' }, startedAt: new Date(T0 - 3000).toISOString(), finishedAt: new Date(T0 - 1000).toISOString() }, 's0')],
+    expected: ['remove duo/sandbox s0', 'wait duo/ +19000ms'],
+  },
+  {
+    name: 'Never: once its containers ran, a pod whose sandbox died gets no new one; what still runs is stopped',
+    desired: desired([neverDuo]),
+    actual: [
+      withId(sandboxOf(neverDuo, { state: 'exited' }), 's0'),
+      withId(instance(neverDuo, 'app', { sandbox: { id: 's0'.padStart(64, '0') }, state: 'exited', exitCode: 0 }), 'a1'),
+      withId(instance(neverDuo, 'side', { sandbox: { id: 's0'.padStart(64, '0') } }), 'a2'),
+    ],
+    expected: ['kill duo/side a2', 'remove duo/sandbox s0'],
+  },
+  {
+    name: 'OnFailure: a recreated sandbox does not run again a container that completed',
+    desired: desired([onFailureDuo]),
+    actual: [
+      withId(sandboxOf(onFailureDuo), 's1'),
+      withId(instance(onFailureDuo, 'app', { sandbox: { id: 's0'.padStart(64, '0') }, state: 'exited', exitCode: 0 }), 'a1'),
+      withId(instance(onFailureDuo, 'side', { sandbox: { id: 's0'.padStart(64, '0') }, state: 'exited', exitCode: 1, restartCount: 2 }), 'a2'),
+    ],
+    expected: ['create duo/side #3', 'remove duo/side a2'],
+  },
+  {
+    name: 'a pod whose containers all finished for good has its sandbox removed',
+    desired: desired([onFailureDuo]),
+    actual: [
+      withId(sandboxOf(onFailureDuo), 's1'),
+      withId(instance(onFailureDuo, 'app', { sandbox: { id: 's1'.padStart(64, '0') }, state: 'exited', exitCode: 0 }), 'a1'),
+      withId(instance(onFailureDuo, 'side', { sandbox: { id: 's1'.padStart(64, '0') }, state: 'exited', exitCode: 0 }), 'a2'),
+    ],
+    expected: ['remove duo/sandbox s1 running'],
+  },
+  {
+    name: 'a changed spec whose image must be pulled keeps the old container until the new one can be created',
+    desired: desired([pod('web', { containers: [{ name: 'main', image: 'other:1', command: ['sleep', '3600'] }] })]),
+    actual: [withId(instance(web, 'main', { restartCount: 5 }), 'a1')],
+    expected: ['pull web/main other:1'],
+  },
   { name: 'an emptyDir of a pod still wanted stays', desired: desired([withDir]), actual: [withId(instance(withDir), 'a1')], volumes: [volume(withDir, 'data')], expected: [] },
   { name: 'an emptyDir is removed once its pod and all its containers are gone', desired: desired([]), actual: [], volumes: [volume(withDir, 'data')], expected: [`removeVolume ${emptyDirVolumeName(NODE, withDir.uid, 'data')}`] },
   { name: 'an emptyDir waits while a container of its pod is still there', desired: desired([]), actual: [withId(instance(withDir, 'main', { state: 'exited' }), 'a1')], volumes: [volume(withDir, 'data')], expected: ['remove cache/main a1 detached'] },

@@ -2,8 +2,10 @@ import type { DesiredPod, NodeDesired } from '../protocol/messages.js';
 import { failureKey, removeAction, type Action, type PlanContext } from './actions.js';
 import { admit } from './admission.js';
 import { LABELS, readLabels, type PodContainer } from './container-labels.js';
+import { isDone, isExited, situate, type ContainerSituation } from './container-situation.js';
 import { needsSandbox, sandboxHash, sandboxSpec } from './container-spec.js';
 import { planContainer } from './plan-container.js';
+import { decideRestart, formatBackoff } from './restart-policy.js';
 import type { ActualContainer, ActualVolume } from './runtime/runtime.js';
 
 /**
@@ -34,10 +36,12 @@ export function plan(desired: NodeDesired | undefined, actual: readonly ActualCo
   const names = new Set(desired.pods.map((p) => p.name));
   const actions: Action[] = [];
   for (const c of ours) {
-    const pod = pods.get(c.podUid);
-    const reason = pod === undefined ? `pod ${c.pod} (uid ${c.podUid}) is no longer desired on this node` : pod.name !== c.pod ? `pod uid ${c.podUid} now names pod ${pod.name}, not ${c.pod}` : undefined;
+    const reason = goneReason(c, pods.get(c.podUid));
+    if (reason === undefined) continue;
+    // A sandbox goes last, so the pod's containers keep their network while they stop.
+    if (c.isSandbox && ours.some((o) => !o.isSandbox && o.podUid === c.podUid)) continue;
     // No desired pod of that name follows it, so nothing needs to wait for it to stop.
-    if (reason !== undefined) actions.push(removeAction(c, reason, !names.has(c.pod)));
+    actions.push(removeAction(c, reason, !names.has(c.pod)));
   }
   for (const pod of desired.pods) {
     actions.push(...planPod(pod, ours.filter((c) => c.podUid === pod.uid && c.pod === pod.name), context));
@@ -52,38 +56,69 @@ export function plan(desired: NodeDesired | undefined, actual: readonly ActualCo
   return actions;
 }
 
+/** Why a container's pod is no longer here, or undefined while it is desired under that name. */
+function goneReason(c: PodContainer, pod: DesiredPod | undefined): string | undefined {
+  if (pod === undefined) return `pod ${c.pod} (uid ${c.podUid}) is no longer desired on this node`;
+  if (pod.name !== c.pod) return `pod uid ${c.podUid} now names pod ${pod.name}, not ${c.pod}`;
+  return undefined;
+}
+
 function planPod(pod: DesiredPod, mine: readonly PodContainer[], context: PlanContext): Action[] {
   const admission = admit(context.node, pod.spec, context.policy);
   if (!admission.admitted) return mine.map((c) => removeAction(c, `pod rejected: ${admission.message}`));
   const sandboxes = mine.filter((c) => c.isSandbox);
   const apps = mine.filter((c) => !c.isSandbox);
-  const actions: Action[] = [];
-  let sandbox: PodContainer | undefined;
-  if (needsSandbox(pod.spec)) {
-    sandbox = currentSandbox(pod, mine);
-    for (const s of sandboxes) if (s !== sandbox) actions.push(removeAction(s, s.specHash === sandboxHash(pod) ? 'the pod sandbox is not running' : 'the pod sandbox configuration changed'));
-    if (sandbox === undefined) {
-      // The containers wait for the next pass, when the sandbox (and its IP) exists; the
-      // ones joined to an old sandbox stay until then, so their restart count carries on.
-      return [...actions, ...sandboxActions(pod, context)];
-    }
-  } else {
-    for (const s of sandboxes) actions.push(removeAction(s, 'the pod no longer needs a sandbox'));
+  const appsOf = (name: string): PodContainer[] => apps.filter((c) => c.container === name);
+  const situations = (sandboxId: string | null | undefined): ContainerSituation[] =>
+    pod.spec.containers.map((spec) => situate(pod, spec, appsOf(spec.name), sandboxId, context.backoff));
+  if (!needsSandbox(pod.spec)) {
+    return [...planContainers(pod, apps, situations(undefined), undefined, context), ...sandboxes.map((s) => removeAction(s, 'the pod no longer needs a sandbox'))];
   }
-  const specNames = new Set(pod.spec.containers.map((s) => s.name));
-  for (const c of apps) if (!specNames.has(c.container)) actions.push(removeAction(c, `container ${c.container} is no longer in the spec of pod ${pod.name}`));
-  for (const spec of pod.spec.containers) {
-    const instances = apps.filter((c) => c.container === spec.name);
-    actions.push(...planContainer(pod, spec, instances, sandbox, context));
+  const sandbox = currentSandbox(pod, mine);
+  const others = sandboxes.filter((s) => s !== sandbox);
+  const removeOthers = others.map((s) => removeAction(s, s.specHash === sandboxHash(pod) ? 'the pod sandbox is not running' : 'the pod sandbox configuration changed'));
+  if (sandbox !== undefined) {
+    const placed = situations(sandbox.actual.id);
+    // A pod whose containers have all finished for good needs its sandbox no more.
+    const finished = placed.every(isDone) ? [removeAction(sandbox, 'every container of the pod has finished')] : [];
+    return [...planContainers(pod, apps, placed, sandbox, context), ...removeOthers, ...finished];
   }
-  return actions;
+  const unplaced = situations(null);
+  // As kubelet: a pod that will not run its containers again (restartPolicy Never once
+  // they ran, or all of them finished) gets no new sandbox; what still runs is stopped.
+  const isOver = unplaced.every(isDone) || (pod.spec.restartPolicy === 'Never' && apps.length > 0);
+  if (isOver) return [...planContainers(pod, apps, unplaced, undefined, context), ...removeOthers];
+  // The containers wait for the next pass, when the sandbox (and its IP) exists; the
+  // ones joined to an old sandbox stay until then, so their restart count carries on.
+  return [...removeOthers, ...sandboxActions(pod, sandboxes, context)];
 }
 
-function sandboxActions(pod: DesiredPod, context: PlanContext): Action[] {
+/** Each container's actions, and the removal of containers the spec no longer has. */
+function planContainers(pod: DesiredPod, apps: readonly PodContainer[], situations: readonly ContainerSituation[], sandbox: PodContainer | undefined, context: PlanContext): Action[] {
+  const specNames = new Set(pod.spec.containers.map((s) => s.name));
+  const dropped = apps.filter((c) => !specNames.has(c.container)).map((c) => removeAction(c, `container ${c.container} is no longer in the spec of pod ${pod.name}`));
+  const planned = pod.spec.containers.flatMap((spec, i) => {
+    const situation = situations[i];
+    return situation ? planContainer(pod, spec, situation, sandbox, context) : [];
+  });
+  return [...dropped, ...planned];
+}
+
+/**
+ * Creates the pod's sandbox, backing off as for a crashing container when the last one
+ * died young (a sandbox that keeps dying must not make the agent spin).
+ */
+function sandboxActions(pod: DesiredPod, sandboxes: readonly PodContainer[], context: PlanContext): Action[] {
   const hash = sandboxHash(pod);
   const base = { pod: pod.name, podUid: pod.uid, container: '' };
   const failure = context.failures.get(failureKey(pod.uid, '', hash));
   if (failure && failure.retryAt > context.now) return [{ type: 'wait', ...base, until: failure.retryAt, reason: `${failure.reason}: ${failure.message}` }];
-  return [{ type: 'createSandbox', ...base, spec: sandboxSpec(context.node, pod, context.sandboxImage), specHash: hash, reason: `pod ${pod.name} has no running sandbox` }];
+  const dead = sandboxes.filter((s) => s.specHash === hash && isExited(s)).sort((a, b) => Date.parse(b.actual.createdAt) - Date.parse(a.actual.createdAt))[0];
+  const decision = dead
+    ? decideRestart('Always', { exitCode: dead.actual.exitCode ?? 0, startedAt: Date.parse(dead.actual.startedAt ?? ''), finishedAt: Date.parse(dead.actual.finishedAt ?? ''), ...(dead.backoffMs !== undefined ? { backoffMs: dead.backoffMs } : {}) }, context.backoff)
+    : undefined;
+  if (decision?.restart && decision.at > context.now) return [{ type: 'wait', ...base, until: decision.at, reason: `back-off ${formatBackoff(decision.delayMs)} recreating the pod sandbox` }];
+  const spec = sandboxSpec(context.node, pod, context.sandboxImage, decision?.restart ? decision.nextBackoffMs : undefined);
+  return [{ type: 'createSandbox', ...base, spec, specHash: hash, reason: dead ? 'the pod sandbox died' : `pod ${pod.name} has no running sandbox` }];
 }
 

@@ -119,6 +119,34 @@ describe('derivePodStatus', () => {
     expect(s.containerStatuses[0]?.state.waiting?.message).toBe(`back-off 20s restarting failed container=main pod=web_default(${web.uid})`);
   });
 
+  it('a first crash, restarted at once, shows the run that ended, not a back-off', () => {
+    const s = derivePodStatus(web, read(instance(web, 'main', { state: 'exited', exitCode: 1 })), context);
+    expect(s.containerStatuses[0]?.state.terminated).toMatchObject({ exitCode: 1, reason: 'Error' });
+    expect(s.phase).toBe('Running');
+  });
+
+  it('a restart waiting for its image says so, with the run that ended as lastState', () => {
+    const always = pod('web', { containers: [{ name: 'main', image: IMAGE, imagePullPolicy: 'Always' }] });
+    const failed = { ...withPulls({ [IMAGE]: { failure: { message: 'manifest unknown', at: T0 - 5000, retryAt: T0 + 5000, failures: 1 } } }), images: new Set([IMAGE]) };
+    const s = derivePodStatus(always, read(instance(always, 'main', { state: 'exited', exitCode: 1 })), failed);
+    expect(s.containerStatuses[0]).toMatchObject({ state: { waiting: { reason: 'ImagePullBackOff' } }, lastState: { terminated: { exitCode: 1 } } });
+  });
+
+  it('stays Running while a dead sandbox is replaced, the ended runs as lastState', () => {
+    const duo = pod('duo', { containers: [{ name: 'a', image: IMAGE }, { name: 'b', image: IMAGE }] });
+    const old = { id: 'old-sandbox' };
+    const s = derivePodStatus(duo, read(instance(duo, 'a', { sandbox: old, state: 'exited', exitCode: 137 }), instance(duo, 'b', { sandbox: old, state: 'exited', exitCode: 137 })), context);
+    expect(s.phase).toBe('Running');
+    expect(s.containerStatuses.map((c) => [c.state.waiting?.reason, c.lastState?.terminated?.exitCode])).toEqual([['ContainerCreating', 137], ['ContainerCreating', 137]]);
+  });
+
+  it('Never: a pod whose sandbox died after its containers finished is Succeeded', () => {
+    const job = pod('duo', { restartPolicy: 'Never', containers: [{ name: 'a', image: IMAGE }, { name: 'b', image: IMAGE }] });
+    const old = { id: 'old-sandbox' };
+    const s = derivePodStatus(job, read(instance(job, 'a', { sandbox: old, state: 'exited', exitCode: 0 }), instance(job, 'b', { sandbox: old, state: 'exited', exitCode: 0 })), context);
+    expect(s.phase).toBe('Succeeded');
+  });
+
   it('an OOM-killed run is reported as OOMKilled', () => {
     const job = pod('job', { restartPolicy: 'Never' });
     const s = derivePodStatus(job, read(instance(job, 'main', { state: 'exited', exitCode: 137, oomKilled: true })), context);
@@ -140,6 +168,12 @@ describe('derivePodStatus', () => {
       const ready = derivePodStatus(probed, read(c), withProbes({ p1: { started: true, ready: true } }));
       expect(ready.containerStatuses[0]).toMatchObject({ ready: true, started: true });
       expect(ready.conditions.filter((x) => x.status === 'True').map((x) => x.type)).toEqual(['PodScheduled', 'Initialized', 'ContainersReady', 'Ready']);
+    });
+
+      it('Ready turns True at the moment the probe says so, not when the container started', () => {
+      const before = derivePodStatus(probed, read(c), { ...withProbes({ p1: { started: true, ready: false } }), now: T0 });
+      const after = derivePodStatus(probed, read(c), { ...withProbes({ p1: { started: true, ready: true } }), now: T0 + 30_000, previous: before });
+      expect(after.conditions.find((x) => x.type === 'Ready')).toEqual({ type: 'Ready', status: 'True', lastTransitionTime: new Date(T0 + 30_000).toISOString() });
     });
 
     it('a container without readiness or startup probes is ready as soon as it runs', () => {

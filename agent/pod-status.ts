@@ -2,11 +2,12 @@ import type { ContainerSpec, RestartPolicy } from '../protocol/manifest.js';
 import type { Condition, ContainerState, ContainerStatus, DesiredPod, PodPhase, PodStatus } from '../protocol/messages.js';
 import { failureKey, type PlanContext } from './actions.js';
 import { admit } from './admission.js';
-import { currentInstance, specHash, type PodContainer } from './container-labels.js';
+import type { PodContainer } from './container-labels.js';
+import { endOf, situate, type ContainerSituation } from './container-situation.js';
 import { needsSandbox } from './container-spec.js';
 import { ERR_IMAGE_PULL_SHOWN_MS, pullRequesterKey } from './plan-container.js';
 import { currentSandbox } from './plan.js';
-import { decideRestart, formatBackoff, terminatedState } from './restart-policy.js';
+import { formatBackoff } from './restart-policy.js';
 import type { PullProgress } from './runtime/runtime.js';
 
 /**
@@ -35,8 +36,9 @@ export function derivePodStatus(pod: DesiredPod, containers: readonly PodContain
   const hasSandbox = needsSandbox(pod.spec);
   const sandbox = hasSandbox ? currentSandbox(pod, mine) : undefined;
   const apps = mine.filter((c) => !c.isSandbox);
+  const sandboxId = hasSandbox ? (sandbox?.actual.id ?? null) : undefined;
   const containerStatuses = pod.spec.containers.map((spec) =>
-    containerStatus(pod, spec, apps.filter((c) => c.container === spec.name), hasSandbox ? (sandbox?.actual.id ?? null) : undefined, context),
+    containerStatus(pod, spec, situate(pod, spec, apps.filter((c) => c.container === spec.name), sandboxId, context.backoff), context),
   );
   const phase = podPhase(pod.spec.restartPolicy, containerStatuses);
   const unready = containerStatuses.filter((s) => !s.ready).map((s) => s.name);
@@ -71,25 +73,21 @@ export function derivePodStatus(pod: DesiredPod, containers: readonly PodContain
 /** Keeps a False condition's lastTransitionTime while it stays False; else the transition is now. */
 function withTransitionTime(condition: Omit<Condition, 'lastTransitionTime'>, context: PodStatusContext, at = new Date(context.now).toISOString()): Condition {
   const before = context.previous?.conditions.find((c) => c.type === condition.type);
-  const lastTransitionTime = before?.status === condition.status && before.lastTransitionTime ? before.lastTransitionTime : at;
+  // Kept while the status stays; a change seen now happened now; with nothing to go by
+  // (a first status, or an agent that restarted without one) `at` is derived from the engine.
+  const lastTransitionTime = before?.status === condition.status && before.lastTransitionTime ? before.lastTransitionTime : before ? new Date(context.now).toISOString() : at;
   return { ...condition, lastTransitionTime };
 }
 
-/**
- * `sandboxId`: undefined when the pod has no sandbox, null while it needs one that does
- * not run, else the sandbox the container must have joined to count as current.
- */
-function containerStatus(pod: DesiredPod, spec: ContainerSpec, instances: readonly PodContainer[], sandboxId: string | null | undefined, context: PodStatusContext): ContainerStatus {
-  const hash = specHash(spec, pod.spec);
-  const { current } = sandboxId === null ? {} : currentInstance(instances, hash, sandboxId);
+function containerStatus(pod: DesiredPod, spec: ContainerSpec, situation: ContainerSituation, context: PodStatusContext): ContainerStatus {
+  const { hash, current, previous } = situation;
   const failure = context.failures.get(failureKey(pod.uid, spec.name, hash));
   const base = { name: spec.name, image: spec.image };
 
   if (current === undefined) {
-    const previousCount = instances.length === 0 ? 0 : Math.max(...instances.map((c) => c.restartCount));
-    const nextCount = instances.length === 0 ? 0 : previousCount + 1;
-    const waiting = waitingBeforeCreate(pod, spec, hash, nextCount, failure, context);
-    return { ...base, ready: false, started: false, restartCount: previousCount, state: { waiting } };
+    const waiting = waitingBeforeCreate(pod, spec, hash, situation.nextCount, failure, context);
+    const lastState = endOf(previous);
+    return { ...base, ready: false, started: false, restartCount: previous?.restartCount ?? 0, state: { waiting }, ...(lastState ? { lastState } : {}) };
   }
   const a = current.actual;
   const ids = { imageID: a.imageId, containerID: `${context.runtimeScheme}://${a.id}` };
@@ -112,23 +110,16 @@ function containerStatus(pod: DesiredPod, spec: ContainerSpec, instances: readon
     }
     case 'exited':
     case 'dead': {
-      const exitCode = a.exitCode ?? 0;
-      const terminated = terminatedState({
-        exitCode,
-        ...(a.oomKilled ? { oomKilled: true } : {}),
-        ...(a.startedAt ? { startedAt: a.startedAt } : {}),
-        ...(a.finishedAt ? { finishedAt: a.finishedAt } : {}),
-      });
-      const decision = decideRestart(
-        pod.spec.restartPolicy,
-        { exitCode, startedAt: Date.parse(a.startedAt ?? ''), finishedAt: Date.parse(a.finishedAt ?? ''), ...(current.backoffMs !== undefined ? { backoffMs: current.backoffMs } : {}) },
-        context.backoff,
-      );
-      if (!decision.restart) return { ...common, ready: false, started: false, state: terminated, ...lastState };
+      const terminated = endOf(current) ?? { terminated: { exitCode: a.exitCode ?? 0, reason: 'Error' } };
+      const decision = situation.restart;
+      if (decision === undefined || !decision.restart) return { ...common, ready: false, started: false, state: terminated, ...lastState };
       // Exited and about to run again: Kubernetes shows the wait and the run that ended.
       const waiting =
         failure ? { reason: failure.reason, message: failure.message }
-        : { reason: 'CrashLoopBackOff', message: `back-off ${formatBackoff(decision.delayMs)} restarting failed container=${spec.name} pod=${pod.name}_default(${pod.uid})` };
+        : decision.at > context.now ? { reason: 'CrashLoopBackOff', message: `back-off ${formatBackoff(decision.delayMs)} restarting failed container=${spec.name} pod=${pod.name}_default(${pod.uid})` }
+        : waitingBeforeCreate(pod, spec, hash, current.restartCount + 1, undefined, context);
+      // Restarted at once with nothing to wait for: the run that ended is what there is to see.
+      if (waiting.reason === 'ContainerCreating' && waiting.message === undefined) return { ...common, ready: false, started: false, state: terminated, ...lastState };
       return { ...common, ready: false, started: false, state: { waiting }, lastState: terminated };
     }
   }
