@@ -28,10 +28,10 @@ export type Action =
   | (ActionBase & { readonly type: 'kill'; readonly id: string; readonly graceSeconds: number; readonly message: string })
   /**
    * Stops the container (SIGTERM, then SIGKILL after the grace period) if running, then
-   * removes it. `isDetached` when nothing that follows waits for it (its pod is gone),
-   * so a long grace period holds up no other pod.
+   * removes it. The executor runs a pod's stops in the background, so a long grace
+   * period holds up no other pod.
    */
-  | (ActionBase & { readonly type: 'remove'; readonly id: string; readonly graceSeconds: number; readonly isRunning: boolean; readonly isDetached: boolean })
+  | (ActionBase & { readonly type: 'remove'; readonly id: string; readonly graceSeconds: number; readonly isRunning: boolean })
   /** Removes an emptyDir volume whose pod is gone. */
   | (ActionBase & { readonly type: 'removeVolume'; readonly name: string })
   /**
@@ -101,7 +101,7 @@ export function failureKey(podUid: string, container: string, hash: string): str
   return `${podUid}/${container}/${hash}`;
 }
 
-export function removeAction(c: PodContainer, reason: string, isDetached = false): Action {
+export function removeAction(c: PodContainer, reason: string): Action {
   return {
     type: 'remove',
     pod: c.pod,
@@ -110,7 +110,6 @@ export function removeAction(c: PodContainer, reason: string, isDetached = false
     id: c.actual.id,
     graceSeconds: c.gracePeriodSeconds,
     isRunning: c.actual.state === 'running' || c.actual.state === 'paused' || c.actual.state === 'restarting',
-    isDetached,
     reason,
   };
 }

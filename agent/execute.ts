@@ -47,36 +47,54 @@ class StepError extends Error {
  * side by side, so one pod's long stop does not hold up another's start.
  */
 export class Executor {
-  /** Detached removals and kills under way, by container ID; later passes skip these containers. */
-  private readonly detached = new Map<string, Promise<void>>();
+  /**
+   * Pods whose actions are under way in the background, by pod name: a stop waits out a
+   * grace period, which must hold up no other pod (nor the loop). Later passes skip these
+   * pods until they are done, then plan them again.
+   */
+  private readonly busy = new Map<string, Promise<void>>();
   /** Back-offs already announced with a BackOff event, by key; pruned to the current ones each pass. */
   private announced = new Set<string>();
 
   constructor(private readonly deps: ExecutorDeps) {}
 
   /**
-   * Runs the actions; resolves when all are done or have failed (failures are logged,
-   * never thrown), except detached removals, which go on in the background.
+   * Runs the actions, each pod's in order and the pods side by side; resolves when all
+   * are done or have failed (failures are logged, never thrown), except the pods whose
+   * actions stop a container: those go on in the background.
    */
   async execute(actions: readonly Action[]): Promise<void> {
-    const byPod = new Map<string, Action[]>();
     this.announceBackOffs(actions);
+    const byPod = new Map<string, Action[]>();
     for (const action of actions) {
-      if ((action.type === 'remove' || action.type === 'start' || action.type === 'kill') && this.detached.has(action.id)) continue;
-      if ((action.type === 'remove' && action.isDetached) || action.type === 'kill') {
-        this.detach(action);
-        continue;
-      }
       const group = byPod.get(action.pod) ?? [];
       group.push(action);
       byPod.set(action.pod, group);
     }
-    await Promise.all([...byPod.values()].map((group) => this.runGroup(group)));
+    const awaited: Promise<boolean>[] = [];
+    for (const [pod, group] of byPod) {
+      if (this.busy.has(pod)) continue;
+      if (group.some(isStop)) this.detach(pod, group);
+      else awaited.push(this.runGroup(group));
+    }
+    await Promise.all(awaited);
   }
 
-  /** Resolves once the detached removals under way have finished (tests, shutdown). */
+  /** Resolves once the pods' background actions have finished (tests, shutdown). */
   async settled(): Promise<void> {
-    await Promise.all(this.detached.values());
+    while (this.busy.size > 0) await Promise.all(this.busy.values());
+  }
+
+  /**
+   * Runs a pod's actions in the background. Only a success wakes the loop: a step that
+   * keeps failing is tried again at the next resync, not in a tight loop.
+   */
+  private detach(pod: string, group: readonly Action[]): void {
+    const done = this.runGroup(group).then((isDone) => {
+      this.busy.delete(pod);
+      if (isDone) this.deps.onDetachedDone?.();
+    });
+    this.busy.set(pod, done);
   }
 
   /** One BackOff event per back-off, not one per pass that sees it. */
@@ -91,15 +109,8 @@ export class Executor {
     this.announced = current;
   }
 
-  private detach(action: Action & { type: 'remove' | 'kill' }): void {
-    const done = this.runGroup([action]).finally(() => {
-      this.detached.delete(action.id);
-      this.deps.onDetachedDone?.();
-    });
-    this.detached.set(action.id, done);
-  }
-
-  private async runGroup(group: readonly Action[]): Promise<void> {
+  /** Performs a pod's actions in order; false if one failed (the rest wait for the next pass). */
+  private async runGroup(group: readonly Action[]): Promise<boolean> {
     for (const action of group) {
       const fields = { pod: action.pod, container: action.container, action: action.type, reason: action.reason };
       if (action.type === 'wait') {
@@ -113,9 +124,10 @@ export class Executor {
         await this.perform(action);
       } catch (error) {
         this.deps.log.warn({ ...fields, error: describe(error) }, `${action.type} failed; the pod's remaining steps wait for the next pass`);
-        return;
+        return false;
       }
     }
+    return true;
   }
 
   private async perform(action: Action): Promise<void> {
@@ -138,7 +150,7 @@ export class Executor {
           throw new StepError('sandbox failed', { cause: error });
         }
         this.deps.failures.delete(key);
-        events.emit({ type: 'Normal', reason: 'SandboxReady', message: `Pod sandbox ${id.slice(0, 12)} is running`, pod: action.pod });
+        this.deps.log.debug({ pod: action.pod, container: id.slice(0, 12) }, 'pod sandbox running');
         return;
       }
       case 'create': {
@@ -173,7 +185,8 @@ export class Executor {
         return;
       case 'remove':
         if (action.isRunning) {
-          events.emit({ type: 'Normal', reason: 'Killing', message: `Stopping container ${action.container || 'sandbox'}`, ...where });
+          // The sandbox is Baton's own business; kubelet tells of the pod's containers only.
+          if (action.container !== '') events.emit({ type: 'Normal', reason: 'Killing', message: `Stopping container ${action.container}`, ...where });
           await runtime.stopContainer(action.id, action.graceSeconds);
         }
         await runtime.removeContainer(action.id);
@@ -229,6 +242,11 @@ export class Executor {
     const failures = (this.deps.failures.get(key)?.failures ?? 0) + 1;
     this.deps.failures.set(key, { podUid, step, reason, message: describe(error), at, failures, retryAt: at + backoffDelay(failures, this.deps.backoff) });
   }
+}
+
+/** True for an action that stops a running container, and so may take a whole grace period. */
+function isStop(action: Action): boolean {
+  return action.type === 'kill' || (action.type === 'remove' && action.isRunning);
 }
 
 function deviceMapping(h: HostPathMount): DeviceMapping {

@@ -26,7 +26,7 @@ function summary(actions: readonly Action[]): string[] {
       case 'kill':
         return `kill ${a.pod}/${a.container} ${a.id.slice(-2)}`;
       case 'remove':
-        return `remove ${a.pod}/${a.container || 'sandbox'} ${a.id.slice(-2)}${a.isRunning ? ' running' : ''}${a.isDetached ? ' detached' : ''}`;
+        return `remove ${a.pod}/${a.container || 'sandbox'} ${a.id.slice(-2)}${a.isRunning ? ' running' : ''}`;
       case 'removeVolume':
         return `removeVolume ${a.name}`;
       case 'wait':
@@ -116,7 +116,7 @@ const cases: Case[] = [
     actual: [withId(instance(web), 'a1')],
     expected: ['remove web/main a1 running', 'create web/main #1'],
   },
-  { name: 'a pod no longer desired is removed, detached from the rest', desired: desired([]), actual: [withId(instance(web), 'a1')], expected: ['remove web/main a1 running detached'] },
+  { name: 'a pod no longer desired is removed, detached from the rest', desired: desired([]), actual: [withId(instance(web), 'a1')], expected: ['remove web/main a1 running'] },
   {
     name: 'a pod with the same name but another uid is a different pod',
     desired: desired([pod('web', {}, 'uid-new')]),
@@ -209,12 +209,12 @@ const cases: Case[] = [
     actual: [duoSandbox, withId(instance(duo, 'app', { sandbox: { id: 's0'.padStart(64, '0') }, restartCount: 2 }), 'a1'), withId(instance(duo, 'side', { sandbox: { id: duoSandbox.id } }), 'a2')],
     expected: ['remove duo/app a1 running', 'create duo/app #3'],
   },
-  { name: 'a gone pod\'s sandbox is removed once its containers are gone, detached', desired: desired([]), actual: [duoSandbox], expected: ['remove duo/sandbox s1 running detached'] },
+  { name: 'a gone pod\'s sandbox is removed once its containers are gone,', desired: desired([]), actual: [duoSandbox], expected: ['remove duo/sandbox s1 running'] },
   {
     name: 'a gone pod\'s containers go first: its sandbox keeps their network while they stop',
     desired: desired([]),
     actual: [duoSandbox, withId(instance(duo, 'app', { sandbox: { id: duoSandbox.id } }), 'a1')],
-    expected: ['remove duo/app a1 running detached'],
+    expected: ['remove duo/app a1 running'],
   },
   {
     name: 'a sandbox that died young is recreated only after its back-off',
@@ -260,7 +260,7 @@ const cases: Case[] = [
   },
   { name: 'an emptyDir of a pod still wanted stays', desired: desired([withDir]), actual: [withId(instance(withDir), 'a1')], volumes: [volume(withDir, 'data')], expected: [] },
   { name: 'an emptyDir is removed once its pod and all its containers are gone', desired: desired([]), actual: [], volumes: [volume(withDir, 'data')], expected: [`removeVolume ${emptyDirVolumeName(NODE, withDir.uid, 'data')}`] },
-  { name: 'an emptyDir waits while a container of its pod is still there', desired: desired([]), actual: [withId(instance(withDir, 'main', { state: 'exited' }), 'a1')], volumes: [volume(withDir, 'data')], expected: ['remove cache/main a1 detached'] },
+  { name: 'an emptyDir waits while a container of its pod is still there', desired: desired([]), actual: [withId(instance(withDir, 'main', { state: 'exited' }), 'a1')], volumes: [volume(withDir, 'data')], expected: ['remove cache/main a1'] },
   {
     name: 'a privileged pod on a node that does not allow it: nothing is created, and what runs is removed',
     desired: desired([pod('gpio', { containers: [{ name: 'main', image: IMAGE, securityContext: { privileged: true } }] })]),

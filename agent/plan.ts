@@ -33,15 +33,13 @@ export function plan(desired: NodeDesired | undefined, actual: readonly ActualCo
   if (desired === undefined) return [];
   const ours = ownContainers(actual, context.node);
   const pods = new Map(desired.pods.map((p) => [p.uid, p]));
-  const names = new Set(desired.pods.map((p) => p.name));
   const actions: Action[] = [];
   for (const c of ours) {
     const reason = goneReason(c, pods.get(c.podUid));
     if (reason === undefined) continue;
     // A sandbox goes last, so the pod's containers keep their network while they stop.
     if (c.isSandbox && ours.some((o) => !o.isSandbox && o.podUid === c.podUid)) continue;
-    // No desired pod of that name follows it, so nothing needs to wait for it to stop.
-    actions.push(removeAction(c, reason, !names.has(c.pod)));
+    actions.push(removeAction(c, reason));
   }
   for (const pod of desired.pods) {
     actions.push(...planPod(pod, ours.filter((c) => c.podUid === pod.uid && c.pod === pod.name), context));
