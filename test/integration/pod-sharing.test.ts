@@ -259,8 +259,9 @@ describe('what a pod takes from its node', () => {
       POD_IP: report.status.podIP,
       HOST_IP: report.status.hostIP,
     });
-    // The pod IP is the address the pod really has on the engine.
+    // The pod IP is the address the pod really has: the sandbox's, and the container's own.
     expect((await running(node, 'env', 'POD')).NetworkSettings.IPAddress).toBe(report.status.podIP);
+    expect(await exec(main.Id, 'ip -o -4 addr show dev eth0')).toContain(` inet ${report.status.podIP}/`);
   });
 
   it('hostNetwork: the pod runs in the host network namespace and its podIP is the hostIP', async () => {
