@@ -99,7 +99,10 @@ beforeAll(async () => {
 
 afterEach(async () => {
   await Promise.all(recorders.splice(0).map((r) => r.stop()));
-  await Promise.all(agents.splice(0).map((a) => a.process.stop('SIGKILL')));
+  await Promise.all(agents.splice(0).map(async (a) => {
+    await a.process.stop('SIGKILL');
+    await rm(a.stateDir, { recursive: true, force: true });
+  }));
   for (const node of nodes.splice(0)) {
     await removeNodeContainers(node);
     const volumes = await docker('volume', 'ls', '-q', '--filter', `label=io.baton.node=${node}`);
