@@ -45,9 +45,36 @@ export interface PlannedContainer {
  * container (and its shim's memory) per pod; with hostNetwork there is nothing to hold.
  */
 export function needsSandbox(spec: PodSpec): boolean {
+  // A memory emptyDir lives only while a container mounts it: the sandbox holds it
+  // across restarts of the pod's containers, whatever the network.
+  if (spec.volumes?.some((v) => v.emptyDir?.medium === 'Memory')) return true;
   if (spec.hostNetwork === true) return false;
   const usesPodIP = spec.containers.some((c) => c.env?.some((e) => 'valueFrom' in e && e.valueFrom?.fieldRef.fieldPath === 'status.podIP'));
   return spec.containers.length > 1 || usesPodIP;
+}
+
+/** Where the sandbox mounts a pod's memory emptyDirs, to keep them alive. */
+const SANDBOX_VOLUMES = '/volumes';
+
+/** The named volume of a pod's emptyDir `volume`, mounted at `target`. */
+function emptyDirMount(node: string, pod: DesiredPod, volume: string, target: string, readOnly: boolean): Mount | undefined {
+  const source = (pod.spec.volumes ?? []).find((v) => v.name === volume)?.emptyDir;
+  if (source === undefined) return undefined;
+  const size = source.sizeLimit !== undefined ? parseMemoryBytes(source.sizeLimit) : undefined;
+  return {
+    type: 'volume',
+    name: emptyDirVolumeName(node, pod.uid, volume),
+    target,
+    readOnly,
+    labels: { [LABELS.node]: node, [LABELS.pod]: pod.name, [LABELS.podUid]: pod.uid, [LABELS.volume]: volume },
+    ...(source.medium === 'Memory' ? { tmpfsBytes: size ?? 0 } : {}),
+  };
+}
+
+function sandboxMounts(node: string, pod: DesiredPod): Mount[] {
+  return (pod.spec.volumes ?? [])
+    .filter((v) => v.emptyDir?.medium === 'Memory')
+    .flatMap((v) => emptyDirMount(node, pod, v.name, `${SANDBOX_VOLUMES}/${v.name}`, false) ?? []);
 }
 
 function podHostname(pod: DesiredPod): string {
@@ -65,12 +92,20 @@ function portMappings(spec: ContainerSpec): PortMapping[] {
 
 /** The hash of what a sandbox is made from: a change replaces it (and so every container of the pod). */
 export function sandboxHash(pod: DesiredPod): string {
-  return contentHash({ hostname: podHostname(pod), ports: pod.spec.containers.flatMap(portMappings) }).slice(0, 16);
+  const memoryVolumes = (pod.spec.volumes ?? []).filter((v) => v.emptyDir?.medium === 'Memory');
+  return contentHash({
+    hostname: podHostname(pod),
+    ports: pod.spec.containers.flatMap(portMappings),
+    ...(pod.spec.hostNetwork === true ? { hostNetwork: true } : {}),
+    ...(memoryVolumes.length > 0 ? { memoryVolumes } : {}),
+  }).slice(0, 16);
 }
 
 /** The sandbox of a pod: the pause image, the pod's hostname and every host port of its containers. */
 export function sandboxSpec(node: string, pod: DesiredPod, image: string, backoffMs?: number): ContainerCreateSpec {
   const hash = sandboxHash(pod);
+  const hostNetwork = pod.spec.hostNetwork === true;
+  const mounts = sandboxMounts(node, pod);
   return {
     name: containerName(node, pod.name, SANDBOX_CONTAINER.toLowerCase(), pod.uid, hash, 0),
     image,
@@ -87,9 +122,10 @@ export function sandboxSpec(node: string, pod: DesiredPod, image: string, backof
       ...(backoffMs !== undefined ? { [LABELS.backoff]: String(backoffMs) } : {}),
     },
     env: [],
-    hostname: podHostname(pod),
-    ports: pod.spec.containers.flatMap(portMappings),
-    network: { mode: 'bridge' },
+    ...(hostNetwork ? {} : { hostname: podHostname(pod) }),
+    ports: hostNetwork ? [] : pod.spec.containers.flatMap(portMappings),
+    network: hostNetwork ? { mode: 'host' } : { mode: 'bridge' },
+    ...(mounts.length > 0 ? { mounts } : {}),
     // The pod's containers join its IPC namespace too, as in Kubernetes.
     shareableIpc: true,
   };
@@ -141,16 +177,9 @@ export function createSpec(context: CreateContext, pod: DesiredPod, spec: Contai
   const hostPaths: HostPathMount[] = [];
   for (const m of spec.volumeMounts ?? []) {
     const volume = volumes.get(m.name);
-    if (volume?.emptyDir !== undefined) {
-      const size = volume.emptyDir.sizeLimit !== undefined ? parseMemoryBytes(volume.emptyDir.sizeLimit) : undefined;
-      mounts.push({
-        type: 'volume',
-        name: emptyDirVolumeName(node, pod.uid, m.name),
-        target: m.mountPath,
-        readOnly: m.readOnly,
-        labels: { [LABELS.node]: node, [LABELS.pod]: pod.name, [LABELS.podUid]: pod.uid, [LABELS.volume]: m.name },
-        ...(volume.emptyDir.medium === 'Memory' ? { tmpfsBytes: size ?? 0 } : {}),
-      });
+    const emptyDir = emptyDirMount(node, pod, m.name, m.mountPath, m.readOnly);
+    if (emptyDir !== undefined) {
+      mounts.push(emptyDir);
     } else if (volume?.hostPath !== undefined) {
       hostPaths.push({ path: volume.hostPath.path, type: volume.hostPath.type, target: m.mountPath, readOnly: m.readOnly });
     }

@@ -345,13 +345,20 @@ describe('plan', () => {
       containers: [{ name: 'main', image: IMAGE, volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }, { name: 'ram', mountPath: '/ram' }, { name: 'gpio', mountPath: '/dev/gpiomem', readOnly: true }] }],
       volumes: [{ name: 'scratch', emptyDir: {} }, { name: 'ram', emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } }, { name: 'gpio', hostPath: { path: '/dev/gpiomem', type: 'CharDevice' } }],
     });
-    const [create] = plan(desired([p]), [], [], context());
+    // A memory emptyDir gives the pod a sandbox, which holds it.
+    const [create] = plan(desired([p]), [withId(sandboxOf(p), 's1')], [], context());
     if (create?.type !== 'create') throw new Error('expected a create');
     expect(create.planned.spec.mounts).toEqual([
       { type: 'volume', name: emptyDirVolumeName(NODE, p.uid, 'scratch'), target: '/scratch', readOnly: false, labels: { [LABELS.node]: NODE, [LABELS.pod]: 'vol', [LABELS.podUid]: p.uid, [LABELS.volume]: 'scratch' } },
       { type: 'volume', name: emptyDirVolumeName(NODE, p.uid, 'ram'), target: '/ram', readOnly: false, labels: expect.any(Object), tmpfsBytes: 16 * 1024 * 1024 },
     ]);
     expect(create.planned.hostPaths).toEqual([{ path: '/dev/gpiomem', type: 'CharDevice', target: '/dev/gpiomem', readOnly: true }]);
+  });
+
+  it('keeps a memory emptyDir alive in the sandbox, so a container restart does not empty it', () => {
+    const p = pod('ram', { containers: [{ name: 'main', image: IMAGE, volumeMounts: [{ name: 'ram', mountPath: '/ram' }] }], volumes: [{ name: 'ram', emptyDir: { medium: 'Memory' } }] });
+    const [sandbox] = plan(desired([p]), [], [], context());
+    expect(sandbox).toMatchObject({ type: 'createSandbox', spec: { mounts: [{ type: 'volume', name: emptyDirVolumeName(NODE, p.uid, 'ram'), target: '/volumes/ram', tmpfsBytes: 0 }] } });
   });
 
   it('runs hostNetwork pods in the node\'s network, without a sandbox', () => {

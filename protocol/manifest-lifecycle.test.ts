@@ -59,6 +59,7 @@ describe('bad lifecycle manifests: each problem with its path', () => {
     ['a mount of a volume that does not exist', `${container}      volumeMounts: [{ name: data, mountPath: /data }]\n`, ['document 1 (Pod "web"): spec.containers[0].volumeMounts[0].name: no volume named "data" in `volumes`']],
     ['a relative mountPath', `${container}      volumeMounts: [{ name: data, mountPath: data }]\n  volumes: [{ name: data, emptyDir: {} }]\n`, ['document 1 (Pod "web"): spec.containers[0].volumeMounts[0].mountPath: must be an absolute path']],
     ['a volume with two sources', `${container}  volumes: [{ name: data, emptyDir: {}, hostPath: { path: /x } }]\n`, ['document 1 (Pod "web"): spec.volumes[0]: must specify exactly one of `emptyDir`, `hostPath`']],
+    ['a sizeLimit on an emptyDir on disk', `${container}  volumes: [{ name: data, emptyDir: { sizeLimit: 1Gi } }]\n`, ['document 1 (Pod "web"): spec.volumes[0].emptyDir.sizeLimit: only supported with `medium: Memory` (Baton cannot limit an emptyDir on disk)']],
     ['an unsupported volume source', `${container}  volumes: [{ name: data, nfs: { server: x } }]\n`, [
       'document 1 (Pod "web"): spec.volumes[0].nfs: unknown field (not supported by Baton)',
       'document 1 (Pod "web"): spec.volumes[0]: must specify exactly one of `emptyDir`, `hostPath`',

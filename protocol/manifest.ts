@@ -196,6 +196,10 @@ const volume = z
   .superRefine((v, ctx) => {
     const sources = [v.emptyDir, v.hostPath].filter((s) => s !== undefined).length;
     if (sources !== 1) ctx.addIssue({ code: 'custom', path: [], message: 'must specify exactly one of `emptyDir`, `hostPath`' });
+    // Docker cannot cap a directory on the node's disk; refused rather than ignored.
+    if (v.emptyDir?.sizeLimit !== undefined && v.emptyDir.medium !== 'Memory') {
+      ctx.addIssue({ code: 'custom', path: ['emptyDir', 'sizeLimit'], message: 'only supported with `medium: Memory` (Baton cannot limit an emptyDir on disk)' });
+    }
   });
 
 export type Volume = z.output<typeof volume>;
