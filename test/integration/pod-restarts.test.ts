@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerStatus, PodStatusReport } from '../../protocol/messages.js';
 import { docker, removeNodeContainers, TEST_IMAGE } from '../support/docker.js';
@@ -67,7 +68,10 @@ beforeAll(async () => {
 
 afterEach(async () => {
   await Promise.all(recorders.splice(0).map((r) => r.stop()));
-  await Promise.all(agents.splice(0).map((a) => a.process.stop('SIGKILL')));
+  await Promise.all(agents.splice(0).map(async (a) => {
+    await a.process.stop('SIGKILL');
+    await rm(a.stateDir, { recursive: true, force: true });
+  }));
   for (const name of nodes.splice(0)) await removeNodeContainers(name);
 });
 
