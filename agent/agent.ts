@@ -5,9 +5,10 @@ import type { MqttLink } from '../protocol/mqtt-link.js';
 import type { Topics } from '../protocol/topics.js';
 import { BATON_VERSION, PROTOCOL_VERSION } from '../protocol/version.js';
 import type { HostPathType } from '../protocol/manifest.js';
-import type { PlanContext, StepFailure } from './actions.js';
+import { failureKey, type PlanContext, type StepFailure } from './actions.js';
 import type { NodePolicy } from './admission.js';
-import { LABELS } from './container-labels.js';
+import { LABELS, specHash } from './container-labels.js';
+import { sandboxHash } from './container-spec.js';
 import type { DesiredStore } from './desired-store.js';
 import { Executor, type EventSink, type HostPathKind } from './execute.js';
 import type { NodeFacts, StaticFacts, Usage } from './node-facts.js';
@@ -235,11 +236,11 @@ export class Agent {
     };
   }
 
-  /** Failures of pods that left the desired state are of no more use. */
+  /** Failures of pods that left the desired state, or of specs they no longer have, are of no more use. */
   private forgetFailures(desired: NodeDesired): void {
-    const uids = new Set(desired.pods.map((p) => p.uid));
-    for (const [key, failure] of this.failures) {
-      if (!uids.has(failure.podUid)) this.failures.delete(key);
+    const current = new Set(desired.pods.flatMap((p) => [failureKey(p.uid, '', sandboxHash(p)), ...p.spec.containers.map((c) => failureKey(p.uid, c.name, specHash(c, p.spec)))]));
+    for (const key of this.failures.keys()) {
+      if (!current.has(key)) this.failures.delete(key);
     }
   }
 

@@ -5,9 +5,9 @@ import type { ProbeOutcome } from './probe-result.js';
  * An exec probe: runs the command in the container; exit code 0 is success. The
  * outcome's message is the command's output, as kubelet reports it ("Liveness probe
  * failed: cat: /tmp/healthy: No such file or directory"). A command that outlives the
- * timeout is a failure (the runtime has ended it); one that cannot run at all (the
- * container is stopping, no such binary) is a failure too, as it would be in Kubernetes.
- * Never rejects.
+ * timeout is a failure (the runtime has ended it); a missing binary is a failure (exit
+ * code 126 or 127). One the engine refuses to run at all (the container is stopping) is
+ * an error, which counts neither way, as in Kubernetes. Never rejects.
  */
 export async function probeExec(
   runtime: Pick<ContainerRuntime, 'exec'>,
@@ -22,6 +22,6 @@ export async function probeExec(
     return { success: false, message: text !== '' ? text : `command ${JSON.stringify(command.join(' '))} exited with code ${exitCode}` };
   } catch (error) {
     if (error instanceof ExecTimeoutError) return { success: false, message: 'command timed out' };
-    return { success: false, message: describeError(error) };
+    return { success: false, isError: true, message: describeError(error) };
   }
 }

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { podSpecSchema, type ContainerSpec } from '../../protocol/manifest.js';
 import { createLogger } from '../../protocol/log.js';
 import { FakeRuntime } from '../runtime/fake-runtime.js';
-import type { ExecResult } from '../runtime/runtime.js';
+import { ExecError, type ExecResult } from '../runtime/runtime.js';
 import { ProbeManager, type ProbeTarget } from './probe-manager.js';
 
 type Emitted = Parameters<ConstructorParameters<typeof ProbeManager>[0]['events']['emit']>[0];
@@ -337,5 +337,21 @@ describe('ProbeManager', () => {
     manager.sync([target(id, container({ readinessProbe: { exec: { command: ['x'] } } }))]);
     expect(manager.view(id)).toBeUndefined();
     expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe('ProbeManager: a probe that cannot run', () => {
+  it('counts neither way, as kubelet: engine errors never restart a healthy container', async () => {
+    const id = await runningContainer();
+    let calls = 0;
+    runtime.execHandler = () => {
+      calls++;
+      throw new ExecError(id, { cause: new Error('the engine refused the exec') });
+    };
+    manager.sync([target(id, container({ livenessProbe: { exec: { command: ['ok'] }, periodSeconds: 1, failureThreshold: 1 } }))]);
+    await advance(5);
+    expect(calls).toBeGreaterThanOrEqual(4);
+    expect(manager.view(id)?.failed).toBeUndefined();
+    expect(events.filter((e) => e.reason === 'Unhealthy').map((e) => e.message)[0]).toMatch(/^Liveness probe errored: /);
   });
 });

@@ -177,6 +177,11 @@ export class ProbeManager {
     const at = now();
     entry.schedule = endProbe(entry.schedule, type, at);
     const message = outcome.message.length > MAX_EVENT_MESSAGE ? `${outcome.message.slice(0, MAX_EVENT_MESSAGE - 3)}...` : outcome.message;
+    if (outcome.isError === true) {
+      events.emit({ type: 'Warning', reason: 'Unhealthy', message: `${eventLabels[type]} probe errored: ${message}`, pod, container });
+      this.arm(entry);
+      return;
+    }
     if (!outcome.success) {
       events.emit({ type: 'Warning', reason: 'Unhealthy', message: `${eventLabels[type]} probe failed: ${message}`, pod, container });
       log.debug({ pod, container, reason: 'Unhealthy', probe: type }, `${eventLabels[type]} probe failed: ${message}`);

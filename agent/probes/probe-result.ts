@@ -47,4 +47,9 @@ export function recordOutcome(state: ProbeResultState, success: boolean, thresho
 export interface ProbeOutcome {
   readonly success: boolean;
   readonly message: string;
+  /**
+   * The probe could not be run at all (the engine refused the exec): as kubelet, such a
+   * run says nothing about the container's health and counts neither way.
+   */
+  readonly isError?: boolean;
 }
