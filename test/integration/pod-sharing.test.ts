@@ -177,6 +177,28 @@ describe('what the containers of a pod share', () => {
     await waitFor('the pod containers gone', async () => (await podContainers(node, 'shared')).length === 0);
     await waitFor('the emptyDir volume removed', async () => (await docker('volume', 'ls', '-q', '--filter', `label=io.baton.pod-uid=${shared.uid}`)) === '');
   });
+
+  it('a memory emptyDir of a one-container pod is held by its sandbox: a restart does not empty it', async () => {
+    const { node } = await nodeWithAgent();
+    const ram = specPod('ram', pod({
+      volumes: [{ name: 'ram', emptyDir: { medium: 'Memory', sizeLimit: '4Mi' } }],
+      containers: [
+        { name: 'writer', image: TEST_IMAGE, command: ['sh', '-c', 'cat /proc/sys/kernel/random/uuid >> /ram/hello && exec sleep 3600'], volumeMounts: [{ name: 'ram', mountPath: '/ram' }] },
+      ],
+    }));
+    await view.publishDesired(desiredState(node, 1, [ram]));
+    await waitForStatus(node, 'ram', 'Ready', isReady);
+    const writer = await running(node, 'ram', 'writer');
+    expect(writer.Mounts).toContainEqual(expect.objectContaining({ Type: 'volume', Destination: '/ram' }));
+    expect(await exec(writer.Id, 'df -k /ram | tail -n 1')).toMatch(/^tmpfs\s+4096\s/);
+    const first = await exec(writer.Id, 'cat /ram/hello');
+
+    await docker('kill', writer.Id);
+    await waitForStatus(node, 'ram', 'writer restarted', (r) => r.status.containerStatuses.some((c) => c.restartCount === 1 && c.state.running !== undefined));
+    const restarted = await running(node, 'ram', 'writer');
+    const lines = (await exec(restarted.Id, 'cat /ram/hello')).split('\n');
+    expect(lines).toEqual([first, expect.stringMatching(/^[0-9a-f-]{36}$/)]);
+  });
 });
 
 describe('what a pod takes from its node', () => {
