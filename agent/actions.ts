@@ -2,7 +2,9 @@ import type { NodePolicy } from './admission.js';
 import type { PodContainer } from './container-labels.js';
 import type { PlannedContainer } from './container-spec.js';
 import type { RestartBackoff } from './restart-policy.js';
-import type { ContainerCreateSpec, PullProgress } from './runtime/runtime.js';
+import type { ProbeView } from './probes/probe-view.js';
+import type { PullView } from './pulls/image-puller.js';
+import type { ContainerCreateSpec } from './runtime/runtime.js';
 
 /**
  * The planner's vocabulary: the actions it returns (each with its reason) and the
@@ -57,10 +59,7 @@ export interface StepFailure {
 }
 
 /** What the planner reads of the background puller (agent/pulls). */
-export interface PullView {
-  readonly inFlight?: { readonly startedAt: number; readonly progress?: PullProgress };
-  readonly failure?: { readonly message: string; readonly at: number; readonly retryAt: number; readonly failures: number };
-}
+export type { PullView } from './pulls/image-puller.js';
 
 export interface PullState {
   view(image: string): PullView | undefined;
@@ -69,11 +68,7 @@ export interface PullState {
 }
 
 /** What the planner reads of the probe workers (agent/probes). */
-export interface ProbeView {
-  readonly started: boolean;
-  readonly ready: boolean;
-  readonly failed?: { readonly probe: 'liveness' | 'startup'; readonly message: string };
-}
+export type { ProbeView } from './probes/probe-view.js';
 
 export interface ProbeState {
   view(containerId: string): ProbeView | undefined;

@@ -10,7 +10,9 @@ import type { NodePolicy } from './admission.js';
 import { LABELS, specHash } from './container-labels.js';
 import { sandboxHash } from './container-spec.js';
 import type { DesiredStore } from './desired-store.js';
-import { Executor, type EventSink, type HostPathKind } from './execute.js';
+import type { EventSink, LifecycleEvent } from './event-sink.js';
+import { Executor } from './execute.js';
+import type { HostPathKind } from './host-paths.js';
 import type { NodeFacts, StaticFacts, Usage } from './node-facts.js';
 import { buildNodeStatus, offlineStatus } from './node-status.js';
 import { ownContainers, plan } from './plan.js';
@@ -286,7 +288,7 @@ export class Agent {
     });
   }
 
-  private emitEvent(e: Parameters<EventSink['emit']>[0]): void {
+  private emitEvent(e: LifecycleEvent): void {
     const { config, link, topics } = this.deps;
     const event: NodeEvent = { protocol: PROTOCOL_VERSION, node: config.node, time: new Date(this.deps.now()).toISOString(), ...e };
     // Events are best effort and never awaited; the pod status carries the lasting truth.

@@ -1,17 +1,12 @@
 import type { Logger } from '../protocol/log.js';
 import type { HostPathType } from '../protocol/manifest.js';
 import { failureKey, type Action, type StepFailure } from './actions.js';
+import type { EventSink } from './event-sink.js';
+import type { HostPathKind } from './host-paths.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import type { HostPathMount, PlannedContainer } from './container-spec.js';
 import { describe, VolumeInUseError, type ContainerCreateSpec, type ContainerRuntime, type DeviceMapping, type Mount } from './runtime/runtime.js';
 
-/** Where lifecycle events go (the node's events topic); never blocks the executor. */
-export interface EventSink {
-  emit(event: { type: 'Normal' | 'Warning'; reason: string; message: string; pod?: string; container?: string }): void;
-}
-
-/** What a hostPath turned out to be on the node (agent/host-paths.ts). */
-export type HostPathKind = 'directory' | 'file' | 'socket' | 'charDevice' | 'blockDevice' | 'other' | 'missing';
 
 export interface ExecutorDeps {
   readonly runtime: ContainerRuntime;

@@ -2,19 +2,8 @@ import type { NodeDesired } from '../protocol/messages.js';
 import { currentInstance, specHash, type PodContainer } from './container-labels.js';
 import { needsSandbox } from './container-spec.js';
 import { currentSandbox } from './plan.js';
+import type { ProbeTarget } from './probes/probe-manager.js';
 
-/** A running container with probes, as the probe workers need it (agent/probes). */
-export interface ProbeTarget {
-  readonly containerId: string;
-  readonly pod: string;
-  readonly podUid: string;
-  readonly container: string;
-  readonly spec: NodeDesired['pods'][number]['spec']['containers'][number];
-  /** Epoch ms the container instance started running. */
-  readonly startedAt: number;
-  /** Where httpGet and tcpSocket probes reach the pod when they name no host. */
-  readonly address: string | undefined;
-}
 
 /**
  * The containers the probe workers should watch: the current, running instance of every

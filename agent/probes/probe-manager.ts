@@ -1,3 +1,4 @@
+import type { EventSink } from '../event-sink.js';
 import type { ContainerSpec, Probe } from '../../protocol/manifest.js';
 import type { Logger } from '../../protocol/log.js';
 import { describe, type ContainerRuntime } from '../runtime/runtime.js';
@@ -26,13 +27,10 @@ export interface ProbeTarget {
   readonly address: string | undefined;
 }
 
-export interface ProbeEvents {
-  emit(e: { type: 'Normal' | 'Warning'; reason: string; message: string; pod?: string; container?: string }): void;
-}
 
 export interface ProbeManagerDeps {
   readonly runtime: Pick<ContainerRuntime, 'exec'>;
-  readonly events: ProbeEvents;
+  readonly events: EventSink;
   readonly log: Logger;
   /** Called when a view changes (started, ready, failed); only wakes the agent's loop. */
   readonly onChange: () => void;

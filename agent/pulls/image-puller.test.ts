@@ -4,12 +4,13 @@ import { createLogger } from '../../protocol/log.js';
 import { KUBELET_BACKOFF } from '../backoff.js';
 import { FakeRuntime } from '../runtime/fake-runtime.js';
 import { ImagePullError, type ContainerRuntime, type PullProgress } from '../runtime/runtime.js';
-import { ImagePuller, PULL_CHANGE_INTERVAL_MS, type PullEvents, type PullRequester } from './image-puller.js';
+import type { LifecycleEvent } from '../event-sink.js';
+import { ImagePuller, PULL_CHANGE_INTERVAL_MS, type PullRequester } from './image-puller.js';
 
 const IMAGE = '127.0.0.1:5000/app:1';
 const T0 = Date.parse('2026-01-01T12:00:00Z');
 
-type PullEvent = Parameters<PullEvents['emit']>[0];
+type PullEvent = LifecycleEvent;
 
 function requester(pod: string, container = 'app'): PullRequester {
   return { key: `${pod}/${container}#0`, pod, container };

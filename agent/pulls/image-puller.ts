@@ -1,3 +1,4 @@
+import type { EventSink } from '../event-sink.js';
 import type { Logger } from '../../protocol/log.js';
 import type { BackoffPolicy } from '../backoff.js';
 import { describe, ImagePullError, type ContainerRuntime, type PullProgress } from '../runtime/runtime.js';
@@ -15,14 +16,10 @@ export interface PullView {
   readonly failure?: { readonly message: string; readonly at: number; readonly retryAt: number; readonly failures: number };
 }
 
-/** Where lifecycle events go (the node's events topic); never blocks. */
-export interface PullEvents {
-  emit(e: { type: 'Normal' | 'Warning'; reason: string; message: string; pod?: string; container?: string }): void;
-}
 
 export interface ImagePullerDeps {
   readonly runtime: Pick<ContainerRuntime, 'pullImage'>;
-  readonly events: PullEvents;
+  readonly events: EventSink;
   readonly log: Logger;
   /** Epoch ms. */
   readonly now: () => number;
