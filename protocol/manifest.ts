@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { affinitySchema, tolerationsSchema } from './manifest-scheduling.js';
 import { envName, labelName, labels, portName, subdomainName } from './names.js';
 import { parseCpuMillis, parseMemoryBytes } from './quantity.js';
 
@@ -216,6 +217,8 @@ export const podSpecSchema = z
     terminationGracePeriodSeconds: z.number().int().min(0, 'must be 0 or more').default(30),
     hostNetwork: z.boolean().optional(),
     volumes: z.array(volume).optional(),
+    tolerations: tolerationsSchema.optional(),
+    affinity: affinitySchema.optional(),
   })
   .superRefine((spec, ctx) => {
     const seen = new Set<string>();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { podSpecSchema } from './manifest.js';
+import { taintSchema } from './manifest-scheduling.js';
 import { labels, subdomainName } from './names.js';
 import { PROTOCOL_VERSION } from './version.js';
 
@@ -53,6 +54,8 @@ export const nodeStatusSchema = z.object({
   startedAt: timestamp.optional(),
   info: nodeInfoSchema.optional(),
   labels: labels.optional(),
+  /** From the agent's `--taint` flags; pods that do not tolerate a NoSchedule or NoExecute taint are not placed here. */
+  taints: z.array(taintSchema).optional(),
   capacity: resourceAmounts.optional(),
   allocatable: resourceAmounts.optional(),
   conditions: z.array(conditionSchema).optional(),

@@ -44,7 +44,7 @@ export function isLabelValue(value: string): boolean {
   return value === '' || (value.length <= 63 && QUALIFIED_NAME.test(value));
 }
 
-const labelKey = z.string().refine(isLabelKey, "must be a label key: an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.'");
-const labelValue = z.string().refine(isLabelValue, "must be at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit");
+export const labelKey = z.string().refine(isLabelKey, "must be a label key: an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.'");
+export const labelValue = z.string().refine(isLabelValue, "must be at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit");
 
 export const labels = z.record(labelKey, labelValue);
