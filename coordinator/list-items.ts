@@ -6,6 +6,7 @@ import { ownerUidOf } from './controllers/owned.js';
 import { compareEventItems, eventItem } from './event-items.js';
 import { matchesFilter, type EventFilter, type RecordedEvent } from './events.js';
 import { podTemplateHash } from './pod-names.js';
+import { podStatusOnNode } from './lost-node.js';
 import { isPodReady, nodeViews, type Observations } from './reconcile.js';
 import type { CoordinatorState, StoredDaemonSet, StoredDeployment, StoredPod } from './state.js';
 
@@ -41,6 +42,13 @@ function pendingStatus(pod: StoredPod, unschedulable: ReadonlyMap<string, string
   };
 }
 
+/** The pod's status as its node last reported it, or Unknown while that node is offline. */
+function reportedStatus(pod: StoredPod, context: ListContext): PodStatus | undefined {
+  const status = context.observed.podStatus(pod.metadata.uid);
+  if (status === undefined || pod.nodeName === undefined) return status;
+  return podStatusOnNode(status, pod.nodeName, context.observed.nodeStatuses.get(pod.nodeName));
+}
+
 export function podItem(pod: StoredPod, context: ListContext): ListItem {
   const { metadata } = pod;
   return {
@@ -56,7 +64,7 @@ export function podItem(pod: StoredPod, context: ListContext): ListItem {
       ...(metadata.ownerReferences ? { ownerReferences: metadata.ownerReferences } : {}),
     },
     spec: { ...pod.spec, ...(pod.nodeName !== undefined ? { nodeName: pod.nodeName } : {}) },
-    status: context.observed.podStatus(metadata.uid) ?? pendingStatus(pod, context.unschedulable),
+    status: reportedStatus(pod, context) ?? pendingStatus(pod, context.unschedulable),
   };
 }
 
@@ -71,7 +79,7 @@ function workloadMetadata(object: StoredDeployment | StoredDaemonSet): ListItem[
 export function deploymentItem(deployment: StoredDeployment, context: ListContext): ListItem {
   const pods = ownedPods(context.state, deployment.metadata.uid);
   const hash = podTemplateHash(deployment.spec.template);
-  const ready = pods.filter((p) => isPodReady(context.observed.podStatus(p.metadata.uid))).length;
+  const ready = pods.filter((p) => isPodReady(reportedStatus(p, context))).length;
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -90,7 +98,7 @@ export function deploymentItem(deployment: StoredDeployment, context: ListContex
 export function daemonSetItem(daemonSet: StoredDaemonSet, context: ListContext): ListItem {
   const pods = ownedPods(context.state, daemonSet.metadata.uid);
   const hash = podTemplateHash(daemonSet.spec.template);
-  const ready = pods.filter((p) => isPodReady(context.observed.podStatus(p.metadata.uid))).length;
+  const ready = pods.filter((p) => isPodReady(reportedStatus(p, context))).length;
   const coverage = daemonSetCoverage(daemonSet, nodeViews(context.state, context.observed), pods);
   return {
     apiVersion: 'apps/v1',

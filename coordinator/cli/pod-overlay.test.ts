@@ -31,6 +31,7 @@ describe('overlayPodStatuses', () => {
     ['ignores a report for an older pod of the same name', pod('b', 'uid-b', 'pi-1'), 'Pending'],
     ['ignores a report from another node', pod('c', 'uid-c', 'pi-1'), 'Pending'],
     ['keeps the coordinator\'s status for an unscheduled pod', pod('a', 'uid-a'), 'Pending'],
+    ['keeps the coordinator\'s Unknown for a pod whose node is offline', { ...pod('a', 'uid-a', 'pi-1'), status: { ...pending, phase: 'Unknown' } }, 'Unknown'],
   ])('%s', (_what, item, phase) => {
     const [merged] = overlayPodStatuses([item], lookup);
     expect(merged?.status?.['phase']).toBe(phase);

@@ -5,8 +5,9 @@ import type { Topics } from '../../protocol/topics.js';
 /**
  * Pods as the coordinator lists them, with each pod's status replaced by the one its
  * node published last (retained `nodes/<node>/pods/<pod>`), which is fresher than the
- * coordinator's copy. A report only counts for the same pod uid: a pod deleted and
- * re-created under its old name must not show its predecessor's status.
+ * coordinator's copy; except while the coordinator shows the pod Unknown (its node is
+ * offline). A report only counts for the same pod uid: a pod deleted and re-created
+ * under its old name must not show its predecessor's status.
  */
 export function overlayPodStatuses(
   items: readonly ListItem[],
@@ -15,6 +16,8 @@ export function overlayPodStatuses(
   return items.map((item) => {
     const nodeName = item.spec['nodeName'];
     if (typeof nodeName !== 'string' || nodeName === '') return item;
+    // The coordinator knows the node is offline: the node's last report says nothing now.
+    if (item.status?.['phase'] === 'Unknown') return item;
     const report = reportFor(nodeName, item.metadata.name);
     if (report === undefined || report.uid !== item.metadata.uid) return item;
     const status: PodStatus = report.status;

@@ -176,8 +176,12 @@ describe.each(['mosquitto', 'embedded'] as const)('a fleet on %s', (brokerKind) 
     expect(pods.map((p) => p.metadata.name)).toEqual(['solo']);
   });
 
-  it('marks a SIGKILLed agent offline through its last will', async () => {
+  it('marks a SIGKILLed agent offline through its last will, and shows its pods Unknown', async () => {
     const victim = nodes[1] ?? '';
+    const pinned = join(dir, 'pinned.yaml');
+    await writeFile(pinned, `apiVersion: v1\nkind: Pod\nmetadata:\n  name: pinned\nspec:\n  nodeName: ${victim}\n  containers:\n    - { name: main, image: ${TEST_IMAGE}, command: [sleep, "3600"] }\n`);
+    expect((await cli('apply', '-f', pinned)).code).toBe(0);
+    await waitFor('pinned Running', async () => (await getPods()).find((p) => p.metadata.name === 'pinned')?.status?.phase === 'Running');
     await agents.get(victim)?.stop('SIGKILL');
     await waitFor(`${victim} offline on the broker`, async () => {
       const messages = await readRetained(url, `baton/v1/nodes/${victim}/status`);
@@ -186,5 +190,8 @@ describe.each(['mosquitto', 'embedded'] as const)('a fleet on %s', (brokerKind) 
     }, { timeoutMs: 30_000 });
     const table = await cli('get', 'nodes');
     expect(table.stdout).toMatch(new RegExp(`^${victim}\\s+NotReady\\s`, 'm'));
+    // Not deleted: the pod is still there, its state unknown while its node is away.
+    const pods = await cli('get', 'pods');
+    expect(pods.stdout).toMatch(/^pinned\s+0\/1\s+Unknown\s/m);
   });
 });
