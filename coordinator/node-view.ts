@@ -1,3 +1,4 @@
+import type { Taint } from '../protocol/manifest-scheduling.js';
 import type { NodeStatus } from '../protocol/messages.js';
 import { parseAllocatable, type Allocatable } from './resources.js';
 
@@ -15,6 +16,8 @@ export interface NodeView {
   /** Online and reporting a Ready condition that is True: the only nodes new pods go to. */
   ready: boolean;
   labels: Readonly<Record<string, string>>;
+  /** From the agent's `--taint` flags; absent means none. */
+  taints?: readonly Taint[];
   allocatable: Allocatable;
 }
 
@@ -31,6 +34,7 @@ export function viewNode(name: string, status: NodeStatus | undefined, gone: boo
     presence: status.state,
     ready: isReadyStatus(status),
     labels: status.labels ?? {},
+    ...(status.taints !== undefined && status.taints.length > 0 ? { taints: status.taints } : {}),
     allocatable: parseAllocatable(status.allocatable),
   };
 }

@@ -67,14 +67,15 @@ export class ObservedState implements Observations {
 
 /**
  * An offline status merged over the node's last known one: state, reason and time from
- * the offline message; the facts that stay true while the node is away (labels above
- * all, which decide where DaemonSet pods belong, resources, info, start time and the
+ * the offline message; the facts that stay true while the node is away (labels and taints
+ * above all, which decide where DaemonSet pods belong, resources, info, start time and the
  * last generation it applied) from before. A fact the offline message carries wins.
  */
 export function withRetainedFacts(offline: NodeStatus, before: NodeStatus): NodeStatus {
   return {
     ...(before.labels !== undefined ? { labels: before.labels } : {}),
     ...(before.allocatable !== undefined ? { allocatable: before.allocatable } : {}),
+    ...(before.taints !== undefined ? { taints: before.taints } : {}),
     ...(before.capacity !== undefined ? { capacity: before.capacity } : {}),
     ...(before.info !== undefined ? { info: before.info } : {}),
     ...(before.startedAt !== undefined ? { startedAt: before.startedAt } : {}),
@@ -84,7 +85,7 @@ export function withRetainedFacts(offline: NodeStatus, before: NodeStatus): Node
 }
 
 function nodeFacts(status: NodeStatus): string {
-  return canonicalJson([status.state, isReadyStatus(status), status.labels ?? {}, status.allocatable ?? null]);
+  return canonicalJson([status.state, isReadyStatus(status), status.labels ?? {}, status.allocatable ?? null, status.taints ?? []]);
 }
 
 function podFacts(status: PodStatus): string {

@@ -107,12 +107,12 @@ describe('schedule', () => {
     );
   });
 
-  it('summarises the reasons over all nodes, most frequent first', () => {
+  it('summarises the reasons over all nodes, in kube-scheduler\'s string order', () => {
     const nodes = [node('a', { memory: '1Gi' }), node('b', { memory: '1Gi' }), node('c', { memory: '8Gi', labels: {} })];
     const wanting = pod('p', { spec: specRequesting({ memory: '2Gi' }, { nodeSelector: { zone: 'x' } }) });
     const labelled = [node('a', { memory: '1Gi', labels: { zone: 'x' } }), node('b', { memory: '1Gi', labels: { zone: 'x' } }), nodes[2]!];
     const result = schedule({ nodes: labelled, bound: [], pending: [wanting] });
-    expect(result.unschedulable.get('p')).toBe("0/3 nodes are available: 2 Insufficient memory, 1 node(s) didn't match Pod's node affinity/selector.");
+    expect(result.unschedulable.get('p')).toBe("0/3 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 2 Insufficient memory.");
   });
 
   it('reports every resource a node lacks', () => {
@@ -135,10 +135,10 @@ describe('schedule', () => {
 });
 
 describe('unschedulableMessage', () => {
-  it('orders ties alphabetically', () => {
+  it('orders "COUNT REASON" as plain strings, as kube-scheduler does', () => {
     const counts = new Map([['Insufficient memory', 1], ['Insufficient cpu', 1], [Reasons.selector, 2]]);
     expect(unschedulableMessage(4, counts)).toBe(
-      "0/4 nodes are available: 2 node(s) didn't match Pod's node affinity/selector, 1 Insufficient cpu, 1 Insufficient memory.",
+      "0/4 nodes are available: 1 Insufficient cpu, 1 Insufficient memory, 2 node(s) didn't match Pod's node affinity/selector.",
     );
   });
 });

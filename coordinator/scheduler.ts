@@ -1,14 +1,17 @@
 import type { PodSpec } from '../protocol/manifest.js';
-import { matchesSelector, type NodeView } from './node-view.js';
+import type { NodeView } from './node-view.js';
 import { podRequests, type Resources } from './resources.js';
+import { FILTERED_EFFECTS, firstUntoleratedTaint, matchesNodeAffinity, preferNoScheduleCount, untoleratedTaintReason } from './scheduler-filters.js';
 import type { StoredPod } from './state.js';
 
 /**
  * The scheduler: a pure function from nodes, bound pods and pending pods to bindings.
  * For each pending pod it filters the nodes (every failing node gets the reason it
- * failed, in kube-scheduler's words), then scores those left: fewest pods of the same
- * owner first (spread), then the least allocated node, then the name for a stable
- * choice. Pods are placed one after another, each seeing the ones placed before it.
+ * failed, in kube-scheduler's words and filter order: node name, taints, node
+ * affinity/selector, host ports, resources), then scores those left: fewest untolerated
+ * PreferNoSchedule taints first (such a node is used only when no other fits), then
+ * fewest pods of the same owner (spread), then the least allocated node, then the name
+ * for a stable choice. Pods are placed one after another, each seeing the ones placed before it.
  */
 
 export const Reasons = {
@@ -105,7 +108,9 @@ function unfit(demand: PodDemand, node: NodeView, usage: NodeUsage): string[] {
   if (node.presence !== 'online') return [Reasons.offline];
   if (!node.ready) return [Reasons.notReady];
   if (spec.nodeName !== undefined && spec.nodeName !== node.name) return [Reasons.nodeName];
-  if (!matchesSelector(spec.nodeSelector, node.labels)) return [Reasons.selector];
+  const taint = firstUntoleratedTaint(node.taints, spec.tolerations, FILTERED_EFFECTS);
+  if (taint !== undefined) return [untoleratedTaintReason(taint)];
+  if (!matchesNodeAffinity(spec, node.labels)) return [Reasons.selector];
   if (demand.hostPorts.some((w) => usage.hostPorts.some((used) => portsConflict(w, used)))) return [Reasons.ports];
   const reasons: string[] = [];
   const { allocatable } = node;
@@ -120,15 +125,13 @@ function unfit(demand: PodDemand, node: NodeView, usage: NodeUsage): string[] {
 }
 
 /**
- * kube-scheduler's summary: `0/3 nodes are available: 2 Insufficient memory, 1 node(s)
- * didn't match Pod's node affinity/selector.` Reasons are counted over the nodes and
- * listed most frequent first, then alphabetically.
+ * kube-scheduler's summary: `0/3 nodes are available: 1 node(s) didn't match Pod's node
+ * affinity/selector, 2 Insufficient memory.` Reasons are counted over the nodes and each
+ * "COUNT REASON" is listed in plain string order, as kube-scheduler sorts them.
  */
 export function unschedulableMessage(nodeCount: number, reasonCounts: ReadonlyMap<string, number>): string {
   if (nodeCount === 0) return '0/0 nodes are available: no nodes available to schedule pods.';
-  const parts = [...reasonCounts.entries()]
-    .sort(([reasonA, countA], [reasonB, countB]) => countB - countA || reasonA.localeCompare(reasonB))
-    .map(([reason, count]) => `${count} ${reason}`);
+  const parts = [...reasonCounts.entries()].map(([reason, count]) => `${count} ${reason}`).sort();
   return `0/${nodeCount} nodes are available: ${parts.join(', ')}.`;
 }
 
@@ -172,14 +175,15 @@ export function schedule(input: SchedulerInput): SchedulerResult {
 function pickNode(pod: StoredPod, demand: PodDemand, feasible: readonly NodeView[], usage: ReadonlyMap<string, NodeUsage>): NodeView {
   const owner = ownerUid(pod);
   const { requests } = demand;
-  type Scored = { node: NodeView; sameOwner: number; free: number; pods: number };
+  type Scored = { node: NodeView; preferNoSchedule: number; sameOwner: number; free: number; pods: number };
   const better = (a: Scored, b: Scored): boolean =>
-    (a.sameOwner - b.sameOwner || b.free - a.free || a.pods - b.pods || a.node.name.localeCompare(b.node.name)) < 0;
+    (a.preferNoSchedule - b.preferNoSchedule || a.sameOwner - b.sameOwner || b.free - a.free || a.pods - b.pods || a.node.name.localeCompare(b.node.name)) < 0;
   let best: Scored | undefined;
   for (const node of feasible) {
     const nodeUsage = usage.get(node.name) ?? emptyUsage();
     const scored = {
       node,
+      preferNoSchedule: preferNoScheduleCount(node.taints, demand.spec.tolerations),
       sameOwner: owner === undefined ? 0 : (nodeUsage.byOwner.get(owner) ?? 0),
       free: leastAllocatedScore(node, nodeUsage, requests),
       pods: nodeUsage.pods,

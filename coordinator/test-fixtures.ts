@@ -1,5 +1,6 @@
 import { daemonSetManifestSchema, deploymentManifestSchema, podSpecSchema, type PodSpec } from '../protocol/manifest.js';
 import type { NodeStatus } from '../protocol/messages.js';
+import type { Taint } from '../protocol/manifest-scheduling.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { viewNode, type NodeView } from './node-view.js';
 import { ObservedState } from './observed.js';
@@ -49,6 +50,7 @@ export interface NodeOptions {
   pods?: string;
   state?: 'online' | 'offline';
   ready?: boolean;
+  taints?: Taint[];
 }
 
 /**
@@ -63,6 +65,7 @@ export function nodeStatus(name: string, options: NodeOptions = {}): NodeStatus 
     node: name,
     state: 'online',
     labels: options.labels ?? {},
+    ...(options.taints ? { taints: options.taints } : {}),
     allocatable: { cpu: options.cpu ?? '4', memory: options.memory ?? '4Gi', pods: options.pods ?? '110' },
     conditions: [{ type: 'Ready', status: options.ready === false ? 'False' : 'True' }],
   };
