@@ -1,4 +1,5 @@
-import { matchesSelector, type NodeView } from '../node-view.js';
+import type { NodeView } from '../node-view.js';
+import { FILTERED_EFFECTS, firstUntoleratedTaint, matchesNodeAffinity } from '../scheduler-filters.js';
 import { generatePodName, podTemplateHash } from '../pod-names.js';
 import type { Entropy, StoredDaemonSet, StoredPod } from '../state.js';
 import { podFromTemplate, type ControllerResult } from './owned.js';
@@ -16,12 +17,28 @@ export interface DaemonSetControllerInput {
   entropy: Entropy;
 }
 
-function selects(daemonSet: StoredDaemonSet, node: NodeView): boolean {
-  const { nodeSelector, nodeName } = daemonSet.spec.template.spec;
-  return (nodeName === undefined || nodeName === node.name) && matchesSelector(nodeSelector, node.labels);
+/** The template's nodeName, nodeSelector and required node affinity match the node. */
+function matchesNode(daemonSet: StoredDaemonSet, node: NodeView): boolean {
+  const spec = daemonSet.spec.template.spec;
+  return (spec.nodeName === undefined || spec.nodeName === node.name) && matchesNodeAffinity(spec, node.labels);
 }
 
-/** A node that should get a pod now: online, Ready and selected. */
+/**
+ * The node should run the pod, with the scheduler's predicates (as Kubernetes' DaemonSet
+ * controller): it matches, and the pod tolerates its NoSchedule and NoExecute taints.
+ * Baton's nodes carry only the taints their agents were given, so the tolerations
+ * Kubernetes adds to daemon pods for its node-condition taints have nothing to match.
+ */
+function selects(daemonSet: StoredDaemonSet, node: NodeView): boolean {
+  return matchesNode(daemonSet, node) && firstUntoleratedTaint(node.taints, daemonSet.spec.template.spec.tolerations, FILTERED_EFFECTS) === undefined;
+}
+
+/** A pod already there keeps running unless a NoExecute taint it does not tolerate came (a new NoSchedule taint only keeps new pods away). */
+function mayContinue(daemonSet: StoredDaemonSet, node: NodeView): boolean {
+  return matchesNode(daemonSet, node) && firstUntoleratedTaint(node.taints, daemonSet.spec.template.spec.tolerations, ['NoExecute']) === undefined;
+}
+
+/** A node that should get a pod now: online, Ready, selected and its taints tolerated. */
 function wantsPod(daemonSet: StoredDaemonSet, node: NodeView): boolean {
   return node.presence === 'online' && node.ready && selects(daemonSet, node);
 }
@@ -31,7 +48,8 @@ function wantsPod(daemonSet: StoredDaemonSet, node: NodeView): boolean {
  * offline or not heard from yet (after a coordinator restart its status is still on its
  * way), whatever labels are known for it then: an offline status carries none of its own,
  * and removing the pod would recreate its containers when the node comes back. Only an
- * online node that no longer matches, or a node removed from the fleet, loses it.
+ * online node that no longer matches or has an untolerated NoExecute taint, or a node
+ * removed from the fleet, loses it.
  */
 function mayKeepPod(daemonSet: StoredDaemonSet, node: NodeView | undefined): boolean {
   if (node === undefined) return true;
@@ -42,7 +60,7 @@ function mayKeepPod(daemonSet: StoredDaemonSet, node: NodeView | undefined): boo
     case 'gone':
       return false;
     case 'online':
-      return selects(daemonSet, node);
+      return mayContinue(daemonSet, node);
   }
 }
 
@@ -78,8 +96,9 @@ export function daemonSetCoverage(daemonSet: StoredDaemonSet, nodes: readonly No
 }
 
 /**
- * One pod of the current template on every node that is online, Ready and selected by
- * the template's nodeSelector, bound there directly. Pods of an older template are
+ * One pod of the current template on every node that is online, Ready, selected by the
+ * template's nodeSelector and node affinity and whose taints it tolerates, bound there
+ * directly. Pods of an older template are
  * replaced; pods on nodes that no longer match are removed. Pure.
  */
 export function reconcileDaemonSet(input: DaemonSetControllerInput): ControllerResult {
