@@ -1,6 +1,7 @@
 import { encodePayload } from '../protocol/codec.js';
 import type { Logger } from '../protocol/log.js';
 import type { NodeDesired, NodeEvent } from '../protocol/messages.js';
+import type { Taint } from '../protocol/manifest-scheduling.js';
 import type { MqttLink } from '../protocol/mqtt-link.js';
 import type { Topics } from '../protocol/topics.js';
 import { BATON_VERSION, PROTOCOL_VERSION } from '../protocol/version.js';
@@ -28,6 +29,8 @@ export interface AgentConfig {
   readonly node: string;
   /** From `--label`. */
   readonly labels: Readonly<Record<string, string>>;
+  /** From `--taint`, published in the node status. */
+  readonly taints?: readonly Taint[];
   /** The periodic full resync, the safety net behind Docker events. */
   readonly resyncMs: number;
   readonly statusIntervalMs: number;
@@ -275,6 +278,7 @@ export class Agent {
       facts: this.facts,
       ...(this.usage ? { usage: this.usage } : {}),
       labels: config.labels,
+      ...(config.taints !== undefined ? { taints: config.taints } : {}),
       runtimeVersion: this.runtimeVersion,
       agentVersion: BATON_VERSION,
       ...(this.runtimeProblem !== undefined ? { runtimeProblem: this.runtimeProblem } : {}),

@@ -31,6 +31,15 @@ describe('buildNodeStatus', () => {
     expect(status.conditions).toEqual([{ type: 'Ready', status: 'True', reason: 'AgentReady', message: 'baton-agent is posting ready status' }]);
   });
 
+  it('publishes the taints from --taint, and no taints field without any', () => {
+    const base = { node: 'pi-1', facts, labels: {}, runtimeVersion: 'docker://24.0.7', agentVersion: '0.1.0', startedAt: 0, now: 0 };
+    const tainted = buildNodeStatus({ ...base, taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }, { key: 'flaky', effect: 'NoExecute' }] });
+    expect(tainted.taints).toEqual([{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }, { key: 'flaky', effect: 'NoExecute' }]);
+    expect(nodeStatusSchema.parse(tainted).taints).toEqual(tainted.taints);
+    expect(buildNodeStatus({ ...base, taints: [] })).not.toHaveProperty('taints');
+    expect(status).not.toHaveProperty('taints');
+  });
+
   it('is not Ready while the container runtime is down', () => {
     const down = buildNodeStatus({ node: 'pi-1', facts, labels: {}, runtimeVersion: 'unknown', agentVersion: '0.1.0', runtimeProblem: 'connect ENOENT /var/run/docker.sock', startedAt: 0, now: 0 });
     expect(down.conditions?.[0]).toMatchObject({ type: 'Ready', status: 'False', reason: 'AgentNotReady', message: expect.stringContaining('ENOENT') });

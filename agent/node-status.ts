@@ -1,3 +1,4 @@
+import type { Taint } from '../protocol/manifest-scheduling.js';
 import type { Condition, NodeInfo, NodeStatus } from '../protocol/messages.js';
 import { formatCpu, formatMemory } from '../protocol/quantity.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
@@ -14,6 +15,8 @@ export interface NodeStatusInput {
   readonly usage?: Usage;
   /** From `--label`; the well-known kubernetes.io labels win over them. */
   readonly labels: Readonly<Record<string, string>>;
+  /** From `--taint`; published only when there are some. */
+  readonly taints?: readonly Taint[];
   readonly runtimeVersion: string;
   readonly agentVersion: string;
   /** Why the container runtime cannot be used, if it cannot. */
@@ -63,6 +66,7 @@ export function buildNodeStatus(input: NodeStatusInput): NodeStatus {
       'kubernetes.io/os': facts.operatingSystem,
       'kubernetes.io/hostname': input.node,
     },
+    ...(input.taints !== undefined && input.taints.length > 0 ? { taints: input.taints.map((t) => ({ ...t })) } : {}),
     capacity: { cpu: formatCpu(facts.cpus * 1000), memory: memoryQuantity(facts.memoryBytes), pods: String(MAX_PODS) },
     allocatable: {
       cpu: formatCpu(facts.cpus * 1000),

@@ -13,6 +13,7 @@ describe('parseAgentOptions', () => {
       node: 'pi-kitchen',
       stateDir: '/home/pi/.local/state/baton/agent',
       labels: {},
+      taints: [],
       dockerHost: 'unix:///var/run/docker.sock',
       resyncMs: 10_000,
       statusIntervalMs: 10_000,
@@ -26,15 +27,20 @@ describe('parseAgentOptions', () => {
 
   it('reads every flag, and its environment variable', () => {
     const argv = ['--broker', 'mqtt://h:1', '--prefix', 'p', '--node', 'n1', '--state-dir', '/s', '--label', 'a=1', '--label', 'zone=b',
-      '--docker-host', 'tcp://h:2375', '--resync', '2.5', '--status-interval', '3s', '--backoff', '500ms', '--backoff-max', '1m30s', '--allow-privileged', '--log-level', 'debug'];
+      '--taint', 'dedicated=gpu:NoSchedule', '--taint', 'flaky:NoExecute', '--docker-host', 'tcp://h:2375', '--resync', '2.5', '--status-interval', '3s', '--backoff', '500ms', '--backoff-max', '1m30s', '--allow-privileged', '--log-level', 'debug'];
     expect(parseAgentOptions(argv, {}, host)).toEqual({
-      broker: 'mqtt://h:1', prefix: 'p', node: 'n1', stateDir: '/s', labels: { a: '1', zone: 'b' }, dockerHost: 'tcp://h:2375',
+      broker: 'mqtt://h:1', prefix: 'p', node: 'n1', stateDir: '/s', labels: { a: '1', zone: 'b' },
+      taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }, { key: 'flaky', effect: 'NoExecute' }], dockerHost: 'tcp://h:2375',
       resyncMs: 2500, statusIntervalMs: 3000, backoffMs: 500, backoffMaxMs: 90_000, allowPrivileged: true, logLevel: 'debug',
     });
     expect(parseAgentOptions([], { BATON_ALLOW_PRIVILEGED: 'true', BATON_BACKOFF: '2s' }, host)).toMatchObject({ allowPrivileged: true, backoffMs: 2000 });
     const env = { BATON_BROKER: 'mqtt://e:1', BATON_NODE: 'from-env', BATON_LABELS: 'a=1, b=2', BATON_RESYNC: '5', BATON_DOCKER_HOST: 'unix:///run/d.sock' };
     expect(parseAgentOptions([], env, host)).toMatchObject({ broker: 'mqtt://e:1', node: 'from-env', labels: { a: '1', b: '2' }, resyncMs: 5000, dockerHost: 'unix:///run/d.sock' });
     expect(parseAgentOptions(['--node', 'flag-wins'], env, host).node).toBe('flag-wins');
+    expect(parseAgentOptions([], { BATON_TAINTS: 'dedicated=gpu:NoSchedule, example.com/soft:PreferNoSchedule' }, host).taints).toEqual([
+      { key: 'dedicated', value: 'gpu', effect: 'NoSchedule' },
+      { key: 'example.com/soft', effect: 'PreferNoSchedule' },
+    ]);
   });
 
   it('refuses durations that are not durations, and a cap below the first back-off', () => {
@@ -55,6 +61,11 @@ describe('parseAgentOptions', () => {
     [[], /--node "under_score"/, { ...host, hostname: 'under_score' }],
     [['--label', 'novalue'], /--label/],
     [['--label', 'bad key=1'], /label key/],
+    [['--taint', 'dedicated=gpu'], /--taint "dedicated=gpu": expected KEY=VALUE:EFFECT/],
+    [['--taint', 'dedicated=gpu:NoRun'], /"NoRun" is not an effect: must be one of NoSchedule, PreferNoSchedule, NoExecute/],
+    [['--taint', 'bad key=gpu:NoSchedule'], /"bad key" is not a valid taint key/],
+    [['--taint', 'k=bad value:NoSchedule'], /"bad value" is not a valid taint value/],
+    [['--taint', 'k=a:NoSchedule', '--taint', 'k=b:NoSchedule'], /given twice/],
     [['--resync', '0'], /--resync/],
     [['--status-interval', 'soon'], /--status-interval/],
     [['--docker-host', '/var/run/docker.sock'], /--docker-host/],

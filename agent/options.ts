@@ -1,6 +1,7 @@
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { logLevels } from '../protocol/log.js';
+import { taintEffects, type Taint } from '../protocol/manifest-scheduling.js';
 import { isLabelKey, isLabelValue, subdomainName } from '../protocol/names.js';
 import { booleanOption, listOption, parseDuration, parseKeyValues, parseOptions, stringOption, UsageError, type OptionSpec } from '../protocol/options.js';
 import { parseBrokerUrl } from '../protocol/mqtt-link.js';
@@ -14,6 +15,7 @@ export const agentOptionSpecs: readonly OptionSpec[] = [
   { name: 'node', env: 'BATON_NODE', kind: 'string', placeholder: 'NAME', description: 'node name, a DNS-1123 subdomain; the hostname, lowercased, when not given' },
   { name: 'state-dir', env: 'BATON_STATE_DIR', kind: 'string', placeholder: 'DIR', description: 'where the desired state is kept; /var/lib/baton/agent as root, else ~/.local/state/baton/agent' },
   { name: 'label', env: 'BATON_LABELS', kind: 'list', placeholder: 'K=V', description: 'node label, repeatable (env: comma separated)' },
+  { name: 'taint', env: 'BATON_TAINTS', kind: 'list', placeholder: 'K[=V]:EFFECT', description: `node taint, repeatable (env: comma separated); EFFECT is ${taintEffects.join(', ')}` },
   { name: 'docker-host', env: 'BATON_DOCKER_HOST', kind: 'string', placeholder: 'URL', description: 'Docker engine, unix:// or tcp://', default: 'unix:///var/run/docker.sock' },
   { name: 'resync', env: 'BATON_RESYNC', kind: 'string', placeholder: 'DURATION', description: 'full reconcile period, the safety net behind Docker events (10s, 1m; a bare number is seconds)', default: '10s' },
   { name: 'status-interval', env: 'BATON_STATUS_INTERVAL', kind: 'string', placeholder: 'DURATION', description: 'node status heartbeat', default: '10s' },
@@ -31,6 +33,8 @@ export interface AgentOptions {
   readonly node: string;
   readonly stateDir: string;
   readonly labels: Record<string, string>;
+  /** From `--taint`, in the order given (the scheduler names the first one a pod does not tolerate). */
+  readonly taints: Taint[];
   readonly dockerHost: string;
   readonly resyncMs: number;
   readonly statusIntervalMs: number;
@@ -42,6 +46,27 @@ export interface AgentOptions {
 
 export function defaultStateDir(isRoot: boolean, home: string): string {
   return isRoot ? '/var/lib/baton/agent' : join(home, '.local', 'state', 'baton', 'agent');
+}
+
+/** Parses `key=value:Effect` or `key:Effect`, as `kubectl taint`; throws UsageError naming the flag. */
+export function parseTaints(specs: readonly string[]): Taint[] {
+  const taints: Taint[] = [];
+  for (const text of specs) {
+    const bad = (why: string): UsageError => new UsageError(`--taint ${JSON.stringify(text)}: ${why}`);
+    const colon = text.lastIndexOf(':');
+    if (colon <= 0) throw bad(`expected KEY=VALUE:EFFECT or KEY:EFFECT, EFFECT one of ${taintEffects.join(', ')}`);
+    const effect = taintEffects.find((e) => e === text.slice(colon + 1));
+    if (effect === undefined) throw bad(`${JSON.stringify(text.slice(colon + 1))} is not an effect: must be one of ${taintEffects.join(', ')}`);
+    const keyValue = text.slice(0, colon);
+    const eq = keyValue.indexOf('=');
+    const key = eq >= 0 ? keyValue.slice(0, eq) : keyValue;
+    const value = eq >= 0 ? keyValue.slice(eq + 1) : undefined;
+    if (!isLabelKey(key)) throw bad(`${JSON.stringify(key)} is not a valid taint key`);
+    if (value !== undefined && !isLabelValue(value)) throw bad(`${JSON.stringify(value)} is not a valid taint value`);
+    if (taints.some((t) => t.key === key && t.effect === effect)) throw bad(`a taint with key ${JSON.stringify(key)} and effect ${effect} is given twice`);
+    taints.push({ key, ...(value !== undefined && value !== '' ? { value } : {}), effect });
+  }
+  return taints;
 }
 
 /** Parses argv and env into the agent's options; throws UsageError naming the bad flag. */
@@ -82,6 +107,7 @@ export function parseAgentOptions(
     node,
     stateDir: stringOption(values, 'state-dir') ?? defaultStateDir(host.isRoot, host.home),
     labels,
+    taints: parseTaints(listOption(values, 'taint')),
     dockerHost,
     resyncMs: parseDuration(stringOption(values, 'resync'), 'resync'),
     statusIntervalMs: parseDuration(stringOption(values, 'status-interval'), 'status-interval'),

@@ -55,6 +55,7 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
     config: {
       node: options.node,
       labels: options.labels,
+      taints: options.taints,
       resyncMs: options.resyncMs,
       statusIntervalMs: options.statusIntervalMs,
       // Kubelet forgives a crash loop after a run of twice the longest back-off.
