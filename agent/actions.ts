@@ -24,7 +24,8 @@ export type Action =
   /** Creates the pod's sandbox (the pause container) and starts it. */
   | (ActionBase & { readonly type: 'createSandbox'; readonly spec: ContainerCreateSpec; readonly specHash: string })
   /** Creates the container and starts it. */
-  | (ActionBase & { readonly type: 'create'; readonly planned: PlannedContainer; readonly specHash: string; readonly requesterKey: string })
+  /** `isImagePresent`: the image was on the node and nothing was pulled for it (reported as kubelet does). */
+  | (ActionBase & { readonly type: 'create'; readonly planned: PlannedContainer; readonly specHash: string; readonly requesterKey: string; readonly isImagePresent: boolean })
   | (ActionBase & { readonly type: 'start'; readonly id: string; readonly specHash: string })
   /** Stops a running container that failed its liveness or startup probe; it stays, to be restarted by policy. */
   | (ActionBase & { readonly type: 'kill'; readonly id: string; readonly graceSeconds: number; readonly message: string })
@@ -37,10 +38,11 @@ export type Action =
   /** Removes an emptyDir volume whose pod is gone. */
   | (ActionBase & { readonly type: 'removeVolume'; readonly name: string })
   /**
-   * Nothing to do before `until` (epoch ms): the loop wakes itself then. `backOff` is
-   * announced once (a BackOff event) per `key`.
+   * Nothing to do before `until` (epoch ms; Infinity: until something changes): the loop
+   * wakes itself then. `announce` is published as a Warning event once per `key`, not
+   * once per pass that waits.
    */
-  | (ActionBase & { readonly type: 'wait'; readonly until: number; readonly backOff?: { readonly key: string; readonly message: string } });
+  | (ActionBase & { readonly type: 'wait'; readonly until: number; readonly announce?: { readonly key: string; readonly reason: string; readonly message: string } });
 
 export type ActionType = Action['type'];
 

@@ -119,7 +119,8 @@ describe('converges', () => {
     expect(actual.filter((c) => c.labels[LABELS.role] === 'sandbox').map((c) => c.image)).toEqual([PAUSE_IMAGE]);
     expect((await world.statuses(d)).map((s) => s.phase)).toEqual(['Running', 'Running', 'Running']);
     // Pods run side by side, so their events interleave.
-    expect(world.events.map((e) => e.reason).sort()).toEqual(['Created', 'Created', 'Created', 'Created', 'Started', 'Started', 'Started', 'Started']);
+    expect(world.events.map((e) => e.reason).sort()).toEqual(['Created', 'Created', 'Created', 'Created', 'Pulled', 'Pulled', 'Pulled', 'Pulled', 'Started', 'Started', 'Started', 'Started']);
+    expect(world.events.find((e) => e.reason === 'Pulled')?.message).toBe(`Container image "${IMAGE}" already present on machine`);
   });
 
   it('the containers of a pod join its sandbox, whose death replaces them, the counts going on', async () => {

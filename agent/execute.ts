@@ -96,10 +96,11 @@ export class Executor {
   private announceBackOffs(actions: readonly Action[]): void {
     const current = new Set<string>();
     for (const action of actions) {
-      if (action.type !== 'wait' || action.backOff === undefined) continue;
-      current.add(action.backOff.key);
-      if (this.announced.has(action.backOff.key)) continue;
-      this.deps.events.emit({ type: 'Warning', reason: 'BackOff', message: action.backOff.message, pod: action.pod, container: action.container });
+      if (action.type !== 'wait' || action.announce === undefined) continue;
+      const { key, reason, message } = action.announce;
+      current.add(key);
+      if (this.announced.has(key)) continue;
+      this.deps.events.emit({ type: 'Warning', reason, message, pod: action.pod, container: action.container });
     }
     this.announced = current;
   }
@@ -167,6 +168,7 @@ export class Executor {
           throw new StepError('create failed', { cause: error });
         }
         this.deps.puller.release(action.requesterKey);
+        if (action.isImagePresent) events.emit({ type: 'Normal', reason: 'Pulled', message: `Container image "${spec.image}" already present on machine`, ...where });
         events.emit({ type: 'Normal', reason: 'Created', message: `Created container ${action.container}`, ...where });
         await this.start(action.podUid, id, key, where);
         return;

@@ -66,8 +66,8 @@ export function planContainer(pod: DesiredPod, spec: ContainerSpec, situation: C
       if (decision === undefined || !decision.restart) return removals;
       const at = Math.max(decision.at, retryAt);
       if (at > context.now) {
-        const backOff = { key: a.id, message: `Back-off restarting failed container ${spec.name} in pod ${pod.name}` };
-        return [...removals, { type: 'wait', ...base, until: at, backOff, reason: `back-off ${formatBackoff(decision.delayMs)} restarting failed container: ${decision.reason}` }];
+        const announce = { key: a.id, reason: 'BackOff', message: `Back-off restarting failed container ${spec.name} in pod ${pod.name}` };
+        return [...removals, { type: 'wait', ...base, until: at, announce, reason: `back-off ${formatBackoff(decision.delayMs)} restarting failed container: ${decision.reason}` }];
       }
       const lastState = endOf(current);
       const instance = { restartCount: current.restartCount + 1, ...(lastState ? { lastState } : {}), backoffMs: decision.nextBackoffMs };
@@ -100,16 +100,20 @@ function runActions(
   const base = { pod: pod.name, podUid: pod.uid, container: spec.name };
   const requesterKey = pullRequesterKey(pod.uid, spec.name, hash, instance.restartCount);
   const planned = createSpec({ node: context.node, ...(context.hostIP ? { hostIP: context.hostIP } : {}), ...(sandbox ? { sandbox } : {}) }, pod, spec, instance);
-  const create: Action = { type: 'create', ...base, planned, specHash: hash, requesterKey, reason };
+  const isPulled = context.pulls.isSatisfied(requesterKey);
+  const create: Action = { type: 'create', ...base, planned, specHash: hash, requesterKey, isImagePresent: !isPulled, reason };
   const isPresent = context.images.has(spec.image);
   switch (spec.imagePullPolicy) {
-    case 'Never':
-      // Reported as ErrImageNeverPull by the pod status; the image may appear later.
-      return isPresent ? [create] : [];
+    case 'Never': {
+      if (isPresent) return [create];
+      // The image may appear later (a resync or an engine event looks again).
+      const message = `Container image "${spec.image}" is not present with pull policy of Never`;
+      return [{ type: 'wait', ...base, until: Infinity, announce: { key: requesterKey, reason: 'ErrImageNeverPull', message }, reason: message }];
+    }
     case 'IfNotPresent':
       return isPresent ? [create] : pullActions(spec.image, requesterKey, base, context, `image ${spec.image} is not present`);
     case 'Always':
-      return context.pulls.isSatisfied(requesterKey) ? [create] : pullActions(spec.image, requesterKey, base, context, 'imagePullPolicy is Always');
+      return isPulled ? [create] : pullActions(spec.image, requesterKey, base, context, 'imagePullPolicy is Always');
   }
 }
 
@@ -119,8 +123,8 @@ export const ERR_IMAGE_PULL_SHOWN_MS = 1000;
 function pullActions(image: string, requesterKey: string, base: { pod: string; podUid: string; container: string }, context: PlanContext, reason: string): Action[] {
   const failure = context.pulls.view(image)?.failure;
   if (failure === undefined || failure.retryAt <= context.now) return [{ type: 'pull', ...base, image, requesterKey, reason }];
-  const backOff = { key: `${requesterKey}@${failure.at}`, message: `Back-off pulling image "${image}"` };
-  const waits: Action[] = [{ type: 'wait', ...base, until: failure.retryAt, backOff, reason: `back-off pulling image ${image}: ${failure.message}` }];
+  const announce = { key: `${requesterKey}@${failure.at}`, reason: 'BackOff', message: `Back-off pulling image "${image}"` };
+  const waits: Action[] = [{ type: 'wait', ...base, until: failure.retryAt, announce, reason: `back-off pulling image ${image}: ${failure.message}` }];
   // Wake once more when the status turns from ErrImagePull to ImagePullBackOff.
   const flip = failure.at + ERR_IMAGE_PULL_SHOWN_MS;
   if (flip > context.now) waits.push({ type: 'wait', ...base, until: flip, reason: 'ErrImagePull shown' });

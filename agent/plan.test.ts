@@ -96,10 +96,10 @@ const cases: Case[] = [
   },
   { name: 'a failed pull past its back-off is asked for again', desired: desired([web]), actual: [], context: { images: new Set(), pulls: pullFailed(T0 - 20_000, T0) }, expected: [`pull web/main ${IMAGE}`] },
   {
-    name: 'Never with the image absent: no pull, no create',
+    name: 'Never with the image absent: no pull, no create; an ErrImageNeverPull warning, once',
     desired: desired([pod('web', { containers: [{ name: 'main', image: 'local/app:1', imagePullPolicy: 'Never' }] })]),
     actual: [],
-    expected: [],
+    expected: ['wait web/main +Infinityms'],
   },
   {
     name: 'Never with the image present: create',
