@@ -139,7 +139,8 @@ export function nodeItems(context: ListContext): ListItem[] {
         creationTimestamp: stored?.creationTimestamp ?? status.startedAt ?? status.time ?? '',
         ...(status.labels ? { labels: status.labels } : {}),
       },
-      spec: {},
+      // Kubernetes' Node spec field: a cordoned node says `unschedulable: true`.
+      spec: stored?.unschedulable === true ? { unschedulable: true } : {},
       status: { ...status },
     };
   });

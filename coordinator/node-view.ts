@@ -19,17 +19,21 @@ export interface NodeView {
   /** From the agent's `--taint` flags; absent means none. */
   taints?: readonly Taint[];
   allocatable: Allocatable;
+  /** Cordoned: the scheduler places no new pods here (DaemonSets ignore it). */
+  unschedulable?: boolean;
 }
 
 export function isReadyStatus(status: NodeStatus): boolean {
   return status.state === 'online' && (status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
-export function viewNode(name: string, status: NodeStatus | undefined, gone: boolean): NodeView {
+export function viewNode(name: string, status: NodeStatus | undefined, gone: boolean, unschedulable = false): NodeView {
+  const cordon = unschedulable ? { unschedulable: true } : {};
   if (status === undefined) {
-    return { name, presence: gone ? 'gone' : 'unheard', ready: false, labels: {}, allocatable: {} };
+    return { name, presence: gone ? 'gone' : 'unheard', ready: false, labels: {}, allocatable: {}, ...cordon };
   }
   return {
+    ...cordon,
     name,
     presence: status.state,
     ready: isReadyStatus(status),

@@ -39,7 +39,7 @@ export function isPodTerminal(status: PodStatus | undefined): boolean {
 /** Every node the coordinator knows, as the controllers and scheduler see it. */
 export function nodeViews(state: CoordinatorState, observed: Observations): NodeView[] {
   const names = new Set([...Object.keys(state.nodes), ...observed.nodeStatuses.keys(), ...observed.goneNodes]);
-  return [...names].sort().map((name) => viewNode(name, observed.nodeStatuses.get(name), observed.goneNodes.has(name)));
+  return [...names].sort().map((name) => viewNode(name, observed.nodeStatuses.get(name), observed.goneNodes.has(name), state.nodes[name]?.unschedulable === true));
 }
 
 /**

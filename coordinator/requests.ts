@@ -2,12 +2,14 @@ import { decodePayload } from '../protocol/codec.js';
 import { requestSchema, type ErrorCode, type Reply, type Request } from '../protocol/messages.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { applyObjects } from './apply.js';
+import { cordonNode } from './cordon.js';
 import { deleteObject } from './delete.js';
+import { drainNode } from './drain.js';
 import { listItems, type ListContext } from './list-items.js';
 import type { CoordinatorState, Entropy } from './state.js';
 
 /**
- * Requests to the coordinator (apply, delete, list), pure: a request and the current
+ * Requests to the coordinator (apply, delete, list, cordon, drain), pure: a request and the current
  * state in, a reply and possibly a new state out. The shell persists the new state
  * before it sends the reply.
  */
@@ -69,6 +71,16 @@ export function handleRequest(request: Request, context: ListContext, entropy: E
         return { reply: errorReply(request.id, 'NotFound', `${singular[request.kind]} "${request.name}" not found`) };
       }
       return { reply: okReply(request.id, { items }) };
+    }
+    case 'cordon': {
+      const outcome = cordonNode(context.state, context.observed, request.node, request.unschedulable, entropy);
+      if (!outcome.ok) return { reply: errorReply(request.id, 'NotFound', outcome.message) };
+      return { reply: okReply(request.id, outcome.result), ...(outcome.state ? { state: outcome.state } : {}) };
+    }
+    case 'drain': {
+      const outcome = drainNode(context.state, context.observed, request.node, request.force === true, entropy);
+      if (!outcome.ok) return { reply: errorReply(request.id, outcome.code, outcome.message) };
+      return { reply: okReply(request.id, outcome.result), state: outcome.state };
     }
     default: {
       const never: never = request;

@@ -27,6 +27,14 @@ export function firstUntoleratedTaint(
   return (taints ?? []).find((taint) => effects.includes(taint.effect) && !(tolerations ?? []).some((t) => toleratesTaint(t, taint)));
 }
 
+/** The taint Kubernetes puts on a cordoned node; a pod that tolerates it may still be placed there. */
+export const UNSCHEDULABLE_TAINT: Taint = { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' };
+
+/** kube-scheduler's NodeUnschedulable filter lets through a pod tolerating `node.kubernetes.io/unschedulable:NoSchedule`. */
+export function toleratesCordon(tolerations: readonly Toleration[] | undefined): boolean {
+  return (tolerations ?? []).some((t) => toleratesTaint(t, UNSCHEDULABLE_TAINT));
+}
+
 /** The effects that keep a pod off a node. PreferNoSchedule only lowers a node's score (see `preferNoScheduleCount`). */
 export const FILTERED_EFFECTS: readonly TaintEffect[] = ['NoSchedule', 'NoExecute'];
 

@@ -1,13 +1,13 @@
 import type { PodSpec } from '../protocol/manifest.js';
 import type { NodeView } from './node-view.js';
 import { podRequests, type Resources } from './resources.js';
-import { FILTERED_EFFECTS, firstUntoleratedTaint, matchesNodeAffinity, preferNoScheduleCount, untoleratedTaintReason } from './scheduler-filters.js';
+import { FILTERED_EFFECTS, firstUntoleratedTaint, toleratesCordon, matchesNodeAffinity, preferNoScheduleCount, untoleratedTaintReason } from './scheduler-filters.js';
 import type { StoredPod } from './state.js';
 
 /**
  * The scheduler: a pure function from nodes, bound pods and pending pods to bindings.
  * For each pending pod it filters the nodes (every failing node gets the reason it
- * failed, in kube-scheduler's words and filter order: node name, taints, node
+ * failed, in kube-scheduler's words and filter order: cordon, node name, taints, node
  * affinity/selector, host ports, resources), then scores those left: fewest untolerated
  * PreferNoSchedule taints first (such a node is used only when no other fits), then
  * fewest pods of the same owner (spread), then the least allocated node, then the name
@@ -17,6 +17,8 @@ import type { StoredPod } from './state.js';
 export const Reasons = {
   offline: 'node(s) were offline',
   notReady: 'node(s) were not ready',
+  /** kube-scheduler's NodeUnschedulable filter: the node is cordoned. */
+  unschedulable: 'node(s) were unschedulable',
   nodeName: "node(s) didn't match the requested node name",
   selector: "node(s) didn't match Pod's node affinity/selector",
   ports: "node(s) didn't have free ports for the requested pod ports",
@@ -107,6 +109,7 @@ function unfit(demand: PodDemand, node: NodeView, usage: NodeUsage): string[] {
   const { spec, requests } = demand;
   if (node.presence !== 'online') return [Reasons.offline];
   if (!node.ready) return [Reasons.notReady];
+  if (node.unschedulable === true && !toleratesCordon(spec.tolerations)) return [Reasons.unschedulable];
   if (spec.nodeName !== undefined && spec.nodeName !== node.name) return [Reasons.nodeName];
   const taint = firstUntoleratedTaint(node.taints, spec.tolerations, FILTERED_EFFECTS);
   if (taint !== undefined) return [untoleratedTaintReason(taint)];

@@ -65,6 +65,11 @@ export const storedNodeSchema = z.object({
   generation: z.number().int().min(0),
   /** contentHash of the pod set that `generation` stands for. */
   podsHash: z.string().optional(),
+  /**
+   * Cordoned (`baton cordon`): new pods are not scheduled here. Absent means schedulable,
+   * so a store written before cordon existed still loads, and uncordon removes the field.
+   */
+  unschedulable: z.literal(true).optional(),
 });
 export type StoredNode = z.output<typeof storedNodeSchema>;
 

@@ -211,6 +211,14 @@ export const requestSchema = z.discriminatedUnion('op', [
      */
     involvedObject: z.object({ kind: z.enum(['Pod', 'Node']), name: z.string(), uid: z.string().optional() }).optional(),
   }),
+  /** `baton cordon`/`uncordon`: mark a node (un)schedulable; new pods stay off a cordoned node, pods already there stay. */
+  z.object({ ...requestBase, op: z.literal('cordon'), node: z.string(), unschedulable: z.boolean() }),
+  /**
+   * `baton drain`: cordon the node and delete its pods that a Deployment owns (they are
+   * recreated elsewhere); DaemonSet pods stay. Refused (Invalid, nothing changed) while
+   * the node holds pods with no controller, unless `force`, which deletes those too.
+   */
+  z.object({ ...requestBase, op: z.literal('drain'), node: z.string(), force: z.boolean().optional() }),
 ]);
 export type Request = z.output<typeof requestSchema>;
 export type RequestOp = Request['op'];
@@ -238,6 +246,14 @@ export type ApplyResult = z.output<typeof applyResultSchema>;
 /** What `delete` removed. */
 export const deleteResultSchema = z.object({ kind: z.string(), name: z.string() });
 export type DeleteResult = z.output<typeof deleteResultSchema>;
+
+/** What `cordon` did: the node's flag now, and whether this request changed it. */
+export const cordonResultSchema = z.object({ node: z.string(), unschedulable: z.boolean(), changed: z.boolean() });
+export type CordonResult = z.output<typeof cordonResultSchema>;
+
+/** What `drain` did: the pods it deleted (evicted) and those it left (DaemonSet pods), by name. */
+export const drainResultSchema = z.object({ node: z.string(), evicted: z.array(z.string()), ignored: z.array(z.string()) });
+export type DrainResult = z.output<typeof drainResultSchema>;
 
 /** Object metadata as the coordinator reports it. */
 export const objectMetadataSchema = z.object({
