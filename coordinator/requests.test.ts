@@ -242,3 +242,37 @@ describe('decodeRequest', () => {
     expect(decoded.ok ? undefined : decoded.replyTo).toBeUndefined();
   });
 });
+
+describe('cordon and drain', () => {
+  const observed: Observations = { nodeStatuses: new Map([['n1', nodeStatus('n1')], ['n2', nodeStatus('n2')]]), goneNodes: new Set(), podStatus: () => undefined };
+
+  it('cordon replies whether it changed the node, and list nodes shows spec.unschedulable', () => {
+    const first = send(emptyState(), { op: 'cordon', node: 'n1', unschedulable: true }, { observed });
+    expect(result(first.reply)).toEqual({ node: 'n1', unschedulable: true, changed: true });
+    expect(first.changed).toBe(true);
+    const again = send(first.state, { op: 'cordon', node: 'n1', unschedulable: true }, { observed });
+    expect(result(again.reply)).toEqual({ node: 'n1', unschedulable: true, changed: false });
+    expect(again.changed).toBe(false);
+    const nodes = (result(send(first.state, { op: 'list', kind: 'nodes' }, { observed }).reply) as { items: { metadata: { name: string }; spec: unknown }[] }).items;
+    expect(nodes.map((n) => [n.metadata.name, n.spec])).toEqual([['n1', { unschedulable: true }], ['n2', {}]]);
+  });
+
+  it('an unknown node is NotFound, for cordon and drain alike', () => {
+    for (const request of [{ op: 'cordon', node: 'nope', unschedulable: false }, { op: 'drain', node: 'nope' }] as const) {
+      const { reply } = send(emptyState(), request, { observed });
+      expect(reply).toMatchObject({ ok: false, error: { code: 'NotFound', message: 'Node "nope" not found' } });
+    }
+  });
+
+  it('drain refuses a bare pod with Invalid and no change', () => {
+    const applied = send(emptyState(), { op: 'apply', objects: [solo()] }).state;
+    const placed = reconcile(applied, observed, testEntropy()).state;
+    const node = placed.pods.solo?.nodeName ?? '';
+    const out = send(placed, { op: 'drain', node }, { observed });
+    expect(out.reply).toMatchObject({ ok: false, error: { code: 'Invalid', message: 'cannot delete Pods that declare no controller (use --force to override): default/solo' } });
+    expect(out.changed).toBe(false);
+    const forced = send(placed, { op: 'drain', node, force: true }, { observed });
+    expect(result(forced.reply)).toEqual({ node, evicted: ['solo'], ignored: [] });
+    expect(forced.state.pods.solo).toBeUndefined();
+  });
+});

@@ -44,6 +44,22 @@ describe('Store', () => {
     expect(loaded).toEqual(state);
   });
 
+  it('keeps a cordoned node cordoned across a restart, and loads a store written before cordon existed', async () => {
+    const dir = await tempDir();
+    const cordoned = sampleState();
+    cordoned.nodes.n1 = { ...cordoned.nodes.n1!, unschedulable: true };
+    expect(await new Store(dir).save(cordoned)).toBe(true);
+    expect((await new Store(dir).load()).nodes.n1?.unschedulable).toBe(true);
+
+    // An older coordinator's file: node records without the field, read as schedulable.
+    const old = new Store(dir);
+    await writeFile(old.path, JSON.stringify(sampleState()));
+    const loaded = await old.load();
+    expect(loaded.nodes.n1).toEqual({ name: 'n1', uid: 'node-uid', creationTimestamp: '2025-01-01T00:00:00.000Z', generation: 7, podsHash: 'abc' });
+    expect(await old.save(loaded)).toBe(false); // loading it rewrites nothing
+    expect(await old.save({ ...loaded, nodes: { n1: { ...loaded.nodes.n1!, unschedulable: true } } })).toBe(true);
+  });
+
   it('writes atomically: the file is replaced whole and no temporary file is left', async () => {
     const dir = await tempDir();
     const store = new Store(dir);
