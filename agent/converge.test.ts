@@ -212,6 +212,18 @@ describe('converges', () => {
     expect(world.runtime.calls.filter((c) => c.startsWith('pull'))).toHaveLength(2);
   });
 
+  it('an absent image under policy Never waits, with one ErrImageNeverPull warning however many passes', async () => {
+    const world = new World({ images: [] });
+    const d = desired([pod('local', { containers: [{ name: 'main', image: IMAGE, imagePullPolicy: 'Never' }] })]);
+    expect(await world.pass(d)).toEqual([]);
+    expect(await world.pass(d)).toEqual([]);
+    expect(world.events.map((e) => e.reason)).toEqual(['ErrImageNeverPull']);
+    expect((await world.statuses(d))[0]?.containerStatuses[0]?.state.waiting?.reason).toBe('ErrImageNeverPull');
+    world.runtime.addImage(IMAGE);
+    expect(await world.converge(d)).toBe(1);
+    expect((await world.statuses(d))[0]?.phase).toBe('Running');
+  });
+
   it('a container that fails its liveness probe is stopped, then restarted, counted', async () => {
     const world = new World();
     const d = desired([pod('live', { containers: [{ name: 'main', image: IMAGE, livenessProbe: { exec: { command: ['ok'] } } }] })]);

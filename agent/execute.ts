@@ -110,7 +110,7 @@ export class Executor {
     for (const action of group) {
       const fields = { pod: action.pod, container: action.container, action: action.type, reason: action.reason };
       if (action.type === 'wait') {
-        this.deps.log.debug({ ...fields, until: new Date(action.until).toISOString() }, 'waiting');
+        this.deps.log.debug({ ...fields, ...(Number.isFinite(action.until) ? { until: new Date(action.until).toISOString() } : {}) }, 'waiting');
         continue;
       }
       // A pull request is repeated each pass while the pull runs; the puller logs the pull itself.

@@ -240,7 +240,7 @@ describe('baton-agent on its own', () => {
       await view.publishDesired(desiredState(name, 2, [done, broken]));
       await waitFor('a Killing event', () => events.some((e) => e.reason === 'Killing' && e.pod === 'web'));
       const webEvents = events.filter((e) => e.pod === 'web').map((e) => e.reason);
-      expect(webEvents).toEqual(['Created', 'Started', 'Killing']);
+      expect(webEvents).toEqual(['Pulled', 'Created', 'Started', 'Killing']);
     } finally {
       await stop();
     }
