@@ -56,7 +56,7 @@ describe('parseCommandLine', () => {
 
   it.each<[string[], Record<string, string>, RegExp]>([
     [[], {}, /no command given/],
-    [['launch'], {}, /unknown command "launch": expected apply, get, describe or delete/],
+    [['launch'], {}, /unknown command "launch": expected apply, get, describe, delete, cordon, uncordon or drain/],
     [['get'], {}, /which kind\?/],
     [['get', 'widgets'], {}, /unknown kind "widgets"/],
     [['get', 'pods', 'a', 'b'], {}, /unexpected argument "b"/],
@@ -79,5 +79,27 @@ describe('parseCommandLine', () => {
   ])('%j is a usage error', (argv, env, message) => {
     expect(() => parseCommandLine(argv, env)).toThrow(UsageError);
     expect(() => parseCommandLine(argv, env)).toThrow(message);
+  });
+});
+
+describe('cordon, uncordon and drain', () => {
+  it.each<[string[], unknown]>([
+    [['cordon', 'pi-1'], { verb: 'cordon', node: 'pi-1', globals: defaults }],
+    [['uncordon', 'node/pi-1'], { verb: 'uncordon', node: 'pi-1', globals: defaults }],
+    [['drain', 'pi-1'], { verb: 'drain', node: 'pi-1', force: false, globals: defaults }],
+    [['drain', '--force', 'no/pi-1'], { verb: 'drain', node: 'pi-1', force: true, globals: defaults }],
+  ])('%j', (argv, expected) => {
+    expect(parseCommandLine(argv, {})).toEqual(expected);
+  });
+
+  it.each<[string[], RegExp]>([
+    [['cordon'], /cordon: which node\? give NODE/],
+    [['drain', 'a', 'b'], /drain: unexpected argument "b"/],
+    [['cordon', 'pod/web'], /cordon: "pod\/web" is not a node/],
+    [['cordon', 'pi-1', '--force'], /cordon: --force is only for drain/],
+    [['uncordon', 'pi-1', '-o', 'json'], /uncordon: -o\/--output is only for get/],
+  ])('%j is a usage error', (argv, message) => {
+    expect(() => parseCommandLine(argv, {})).toThrow(UsageError);
+    expect(() => parseCommandLine(argv, {})).toThrow(message);
   });
 });

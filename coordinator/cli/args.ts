@@ -8,7 +8,7 @@ import { kindNames, resolveKind, type KindInfo } from './kinds.js';
  * appear anywhere. Pure: argv and the environment in, an Invocation or a UsageError out.
  */
 
-export const verbs = ['apply', 'get', 'describe', 'delete'] as const;
+export const verbs = ['apply', 'get', 'describe', 'delete', 'cordon', 'uncordon', 'drain'] as const;
 export type Verb = (typeof verbs)[number];
 
 export const globalSpecs: readonly OptionSpec[] = [
@@ -22,7 +22,9 @@ export const globalSpecs: readonly OptionSpec[] = [
 export const filenameSpec: OptionSpec = { name: 'filename', short: 'f', kind: 'list', placeholder: 'FILE|DIR|-', description: 'manifest file, directory of *.yaml/*.yml/*.json, or - for stdin (repeatable)' };
 export const outputSpec: OptionSpec = { name: 'output', short: 'o', kind: 'string', placeholder: 'wide|json|yaml', description: 'output format (default: a table)' };
 
-const allSpecs: readonly OptionSpec[] = [...globalSpecs, filenameSpec, outputSpec];
+export const forceSpec: OptionSpec = { name: 'force', kind: 'boolean', description: 'drain: also delete pods that no controller owns (they are not recreated)' };
+
+const allSpecs: readonly OptionSpec[] = [...globalSpecs, filenameSpec, outputSpec, forceSpec];
 
 export interface GlobalOptions {
   broker: string;
@@ -42,7 +44,9 @@ export type Invocation =
   | { verb: 'apply'; globals: GlobalOptions; files: string[] }
   | { verb: 'get'; globals: GlobalOptions; kind: KindInfo; name: string | undefined; output: OutputFormat }
   | { verb: 'describe'; globals: GlobalOptions; kind: DescribableKind; name: string | undefined }
-  | { verb: 'delete'; globals: GlobalOptions; target: { kind: KindInfo; name: string } | { files: string[] } };
+  | { verb: 'delete'; globals: GlobalOptions; target: { kind: KindInfo; name: string } | { files: string[] } }
+  | { verb: 'cordon' | 'uncordon'; globals: GlobalOptions; node: string }
+  | { verb: 'drain'; globals: GlobalOptions; node: string; force: boolean };
 
 function parseOutput(output: string | undefined): OutputFormat {
   if (output === undefined) return 'table';
@@ -57,6 +61,20 @@ function isDescribable(kind: KindInfo): kind is DescribableKind {
 
 function isVerb(word: string | undefined): word is Verb {
   return (verbs as readonly string[]).includes(word ?? '');
+}
+
+const verbList = `${verbs.slice(0, -1).join(', ')} or ${verbs[verbs.length - 1]}`;
+
+/** `cordon NODE`, `drain node/NODE`: exactly one node, by name. */
+function parseNode(words: readonly string[], verb: Verb): string {
+  const [first, ...rest] = words;
+  if (first === undefined) throw new UsageError(`${verb}: which node? give NODE`);
+  if (rest.length > 0) throw new UsageError(`${verb}: unexpected argument ${JSON.stringify(rest[0])}`);
+  const slash = first.indexOf('/');
+  if (slash >= 0 && resolveKind(first.slice(0, slash))?.list !== 'nodes') throw new UsageError(`${verb}: ${JSON.stringify(first)} is not a node`);
+  const node = slash >= 0 ? first.slice(slash + 1) : first;
+  if (node === '') throw new UsageError(`${verb}: empty node name in ${JSON.stringify(first)}`);
+  return node;
 }
 
 function parseTimeout(text: string): number {
@@ -90,8 +108,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     const topic = verbWord === 'help' ? words[0] : verbWord;
     return { verb: 'help', topic: isVerb(topic) ? topic : undefined };
   }
-  if (verbWord === undefined) throw new UsageError('no command given: expected apply, get, describe or delete');
-  if (!isVerb(verbWord)) throw new UsageError(`unknown command ${JSON.stringify(verbWord)}: expected apply, get, describe or delete`);
+  if (verbWord === undefined) throw new UsageError(`no command given: expected ${verbList}`);
+  if (!isVerb(verbWord)) throw new UsageError(`unknown command ${JSON.stringify(verbWord)}: expected ${verbList}`);
 
   const broker = stringOption(values, 'broker') ?? 'mqtt://127.0.0.1:1883';
   try {
@@ -107,6 +125,9 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   const files = listOption(values, 'filename');
   const output = stringOption(values, 'output');
   if (verbWord !== 'get' && output !== undefined) throw new UsageError(`${verbWord}: -o/--output is only for get`);
+  const force = booleanOption(values, 'force');
+  if (verbWord !== 'drain' && force) throw new UsageError(`${verbWord}: --force is only for drain`);
+  if ((verbWord === 'cordon' || verbWord === 'uncordon' || verbWord === 'drain') && files.length > 0) throw new UsageError(`${verbWord}: -f is not supported; name the node instead`);
 
   switch (verbWord) {
     case 'apply':
@@ -134,5 +155,10 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       if (name === undefined) throw new UsageError(`delete: which ${kind.singular}? give KIND NAME or -f FILE`);
       return { verb: 'delete', globals, target: { kind, name } };
     }
+    case 'cordon':
+    case 'uncordon':
+      return { verb: verbWord, globals, node: parseNode(words, verbWord) };
+    case 'drain':
+      return { verb: 'drain', globals, node: parseNode(words, 'drain'), force };
   }
 }

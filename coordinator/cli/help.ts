@@ -1,5 +1,5 @@
 import { optionsHelp } from '../../protocol/options.js';
-import { filenameSpec, globalSpecs, outputSpec, type Verb } from './args.js';
+import { filenameSpec, forceSpec, globalSpecs, outputSpec, type Verb } from './args.js';
 
 /** The text of `baton --help` and `baton <verb> --help`. */
 
@@ -64,6 +64,39 @@ const verbHelp: Record<Verb, string> = {
     '  baton delete deployment web',
     '  baton delete -f web.yaml',
   ].join('\n'),
+  cordon: [
+    'Usage: baton cordon NODE',
+    '',
+    'Marks a node unschedulable: no new pod is placed there (DaemonSet pods still are),',
+    'and the pods already there keep running. `baton get nodes` shows it as',
+    'SchedulingDisabled. The mark is kept by the coordinator across restarts.',
+    '',
+    'Example:',
+    '  baton cordon pi-kitchen',
+  ].join('\n'),
+  uncordon: [
+    'Usage: baton uncordon NODE',
+    '',
+    'Marks a cordoned node schedulable again.',
+    '',
+    'Example:',
+    '  baton uncordon pi-kitchen',
+  ].join('\n'),
+  drain: [
+    'Usage: baton drain NODE [--force]',
+    '',
+    'Cordons the node, then evicts its pods: pods of a Deployment are deleted and',
+    'recreated on other nodes; DaemonSet pods stay. A pod that no controller owns would',
+    'not come back, so the drain refuses while there is one, naming it; --force deletes',
+    'it too. Afterwards the node stays cordoned until `baton uncordon NODE`.',
+    '',
+    'Flags:',
+    optionsHelp([forceSpec]),
+    '',
+    'Example:',
+    '  baton drain pi-kitchen',
+    '  baton drain pi-kitchen --force',
+  ].join('\n'),
 };
 
 export function helpText(topic: Verb | undefined): string {
@@ -78,6 +111,9 @@ export function helpText(topic: Verb | undefined): string {
     '  get KIND [NAME] [-o wide|json|yaml] list nodes, pods, deployments, daemonsets or events',
     '  describe pod|node [NAME]            show a pod or node in detail, with its events',
     '  delete KIND NAME | -f FILE          delete objects',
+    '  cordon NODE                         mark a node unschedulable',
+    '  uncordon NODE                       mark a node schedulable again',
+    '  drain NODE [--force]                cordon a node and evict its pods',
     '',
     globalFlags,
     '',

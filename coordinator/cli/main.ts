@@ -3,6 +3,7 @@ import { UsageError } from '../../protocol/options.js';
 import { BrokerUnreachableError } from '../../protocol/mqtt-link.js';
 import { parseCommandLine, type Invocation } from './args.js';
 import { apply } from './commands/apply.js';
+import { cordon, drain } from './commands/cordon.js';
 import { deleteObjects } from './commands/delete.js';
 import { describe } from './commands/describe.js';
 import { get } from './commands/get.js';
@@ -47,6 +48,11 @@ async function run(invocation: Invocation): Promise<number> {
       return describe(invocation.kind, invocation.name, invocation.globals, io);
     case 'delete':
       return deleteObjects(invocation.target, invocation.globals, io);
+    case 'cordon':
+    case 'uncordon':
+      return cordon(invocation.node, invocation.verb === 'cordon', invocation.globals, io);
+    case 'drain':
+      return drain(invocation.node, invocation.force, invocation.globals, io);
     default: {
       const never: never = invocation;
       throw new Error(`unhandled command ${JSON.stringify(never)}`);

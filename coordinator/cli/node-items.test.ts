@@ -42,3 +42,15 @@ describe('nodeItem', () => {
     expect(nodeItem(status({})).metadata).toEqual({ name: 'pi-1', labels: {} });
   });
 });
+
+describe('a cordoned node', () => {
+  it('shows SchedulingDisabled after its readiness, as kubectl does', () => {
+    expect(nodeStatusColumn(status({ conditions: [{ type: 'Ready', status: 'True' }] }), true)).toBe('Ready,SchedulingDisabled');
+    expect(nodeStatusColumn(status({ state: 'offline' }), true)).toBe('NotReady,SchedulingDisabled');
+  });
+
+  it('has spec.unschedulable in -o json', () => {
+    expect(nodeItem(status({}), true).spec).toEqual({ unschedulable: true });
+    expect(nodeItem(status({})).spec).toEqual({});
+  });
+});

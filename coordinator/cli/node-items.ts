@@ -10,12 +10,13 @@ export interface NodeItem {
   apiVersion: 'v1';
   kind: 'Node';
   metadata: { name: string; creationTimestamp?: string; labels: Record<string, string> };
-  spec: Record<string, never>;
+  /** `unschedulable: true` when the coordinator says the node is cordoned, as in Kubernetes. */
+  spec: { unschedulable?: true };
   status: NodeStatus;
 }
 
 /** A Kubernetes-style Node object around a node's last status. */
-export function nodeItem(status: NodeStatus): NodeItem {
+export function nodeItem(status: NodeStatus, cordoned = false): NodeItem {
   return {
     apiVersion: 'v1',
     kind: 'Node',
@@ -24,15 +25,19 @@ export function nodeItem(status: NodeStatus): NodeItem {
       ...(status.startedAt !== undefined ? { creationTimestamp: status.startedAt } : {}),
       labels: status.labels ?? {},
     },
-    spec: {},
+    spec: cordoned ? { unschedulable: true } : {},
     status,
   };
 }
 
-/** Ready only when the agent is online and says Ready; anything else is NotReady. */
-export function nodeStatusColumn(status: NodeStatus): string {
+/**
+ * Ready only when the agent is online and says Ready; anything else is NotReady. A
+ * cordoned node gets `,SchedulingDisabled`, as kubectl shows it.
+ */
+export function nodeStatusColumn(status: NodeStatus, cordoned = false): string {
   const ready = status.conditions?.find((c) => c.type === 'Ready');
-  return status.state === 'online' && ready?.status === 'True' ? 'Ready' : 'NotReady';
+  const readiness = status.state === 'online' && ready?.status === 'True' ? 'Ready' : 'NotReady';
+  return cordoned ? `${readiness},SchedulingDisabled` : readiness;
 }
 
 const ROLE_PREFIX = 'node-role.kubernetes.io/';

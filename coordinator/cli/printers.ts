@@ -29,7 +29,7 @@ function containersText(spec: PodSpecView): [string, string] {
   return [spec.containers.map((c) => c.name).join(',') || '<none>', spec.containers.map((c) => c.image).join(',') || '<none>'];
 }
 
-function nodeColumns(wide: boolean, now: number): Columns<NodeStatus> {
+function nodeColumns(wide: boolean, now: number, cordoned: ReadonlySet<string>): Columns<NodeStatus> {
   const headers = ['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION'];
   if (wide) headers.push('ARCH', 'OS-IMAGE', 'KERNEL-VERSION', 'CPU', 'MEMORY', 'PI-MODEL', 'TEMP');
   return {
@@ -38,7 +38,7 @@ function nodeColumns(wide: boolean, now: number): Columns<NodeStatus> {
       const info = status.info;
       const row = [
         status.node,
-        nodeStatusColumn(status),
+        nodeStatusColumn(status, cordoned.has(status.node)),
         nodeRolesColumn(status.labels),
         formatAge(status.startedAt, now),
         info?.agentVersion ?? '<unknown>',
@@ -150,9 +150,9 @@ export function renderEvents(events: readonly EventItem[], options: TableOptions
   return renderTable(columns.headers, events.map(columns.row));
 }
 
-/** The nodes table, from the nodes' own retained statuses. */
-export function renderNodes(statuses: readonly NodeStatus[], options: TableOptions): string {
-  const columns = nodeColumns(options.wide, options.now);
+/** The nodes table, from the nodes' own retained statuses; `cordoned` from the coordinator. */
+export function renderNodes(statuses: readonly NodeStatus[], options: TableOptions & { cordoned?: ReadonlySet<string> }): string {
+  const columns = nodeColumns(options.wide, options.now, options.cordoned ?? new Set());
   return renderTable(columns.headers, statuses.map(columns.row));
 }
 

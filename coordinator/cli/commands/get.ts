@@ -1,5 +1,6 @@
 import { decodePayload } from '../../../protocol/codec.js';
 import {
+  coordinatorStatusSchema,
   eventListResultSchema,
   listResultSchema,
   nodeStatusSchema,
@@ -24,7 +25,8 @@ import { withSession } from '../session.js';
 
 /** What `get` found, before it is printed. */
 type Found =
-  | { kind: 'nodes'; statuses: NodeStatus[] }
+  /** `cordoned`: the nodes the coordinator says are unschedulable; `warning` if it could not be asked. */
+  | { kind: 'nodes'; statuses: NodeStatus[]; cordoned: ReadonlySet<string>; warning?: string }
   | { kind: 'events'; events: EventItem[] }
   | { kind: Exclude<KindInfo['list'], 'nodes' | 'events'>; items: ListItem[] };
 
@@ -46,13 +48,14 @@ export async function get(kind: KindInfo, name: string | undefined, output: Outp
     return 1;
   }
 
+  if (found.kind === 'nodes' && found.warning !== undefined) io.err(found.warning);
   const count = found.kind === 'nodes' ? found.statuses.length : found.kind === 'events' ? found.events.length : found.items.length;
   if (name !== undefined && count === 0) {
     io.err(kind.list === 'nodes' ? `Error: ${notFoundMessage(kind, name)}` : `Error from coordinator: ${notFoundMessage(kind, name)}`);
     return 1;
   }
   if (output === 'json' || output === 'yaml') {
-    const items = found.kind === 'nodes' ? found.statuses.map(nodeItem) : found.kind === 'events' ? found.events : found.items;
+    const items = found.kind === 'nodes' ? found.statuses.map((s) => nodeItem(s, found.cordoned.has(s.node))) : found.kind === 'events' ? found.events : found.items;
     io.out(formatObjects(items, output, name !== undefined));
     return 0;
   }
@@ -62,7 +65,7 @@ export async function get(kind: KindInfo, name: string | undefined, output: Outp
   }
   const options = { wide: output === 'wide', now: io.now() };
   io.out(
-    found.kind === 'nodes' ? renderNodes(found.statuses, options)
+    found.kind === 'nodes' ? renderNodes(found.statuses, { ...options, cordoned: found.cordoned })
     : found.kind === 'events' ? renderEvents(found.events, options)
     : renderItems(found.kind, found.items, options),
   );
@@ -70,16 +73,40 @@ export async function get(kind: KindInfo, name: string | undefined, output: Outp
 }
 
 async function readNodes(session: Session, name: string | undefined): Promise<Found> {
-  if (name !== undefined && !subdomainName.safeParse(name).success) return { kind: 'nodes', statuses: [] };
+  const none = new Set<string>();
+  if (name !== undefined && !subdomainName.safeParse(name).success) return { kind: 'nodes', statuses: [], cordoned: none };
   const filter = name === undefined ? session.topics.allNodeStatuses() : session.topics.nodeStatus(name);
-  const retained = await readRetained(session, [filter]);
+  const coordinatorTopic = session.topics.coordinatorStatus();
+  const retained = await readRetained(session, [filter, coordinatorTopic]);
   const statuses: NodeStatus[] = [];
-  for (const payload of retained.values()) {
+  for (const [topic, payload] of retained) {
+    if (topic === coordinatorTopic) continue;
     const decoded = decodePayload(nodeStatusSchema, payload);
     if (decoded.ok) statuses.push(decoded.value);
   }
   statuses.sort((a, b) => compareNames(a.node, b.node));
-  return { kind: 'nodes', statuses };
+  // Readiness comes from the agents; only the cordon marks need the coordinator, so it
+  // is asked only when its retained status says it is online, and the table is printed
+  // without them (and a warning) if it does not answer.
+  const coordinator = retained.get(coordinatorTopic);
+  const decoded = coordinator === undefined ? undefined : decodePayload(coordinatorStatusSchema, coordinator);
+  const online = decoded?.ok === true && decoded.value.state === 'online';
+  if (!online || statuses.length === 0) return { kind: 'nodes', statuses, cordoned: none };
+  try {
+    return { kind: 'nodes', statuses, cordoned: await cordonedNodes(session) };
+  } catch (error) {
+    if (!(error instanceof CliError || error instanceof CoordinatorError)) throw error;
+    return { kind: 'nodes', statuses, cordoned: none, warning: `Warning: cannot tell which nodes are cordoned: ${error.message}` };
+  }
+}
+
+/** The nodes whose `spec.unschedulable` the coordinator's `list nodes` reply sets. */
+async function cordonedNodes(session: Session): Promise<Set<string>> {
+  const client = new CoordinatorClient(session);
+  await client.start();
+  const listed = validate(listResultSchema, await client.request({ op: 'list', kind: 'nodes' }));
+  if (!listed.ok) throw new CliError(`the coordinator's reply to list nodes cannot be read: ${listed.problems.slice(0, 3).join('; ')}`);
+  return new Set(listed.value.items.filter((item) => item.spec.unschedulable === true).map((item) => item.metadata.name));
 }
 
 /** Events from the coordinator, oldest first (by the time each was last seen). */
