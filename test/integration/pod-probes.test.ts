@@ -1,22 +1,9 @@
-import { rm } from 'node:fs/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ContainerStatus, NodeEvent, PodStatusReport } from '../../protocol/messages.js';
-import { docker, removeNodeContainers, TEST_IMAGE } from '../support/docker.js';
-import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
+import { describe, expect, it } from 'vitest';
+import type { ContainerStatus, NodeEvent } from '../../protocol/messages.js';
+import { docker, TEST_IMAGE } from '../support/docker.js';
 import { waitFor } from '../support/wait.js';
-import {
-  BrokerView,
-  desiredState,
-  inspect,
-  podContainers,
-  recordEvents,
-  recordPodStatuses,
-  requireBuiltAgent,
-  specPod,
-  startAgent,
-  uniqueNode,
-  type StartedAgent,
-} from './agent-harness.js';
+import { desiredState, inspect, podContainers, specPod } from './agent-harness.js';
+import { useAgentTestBed, type WatchedNode } from './agent-testbed.js';
 
 /**
  * Liveness, readiness and startup probes (exec, httpGet, tcpSocket) run by the built
@@ -24,61 +11,26 @@ import {
  * status and the node's events. Periods are 1 s so that the tests are quick.
  */
 
-let broker: Mosquitto;
-let view: BrokerView;
-const agents: StartedAgent[] = [];
-const nodes: string[] = [];
-const recorders: { stop: () => Promise<void> }[] = [];
+const bed = useAgentTestBed();
 
-interface Watch {
-  node: string;
-  /** Every status report of the pod so far, in order. */
-  reports: (pod: string) => PodStatusReport[];
-  events: NodeEvent[];
-}
+type Watch = WatchedNode;
 
 /** A node with its own agent (1 s back-off, so restarts are quick), its pod statuses and events recorded. */
-async function nodeWithAgent(prefix: string): Promise<Watch> {
-  const node = uniqueNode(prefix);
-  nodes.push(node);
-  const statuses = await recordPodStatuses(broker.url, node);
-  const events = await recordEvents(broker.url, node);
-  recorders.push(statuses, events);
-  agents.push(await startAgent(broker.url, node, { args: ['--backoff', '1s'] }));
-  return { node, reports: statuses.of, events: events.events };
+function nodeWithAgent(prefix: string): Promise<Watch> {
+  return bed.node(prefix, ['--backoff', '1s']);
 }
 
 function main(node: string, pod: string): ContainerStatus | undefined {
-  return view.podStatus(node, pod)?.status.containerStatuses[0];
+  return bed.view.podStatus(node, pod)?.status.containerStatuses[0];
 }
 
 function condition(node: string, pod: string, type: string): string | undefined {
-  return view.podStatus(node, pod)?.status.conditions.find((c) => c.type === type)?.status;
+  return bed.view.podStatus(node, pod)?.status.conditions.find((c) => c.type === type)?.status;
 }
 
 function eventsOf(watch: Watch, pod: string, reason: string): NodeEvent[] {
   return watch.events.filter((e) => e.pod === pod && e.reason === reason);
 }
-
-beforeAll(async () => {
-  requireBuiltAgent();
-  broker = await startMosquitto();
-  view = await BrokerView.connect(broker.url);
-});
-
-afterEach(async () => {
-  await Promise.all(recorders.splice(0).map((r) => r.stop()));
-  await Promise.all(agents.splice(0).map(async (a) => {
-    await a.process.stop('SIGKILL');
-    await rm(a.stateDir, { recursive: true, force: true });
-  }));
-  for (const name of nodes.splice(0)) await removeNodeContainers(name);
-});
-
-afterAll(async () => {
-  await view?.close();
-  await broker?.stop();
-});
 
 describe('probes', () => {
   it('exec liveness (the Kubernetes docs example): restarted once /tmp/healthy is gone, restartCount grows', async () => {
@@ -93,14 +45,14 @@ describe('probes', () => {
         livenessProbe: { exec: { command: ['cat', '/tmp/healthy'] }, initialDelaySeconds: 1, periodSeconds: 1 },
       }],
     });
-    await view.publishDesired(desiredState(node, 1, [pod]));
+    await bed.view.publishDesired(desiredState(node, 1, [pod]));
 
     const first = await waitFor('restartCount 1', () => ((main(node, 'liveness-exec')?.restartCount ?? 0) >= 1 ? main(node, 'liveness-exec') : undefined), { timeoutMs: 20_000 });
     // Killed by the agent (sleep ignores SIGTERM as PID 1), after the file had gone: not before 3 s.
     const killed = first.lastState?.terminated;
     expect(killed).toMatchObject({ exitCode: 137, reason: 'Error', startedAt: expect.any(String), finishedAt: expect.any(String) });
     expect(Date.parse(killed?.finishedAt ?? '') - Date.parse(killed?.startedAt ?? '')).toBeGreaterThanOrEqual(3000);
-    expect(view.podStatus(node, 'liveness-exec')?.status.phase).toBe('Running');
+    expect(bed.view.podStatus(node, 'liveness-exec')?.status.phase).toBe('Running');
 
     await waitFor('restartCount 2', () => (main(node, 'liveness-exec')?.restartCount ?? 0) >= 2, { timeoutMs: 20_000 });
     const counts = watch.reports('liveness-exec').map((r) => r.status.containerStatuses[0]?.restartCount ?? 0);
@@ -135,7 +87,7 @@ describe('probes', () => {
         readinessProbe: { httpGet: { path: '/ready.html', port: 'http' }, periodSeconds: 1, failureThreshold: 1 },
       }],
     });
-    await view.publishDesired(desiredState(node, 1, [pod]));
+    await bed.view.publishDesired(desiredState(node, 1, [pod]));
 
     // (A first probe may come before httpd listens and be refused; the 404 shows it asked httpd.)
     const notFound = 'Readiness probe failed: HTTP probe failed with statuscode: 404';
@@ -143,7 +95,7 @@ describe('probes', () => {
     const notYet = main(node, 'web');
     expect(notYet?.state.running).toBeDefined();
     expect(notYet?.ready).toBe(false);
-    expect(view.podStatus(node, 'web')?.status.phase).toBe('Running');
+    expect(bed.view.podStatus(node, 'web')?.status.phase).toBe('Running');
     expect(condition(node, 'web', 'Ready')).toBe('False');
     expect(condition(node, 'web', 'ContainersReady')).toBe('False');
     const id = notYet?.containerID?.replace('docker://', '') ?? '';
@@ -154,7 +106,7 @@ describe('probes', () => {
     expect(condition(node, 'web', 'ContainersReady')).toBe('True');
     // The condition turned True when the probe passed, not when the container started
     // (soft, so that the flip back below is checked whatever this says).
-    const readySince = view.podStatus(node, 'web')?.status.conditions.find((c) => c.type === 'Ready')?.lastTransitionTime ?? '';
+    const readySince = bed.view.podStatus(node, 'web')?.status.conditions.find((c) => c.type === 'Ready')?.lastTransitionTime ?? '';
     expect.soft(Date.parse(readySince), `Ready since ${readySince}, the file was made at ${new Date(madeReadyAt).toISOString()}`).toBeGreaterThanOrEqual(madeReadyAt);
 
     await docker('exec', id, 'rm', '/www/ready.html');
@@ -187,7 +139,7 @@ describe('probes', () => {
       terminationGracePeriodSeconds: 1,
       containers: [{ name: 'app', image: TEST_IMAGE, command: ['sh', '-c', slowStart], livenessProbe: liveness }],
     });
-    await view.publishDesired(desiredState(node, 1, [held, control]));
+    await bed.view.publishDesired(desiredState(node, 1, [held, control]));
 
     const startedAt = await waitFor('held started', () => {
       const s = main(node, 'held');
@@ -223,12 +175,12 @@ describe('probes', () => {
       terminationGracePeriodSeconds: 1,
       containers: [{ name: 'main', image: TEST_IMAGE, command: ['sleep', '600'], readinessProbe: readiness }],
     });
-    await view.publishDesired(desiredState(node, 1, [open, closed]));
+    await bed.view.publishDesired(desiredState(node, 1, [open, closed]));
 
     await waitFor('open ready', () => main(node, 'open')?.ready === true && condition(node, 'open', 'Ready') === 'True');
     const readySeen = Date.now();
     await waitFor('two failed probes of closed', () => eventsOf(watch, 'closed', 'Unhealthy').length >= 2);
-    const ip = view.podStatus(node, 'closed')?.status.podIP;
+    const ip = bed.view.podStatus(node, 'closed')?.status.podIP;
     expect(ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     for (const e of eventsOf(watch, 'closed', 'Unhealthy')) expect(e.message).toBe(`Readiness probe failed: dial tcp ${ip}:9000: connect: connection refused`);
     expect(main(node, 'closed')).toMatchObject({ ready: false, restartCount: 0, state: { running: expect.anything() } });

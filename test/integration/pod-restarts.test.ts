@@ -1,23 +1,9 @@
-import { rm } from 'node:fs/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ContainerStatus, PodStatusReport } from '../../protocol/messages.js';
-import { docker, removeNodeContainers, TEST_IMAGE } from '../support/docker.js';
-import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
+import { describe, expect, it } from 'vitest';
+import type { ContainerStatus, NodeEvent, PodStatusReport } from '../../protocol/messages.js';
+import { docker, TEST_IMAGE } from '../support/docker.js';
 import { waitFor } from '../support/wait.js';
-import {
-  BrokerView,
-  desiredState,
-  inspect,
-  podContainers,
-  recordEvents,
-  recordPodStatuses,
-  requireBuiltAgent,
-  specPod,
-  startAgent,
-  topics,
-  uniqueNode,
-  type StartedAgent,
-} from './agent-harness.js';
+import { desiredState, inspect, podContainers, specPod, topics } from './agent-harness.js';
+import { useAgentTestBed, type WatchedNode } from './agent-testbed.js';
 
 /**
  * Restart policies, CrashLoopBackOff, OOM kills and termination grace, against the built
@@ -26,59 +12,38 @@ import {
  * engine agrees.
  */
 
-let broker: Mosquitto;
-let view: BrokerView;
-const agents: StartedAgent[] = [];
-const nodes: string[] = [];
-const recorders: { stop: () => Promise<void> }[] = [];
+const bed = useAgentTestBed();
+const watched = new Map<string, WatchedNode>();
 
 async function agentFor(prefix: string, args: string[] = []): Promise<string> {
-  const name = uniqueNode(prefix);
-  nodes.push(name);
-  agents.push(await startAgent(broker.url, name, { args }));
-  return name;
+  const watch = await bed.node(prefix, args);
+  watched.set(watch.node, watch);
+  return watch.node;
 }
 
-async function statuses(node: string): Promise<Awaited<ReturnType<typeof recordPodStatuses>>> {
-  const recorder = await recordPodStatuses(broker.url, node);
-  recorders.push(recorder);
-  return recorder;
+function watchOf(node: string): WatchedNode {
+  const watch = watched.get(node);
+  if (watch === undefined) throw new Error(`no agent for ${node}`);
+  return watch;
 }
 
-async function events(node: string): Promise<Awaited<ReturnType<typeof recordEvents>>['events']> {
-  const recorder = await recordEvents(broker.url, node);
-  recorders.push(recorder);
-  return recorder.events;
+/** Every pod status the node published, by pod. */
+function statuses(node: string): { of: (pod: string) => PodStatusReport[] } {
+  return { of: (pod) => watchOf(node).reports(pod) };
 }
 
-/** The one container status of a single-container pod, as last published. */
+/** Every event the node published. */
+function events(node: string): NodeEvent[] {
+  return watchOf(node).events;
+}
+
 function main(node: string, pod: string): ContainerStatus | undefined {
-  return view.podStatus(node, pod)?.status.containerStatuses[0];
+  return bed.view.podStatus(node, pod)?.status.containerStatuses[0];
 }
 
 function command(script: string): string[] {
   return ['sh', '-c', script];
 }
-
-beforeAll(async () => {
-  requireBuiltAgent();
-  broker = await startMosquitto();
-  view = await BrokerView.connect(broker.url);
-});
-
-afterEach(async () => {
-  await Promise.all(recorders.splice(0).map((r) => r.stop()));
-  await Promise.all(agents.splice(0).map(async (a) => {
-    await a.process.stop('SIGKILL');
-    await rm(a.stateDir, { recursive: true, force: true });
-  }));
-  for (const name of nodes.splice(0)) await removeNodeContainers(name);
-});
-
-afterAll(async () => {
-  await view?.close();
-  await broker?.stop();
-});
 
 /** One run of a container, read off the statuses: keyed by when it started. */
 interface Run {
@@ -131,12 +96,12 @@ describe('restart policies and back-off', () => {
     const pods = cases.map((c) =>
       specPod(podName(c), { restartPolicy: c.policy, terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: TEST_IMAGE, command: command(`exit ${c.exit}`) }] }),
     );
-    await view.publishDesired(desiredState(node, 1, pods));
+    await bed.view.publishDesired(desiredState(node, 1, pods));
 
     const finals = await Promise.all(cases.map((c) => {
       const pod = podName(c);
       return waitFor(`${pod}: ${c.restarts ? 'restartCount 2' : `phase ${c.phase}`}`, () => {
-        const report = view.podStatus(node, pod);
+        const report = bed.view.podStatus(node, pod);
         const s = report?.status.containerStatuses[0];
         const done = c.restarts ? (s?.restartCount ?? 0) >= 2 : report?.status.phase === c.phase;
         return done && report !== undefined && s !== undefined ? { report, s } : undefined;
@@ -186,7 +151,7 @@ describe('restart policies and back-off', () => {
     const recorded = await statuses(node);
     const seen = await events(node);
     const pod = specPod('crash', { restartPolicy: 'Always', terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: TEST_IMAGE, command: command('exit 1') }] });
-    await view.publishDesired(desiredState(node, 1, [pod]));
+    await bed.view.publishDesired(desiredState(node, 1, [pod]));
 
     // Six runs, the first five finished: five gaps between a run's end and the next one's start.
     const runs = await waitFor('six runs of the crashing container', () => {
@@ -230,8 +195,8 @@ describe('restart policies and back-off', () => {
       terminationGracePeriodSeconds: 1,
       containers: [{ name: 'main', image: TEST_IMAGE, command: command('sleep 1; exec dd if=/dev/zero of=/dev/null bs=64M count=1'), resources: { limits: { memory: '16Mi' } } }],
     });
-    await view.publishDesired(desiredState(node, 1, [pod]));
-    const report = await waitFor('hog Failed', () => (view.podStatus(node, 'hog')?.status.phase === 'Failed' ? view.podStatus(node, 'hog') : undefined));
+    await bed.view.publishDesired(desiredState(node, 1, [pod]));
+    const report = await waitFor('hog Failed', () => (bed.view.podStatus(node, 'hog')?.status.phase === 'Failed' ? bed.view.podStatus(node, 'hog') : undefined));
     const s = report.status.containerStatuses[0];
     expect(s?.state.terminated).toMatchObject({ exitCode: 137, reason: 'OOMKilled', startedAt: expect.any(String), finishedAt: expect.any(String) });
     expect(s?.restartCount).toBe(0);
@@ -249,11 +214,11 @@ describe('restart policies and back-off', () => {
     const stubborn = specPod('stubborn', { terminationGracePeriodSeconds: 3, containers: [{ name: 'main', image: TEST_IMAGE, command: ['sleep', '600'] }] });
     // A shell as PID 1 that traps TERM runs the trap once its `sleep 1` returns.
     const polite = specPod('polite', { terminationGracePeriodSeconds: 30, containers: [{ name: 'main', image: TEST_IMAGE, command: command('trap "exit 0" TERM; while true; do sleep 1; done') }] });
-    await view.publishDesired(desiredState(node, 1, [stubborn, polite]));
-    await waitFor('both pods Running', () => view.podStatus(node, 'stubborn')?.status.phase === 'Running' && view.podStatus(node, 'polite')?.status.phase === 'Running');
+    await bed.view.publishDesired(desiredState(node, 1, [stubborn, polite]));
+    await waitFor('both pods Running', () => bed.view.podStatus(node, 'stubborn')?.status.phase === 'Running' && bed.view.podStatus(node, 'polite')?.status.phase === 'Running');
 
     const removedAt = Date.now();
-    await view.publishDesired(desiredState(node, 2, []));
+    await bed.view.publishDesired(desiredState(node, 2, []));
     const goneAfter = async (pod: string): Promise<number> => {
       await waitFor(`${pod}'s container gone`, async () => (await podContainers(node, pod)).length === 0, { timeoutMs: 40_000, intervalMs: 50 });
       return Date.now() - removedAt;
@@ -275,7 +240,7 @@ describe('restart policies and back-off', () => {
     expect(of('polite', 'kill').map((e) => e.Actor.Attributes.signal)).toEqual(['15']);
     expect(of('polite', 'die')[0]?.Actor.Attributes.exitCode).toBe('0');
 
-    await waitFor('both statuses cleared', () => view.text(topics.podStatus(node, 'stubborn')) === '' && view.text(topics.podStatus(node, 'polite')) === '');
+    await waitFor('both statuses cleared', () => bed.view.text(topics.podStatus(node, 'stubborn')) === '' && bed.view.text(topics.podStatus(node, 'polite')) === '');
     const killing = seen.filter((e) => e.reason === 'Killing').map((e) => [e.pod, e.message]).sort();
     expect(killing).toEqual([['polite', 'Stopping container main'], ['stubborn', 'Stopping container main']]);
   });
