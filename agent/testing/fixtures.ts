@@ -1,8 +1,9 @@
 import type { ContainerSpec } from '../../protocol/manifest.js';
-import type { PlanContext, ProbeView, PullView } from '../actions.js';
+import type { Action, PlanContext, ProbeView, PullView } from '../actions.js';
 import { KUBELET_RESTART_BACKOFF } from '../restart-policy.js';
 import { podSpecSchema } from '../../protocol/manifest.js';
 import type { DesiredPod, NodeDesired } from '../../protocol/messages.js';
+import { LABELS } from '../container-labels.js';
 import { createSpec, sandboxSpec } from '../container-spec.js';
 import type { ActualContainer, ContainerStateName } from '../runtime/runtime.js';
 
@@ -121,4 +122,28 @@ export function planContext(overrides: ContextOverrides = {}): PlanContext {
     sandboxImage: PAUSE_IMAGE,
     ...rest,
   };
+}
+
+/** One line per action: what it does, to what, and the restart count for creates. */
+export function summarize(actions: readonly Action[]): string[] {
+  return actions.map((a) => {
+    switch (a.type) {
+      case 'pull':
+        return `pull ${a.pod}/${a.container} ${a.image}`;
+      case 'createSandbox':
+        return `sandbox ${a.pod}`;
+      case 'create':
+        return `create ${a.pod}/${a.container} #${a.planned.spec.labels[LABELS.restartCount]}`;
+      case 'start':
+        return `start ${a.pod}/${a.container} ${a.id.slice(-2)}`;
+      case 'kill':
+        return `kill ${a.pod}/${a.container} ${a.id.slice(-2)}`;
+      case 'remove':
+        return `remove ${a.pod}/${a.container || 'sandbox'} ${a.id.slice(-2)}${a.isRunning ? ' running' : ''}`;
+      case 'removeVolume':
+        return `removeVolume ${a.name}`;
+      case 'wait':
+        return `wait ${a.pod}/${a.container} +${a.until - T0}ms`;
+    }
+  });
 }
