@@ -1,20 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseManifests } from './parse-manifests.js';
+import { podYaml as pod, problemsOf } from './testing/manifest-problems.js';
 
 /** The pod-lifecycle fields of the manifest subset: probes, volumes, env fieldRefs, hostNetwork, privileged. */
-
-function pod(spec: string): string {
-  return `apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n${spec}`;
-}
-
-function problemsOf(text: string): string[] {
-  try {
-    parseManifests(text, 'pod.yaml');
-    return [];
-  } catch (error) {
-    return (error as Error).message.split('\n').slice(1).map((line) => line.trim());
-  }
-}
 
 describe('good lifecycle manifests', () => {
   it('fills in the Kubernetes probe defaults', () => {

@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { podSpecSchema } from './manifest.js';
 import { parseManifests } from './parse-manifests.js';
+import { podYaml, problemsOf } from './testing/manifest-problems.js';
 
 /** The scheduling fields of the manifest subset: tolerations and required node affinity. */
 
 function pod(spec: string): string {
-  return `apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: app\n      image: x:1\n${spec}`;
-}
-
-function problemsOf(text: string): string[] {
-  try {
-    parseManifests(text, 'pod.yaml');
-    return [];
-  } catch (error) {
-    return (error as Error).message.split('\n').slice(1).map((line) => line.trim());
-  }
+  return podYaml(`  containers:\n    - name: app\n      image: x:1\n${spec}`);
 }
 
 describe('good scheduling manifests', () => {

@@ -11,8 +11,7 @@ import {
   fakeNodeStatus,
   removeDir,
   requireBuiltCoordinator,
-  startCoordinator,
-  tempStateDir,
+  startCoordinatorOn,
   TestClient,
   type BrokerKind,
 } from './coordinator-harness.js';
@@ -118,14 +117,7 @@ describe.each<BrokerKind>(['embedded', 'mosquitto'])('baton describe and get eve
   let env: NodeJS.ProcessEnv;
 
   beforeEach(async () => {
-    broker = new BrokerFixture(kind);
-    await broker.start();
-    stateDir = await tempStateDir();
-    client = new TestClient(broker.url);
-    if (kind === 'mosquitto') await client.start();
-    coordinator = startCoordinator(broker, stateDir);
-    if (kind === 'embedded') await client.start(); // the broker lives in the coordinator
-    await client.waitForCoordinator();
+    ({ broker, stateDir, coordinator, client } = await startCoordinatorOn(kind));
     env = { BATON_BROKER: broker.url, BATON_TIMEOUT: '5' };
   });
 

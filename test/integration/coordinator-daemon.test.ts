@@ -11,7 +11,7 @@ import {
   removeDir,
   requireBuiltCoordinator,
   startCoordinator,
-  tempStateDir,
+  startCoordinatorOn,
   TestClient,
   type BrokerKind,
 } from './coordinator-harness.js';
@@ -41,14 +41,7 @@ describe.each<BrokerKind>(['embedded', 'mosquitto'])('baton-coordinator on the %
   }
 
   beforeEach(async () => {
-    broker = new BrokerFixture(kind);
-    await broker.start();
-    stateDir = await tempStateDir();
-    client = new TestClient(broker.url);
-    if (kind === 'mosquitto') await client.start();
-    coordinator = startCoordinator(broker, stateDir);
-    if (kind === 'embedded') await client.start(); // the broker lives in the coordinator
-    await client.waitForCoordinator();
+    ({ broker, stateDir, coordinator, client } = await startCoordinatorOn(kind));
   });
 
   afterEach(async (context) => {

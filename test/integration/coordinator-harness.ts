@@ -200,6 +200,31 @@ export class TestClient {
   }
 }
 
+export interface StartedCoordinator {
+  readonly broker: BrokerFixture;
+  readonly stateDir: string;
+  readonly coordinator: Running;
+  /** Connected, and has seen the coordinator online. */
+  readonly client: TestClient;
+}
+
+/**
+ * A broker of the given kind, a coordinator on a fresh state directory, and a test client
+ * that has seen it online. With the embedded broker the client connects only once the
+ * coordinator (which holds the broker) is started.
+ */
+export async function startCoordinatorOn(kind: BrokerKind): Promise<StartedCoordinator> {
+  const broker = new BrokerFixture(kind);
+  await broker.start();
+  const stateDir = await tempStateDir();
+  const client = new TestClient(broker.url);
+  if (kind === 'mosquitto') await client.start();
+  const coordinator = startCoordinator(broker, stateDir);
+  if (kind === 'embedded') await client.start();
+  await client.waitForCoordinator();
+  return { broker, stateDir, coordinator, client };
+}
+
 export type DistributiveRequestBody = Request extends infer R ? (R extends Request ? Omit<R, 'protocol' | 'id' | 'replyTo'> : never) : never;
 
 export interface ListedItem {

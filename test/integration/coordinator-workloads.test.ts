@@ -9,8 +9,7 @@ import {
   fakeNodeStatus,
   removeDir,
   requireBuiltCoordinator,
-  startCoordinator,
-  tempStateDir,
+  startCoordinatorOn,
   TestClient,
   type BrokerKind,
 } from './coordinator-harness.js';
@@ -39,14 +38,7 @@ describe.each<BrokerKind>(['embedded', 'mosquitto'])('workloads on the %s broker
   let client: TestClient;
 
   beforeEach(async () => {
-    broker = new BrokerFixture(kind);
-    await broker.start();
-    stateDir = await tempStateDir();
-    client = new TestClient(broker.url);
-    if (kind === 'mosquitto') await client.start();
-    coordinator = startCoordinator(broker, stateDir);
-    if (kind === 'embedded') await client.start();
-    await client.waitForCoordinator();
+    ({ broker, stateDir, coordinator, client } = await startCoordinatorOn(kind));
   });
 
   afterEach(async (context) => {
