@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { containerName, currentInstance, LABELS, readLabels, specHash, type PodContainer } from './container-labels.js';
+import { containerName, LABELS, readLabels, specHash } from './container-labels.js';
 import { containerOf, instance, pod } from './testing/fixtures.js';
 
 describe('readLabels', () => {
@@ -43,19 +43,5 @@ describe('containerName', () => {
     expect(a).toBe(containerName('pi-1', 'web', 'main', 'uid-1', 'h1', 0));
     expect(a).toMatch(/^baton_pi-1_web_main_[0-9a-f]{10}_0$/);
     expect(new Set([a, containerName('pi-1', 'web', 'main', 'uid-2', 'h1', 0), containerName('pi-1', 'web', 'main', 'uid-1', 'h2', 0), containerName('pi-1', 'web', 'main', 'uid-1', 'h1', 1)]).size).toBe(4);
-  });
-});
-
-describe('currentInstance', () => {
-  it('is the highest restart count with the desired hash; the rest are superseded', () => {
-    const web = pod('web');
-    const hash = specHash(containerOf(web));
-    const all = [instance(web, 'main', { restartCount: 1 }), instance(web, 'main', { restartCount: 3 }), instance(web, 'main', { restartCount: 2 })]
-      .map(readLabels)
-      .filter((c): c is PodContainer => c !== undefined);
-    const { current, superseded } = currentInstance(all, hash);
-    expect(current?.restartCount).toBe(3);
-    expect(superseded.map((c) => c.restartCount)).toEqual([2, 1]);
-    expect(currentInstance(all, 'other').current).toBeUndefined();
   });
 });

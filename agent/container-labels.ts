@@ -112,15 +112,3 @@ export function containerName(node: string, pod: string, container: string, podU
   const unique = createHash('sha256').update(`${podUid}/${hash}`).digest('hex').slice(0, 10);
   return `baton_${node}_${pod}_${container}_${unique}_${restartCount}`;
 }
-
-/**
- * The instance of a pod's container that counts: the newest with the desired spec hash
- * and sandbox (highest restart count, then newest). The others with both are superseded.
- */
-export function currentInstance(containers: readonly PodContainer[], hash: string, sandboxId?: string): { current?: PodContainer; superseded: PodContainer[] } {
-  const matching = containers
-    .filter((c) => c.specHash === hash && c.sandboxId === sandboxId && c.actual.state !== 'removing')
-    .sort((a, b) => b.restartCount - a.restartCount || Date.parse(b.actual.createdAt) - Date.parse(a.actual.createdAt));
-  const [current, ...superseded] = matching;
-  return current ? { current, superseded } : { superseded };
-}

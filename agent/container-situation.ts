@@ -43,7 +43,7 @@ export function situate(pod: DesiredPod, spec: ContainerSpec, instances: readonl
  * kubelet leaves a finished container alone: under `Never` any instance of the spec,
  * under `OnFailure` one that completed.
  */
-function pickCurrent(instances: readonly PodContainer[], hash: string, sandboxId: string | null | undefined, policy: RestartPolicy): PodContainer | undefined {
+export function pickCurrent(instances: readonly PodContainer[], hash: string, sandboxId: string | null | undefined, policy: RestartPolicy): PodContainer | undefined {
   const matching = instances
     .filter((c) => c.specHash === hash && c.actual.state !== 'removing')
     .sort((a, b) => b.restartCount - a.restartCount || Date.parse(b.actual.createdAt) - Date.parse(a.actual.createdAt));

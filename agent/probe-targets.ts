@@ -1,9 +1,9 @@
 import type { NodeDesired } from '../protocol/messages.js';
-import { currentInstance, specHash, type PodContainer } from './container-labels.js';
+import { specHash, type PodContainer } from './container-labels.js';
+import { pickCurrent } from './container-situation.js';
 import { needsSandbox } from './container-spec.js';
 import { currentSandbox } from './plan.js';
 import type { ProbeTarget } from './probes/probe-manager.js';
-
 
 /**
  * The containers the probe workers should watch: the current, running instance of every
@@ -19,8 +19,9 @@ export function probeTargets(desired: NodeDesired, ours: readonly PodContainer[]
     for (const spec of pod.spec.containers) {
       if (!spec.livenessProbe && !spec.readinessProbe && !spec.startupProbe) continue;
       const instances = mine.filter((c) => !c.isSandbox && c.container === spec.name);
-      const { current } = currentInstance(instances, specHash(spec, pod.spec), sandbox?.actual.id);
-      if (current === undefined || current.actual.state !== 'running') continue;
+      const current = pickCurrent(instances, specHash(spec, pod.spec), hasSandbox ? (sandbox?.actual.id ?? null) : undefined, pod.spec.restartPolicy);
+      // A container outside the pod's sandbox is being stopped (restartPolicy Never): no probes.
+      if (current === undefined || current.actual.state !== 'running' || current.sandboxId !== sandbox?.actual.id) continue;
       const address = pod.spec.hostNetwork === true ? '127.0.0.1' : (sandbox ?? current).actual.ip;
       targets.push({
         containerId: current.actual.id,
