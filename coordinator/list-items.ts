@@ -1,6 +1,6 @@
 import type { EventItem, ListItem, ListKind, NodeStatus, PodStatus } from '../protocol/messages.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
-import { POD_TEMPLATE_HASH_LABEL } from './controllers/deployment.js';
+import { deploymentItem } from './deployment-item.js';
 import { daemonSetCoverage, REVISION_HASH_LABEL } from './controllers/daemonset.js';
 import { ownerUidOf } from './controllers/owned.js';
 import { compareEventItems, eventItem } from './event-items.js';
@@ -43,7 +43,7 @@ function pendingStatus(pod: StoredPod, unschedulable: ReadonlyMap<string, string
 }
 
 /** The pod's status as its node last reported it, or Unknown while that node is offline. */
-function reportedStatus(pod: StoredPod, context: ListContext): PodStatus | undefined {
+export function reportedStatus(pod: StoredPod, context: ListContext): PodStatus | undefined {
   const status = context.observed.podStatus(pod.metadata.uid);
   if (status === undefined || pod.nodeName === undefined) return status;
   return podStatusOnNode(status, pod.nodeName, context.observed.nodeStatuses.get(pod.nodeName));
@@ -68,31 +68,12 @@ export function podItem(pod: StoredPod, context: ListContext): ListItem {
   };
 }
 
-function ownedPods(state: CoordinatorState, uid: string): StoredPod[] {
+export function ownedPods(state: CoordinatorState, uid: string): StoredPod[] {
   return Object.values(state.pods).filter((p) => ownerUidOf(p) === uid);
 }
 
-function workloadMetadata(object: StoredDeployment | StoredDaemonSet): ListItem['metadata'] {
+export function workloadMetadata(object: StoredDeployment | StoredDaemonSet): ListItem['metadata'] {
   return { ...object.metadata };
-}
-
-export function deploymentItem(deployment: StoredDeployment, context: ListContext): ListItem {
-  const pods = ownedPods(context.state, deployment.metadata.uid);
-  const hash = podTemplateHash(deployment.spec.template);
-  const ready = pods.filter((p) => isPodReady(reportedStatus(p, context))).length;
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: workloadMetadata(deployment),
-    spec: { ...deployment.spec },
-    status: {
-      replicas: pods.length,
-      readyReplicas: ready,
-      updatedReplicas: pods.filter((p) => p.metadata.labels?.[POD_TEMPLATE_HASH_LABEL] === hash).length,
-      availableReplicas: ready,
-      observedGeneration: context.observedGeneration(deployment.metadata.uid) ?? 0,
-    },
-  };
 }
 
 export function daemonSetItem(daemonSet: StoredDaemonSet, context: ListContext): ListItem {

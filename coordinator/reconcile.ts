@@ -1,7 +1,7 @@
 import type { NodeStatus, PodStatus } from '../protocol/messages.js';
 import { reconcileDaemonSet } from './controllers/daemonset.js';
 import { reconcileDeployment } from './controllers/deployment.js';
-import { ownerUidOf, type ControllerResult } from './controllers/owned.js';
+import { ownerUidOf, type ControllerResult, type PodAvailability } from './controllers/owned.js';
 import { desiredPodsByNode, nextNodeTable } from './desired.js';
 import { viewNode, type NodeView } from './node-view.js';
 import { schedule } from './scheduler.js';
@@ -80,11 +80,12 @@ export function reconcile(state: CoordinatorState, observed: Observations, entro
     if (!owners.has(owner)) apply({ create: [], delete: orphans.map((p) => p.metadata.name) });
   }
 
-  const isReady = (pod: StoredPod): boolean => isPodReady(observed.podStatus(pod.metadata.uid));
+  // Placeholder until node liveness lands: ready or not, from the report alone.
+  const availability = (pod: StoredPod): PodAvailability => (isPodReady(observed.podStatus(pod.metadata.uid)) ? 'ready' : 'notReady');
   const views = nodeViews(state, observed);
   for (const deployment of sortByName(Object.values(state.deployments))) {
     const owned = byOwner.get(deployment.metadata.uid) ?? [];
-    apply(reconcileDeployment({ deployment, pods: owned, isReady, takenNames: taken, entropy }));
+    apply(reconcileDeployment({ deployment, pods: owned, availability, takenNames: taken, entropy }));
   }
   for (const daemonSet of sortByName(Object.values(state.daemonSets))) {
     const owned = byOwner.get(daemonSet.metadata.uid) ?? [];

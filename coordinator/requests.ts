@@ -82,6 +82,9 @@ export function handleRequest(request: Request, context: ListContext, entropy: E
       if (!outcome.ok) return { reply: errorReply(request.id, outcome.code, outcome.message) };
       return { reply: okReply(request.id, outcome.result), state: outcome.state };
     }
+    case 'scale':
+    case 'rollout':
+      return { reply: errorReply(request.id, 'Invalid', `${request.op} is not supported by this coordinator yet`) };
     default: {
       const never: never = request;
       throw new Error(`unexpected request ${JSON.stringify(never)}`);

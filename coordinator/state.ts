@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { daemonSetManifestSchema, deploymentManifestSchema, podSpecSchema } from '../protocol/manifest.js';
+import { daemonSetManifestSchema, deploymentManifestSchema, podSpecSchema, podTemplate } from '../protocol/manifest.js';
 import { ownerReferenceSchema } from '../protocol/messages.js';
 import { labels, subdomainName } from '../protocol/names.js';
 
@@ -23,11 +23,24 @@ const objectMetaSchema = z.object({
   annotations: annotations.optional(),
 });
 
+/** One kept revision of a Deployment's pod template (see `rollout history`). */
+export const storedRevisionSchema = z.object({
+  revision: z.number().int().min(1),
+  template: podTemplate,
+  changeCause: z.string().optional(),
+});
+export type StoredRevision = z.output<typeof storedRevisionSchema>;
+
 export const storedDeploymentSchema = z.object({
   apiVersion: z.literal('apps/v1'),
   kind: z.literal('Deployment'),
   metadata: objectMetaSchema,
   spec: deploymentManifestSchema.shape.spec,
+  /**
+   * The revisions kept, oldest first; the last is the current template. Absent in a
+   * store written before rollouts existed: read as revision 1 being the current template.
+   */
+  revisions: z.array(storedRevisionSchema).optional(),
 });
 export type StoredDeployment = z.output<typeof storedDeploymentSchema>;
 

@@ -88,7 +88,7 @@ const labelSelector = z.strictObject({
   matchLabels: labels.refine((l) => Object.keys(l).length > 0, 'must have at least one label'),
 });
 
-const podTemplate = z.strictObject({
+export const podTemplate = z.strictObject({
   metadata: z.strictObject({
     labels: labels,
     annotations: z.record(z.string(), z.string()).optional(),

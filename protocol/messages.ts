@@ -219,6 +219,22 @@ export const requestSchema = z.discriminatedUnion('op', [
    * the node holds pods with no controller, unless `force`, which deletes those too.
    */
   z.object({ ...requestBase, op: z.literal('drain'), node: z.string(), force: z.boolean().optional() }),
+  /** `baton scale`: set a Deployment's `spec.replicas` (a spec change: its generation grows). */
+  z.object({ ...requestBase, op: z.literal('scale'), kind: z.literal('Deployment'), name: z.string(), replicas: z.number().int().min(0) }),
+  /**
+   * `baton rollout undo|restart|history`. `undo` puts back the template of revision
+   * `toRevision` (default: the one before the current); `restart` stamps the template
+   * with a restart time, so every pod is replaced by a rolling update; `history` lists
+   * the revisions kept. Deployments only, except `restart`, which DaemonSets take too.
+   */
+  z.object({
+    ...requestBase,
+    op: z.literal('rollout'),
+    action: z.enum(['undo', 'restart', 'history']),
+    kind: z.enum(['Deployment', 'DaemonSet']),
+    name: z.string(),
+    toRevision: z.number().int().min(0).optional(),
+  }),
 ]);
 export type Request = z.output<typeof requestSchema>;
 export type RequestOp = Request['op'];
@@ -254,6 +270,35 @@ export type CordonResult = z.output<typeof cordonResultSchema>;
 /** What `drain` did: the pods it deleted (evicted) and those it left (DaemonSet pods), by name. */
 export const drainResultSchema = z.object({ node: z.string(), evicted: z.array(z.string()), ignored: z.array(z.string()) });
 export type DrainResult = z.output<typeof drainResultSchema>;
+
+/** What `scale` did: the replicas now, and whether this request changed them. */
+export const scaleResultSchema = z.object({ kind: z.string(), name: z.string(), replicas: z.number().int(), changed: z.boolean() });
+export type ScaleResult = z.output<typeof scaleResultSchema>;
+
+/** One revision of a Deployment's template, as `rollout history` lists it. */
+export const revisionSchema = z.object({
+  revision: z.number().int().min(1),
+  /** The Deployment's `kubernetes.io/change-cause` annotation when this revision was made. */
+  changeCause: z.string().optional(),
+  /** The pod template of this revision (`rollout history --revision N`). */
+  template: z.unknown().optional(),
+});
+export type Revision = z.output<typeof revisionSchema>;
+
+/**
+ * What `rollout` did. `undo`: `revision` is the revision rolled back to, and `changed`
+ * is false when the current template already was that one. `restart`: `revision` is the
+ * new revision. `history`: `revisions`, oldest first.
+ */
+export const rolloutResultSchema = z.object({
+  kind: z.string(),
+  name: z.string(),
+  action: z.enum(['undo', 'restart', 'history']),
+  changed: z.boolean(),
+  revision: z.number().int().optional(),
+  revisions: z.array(revisionSchema).optional(),
+});
+export type RolloutResult = z.output<typeof rolloutResultSchema>;
 
 /** Object metadata as the coordinator reports it. */
 export const objectMetadataSchema = z.object({

@@ -1,6 +1,6 @@
 import { generatePodName, podTemplateHash } from '../pod-names.js';
 import type { Entropy, StoredDeployment, StoredPod } from '../state.js';
-import { deletionOrder, podFromTemplate, type ControllerResult } from './owned.js';
+import { deletionOrder, podFromTemplate, type ControllerResult, type PodAvailability } from './owned.js';
 
 /** The label that ties a Deployment's pods to the template they were made from. */
 export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
@@ -9,7 +9,8 @@ export interface DeploymentControllerInput {
   deployment: StoredDeployment;
   /** The pods this Deployment owns. */
   pods: readonly StoredPod[];
-  isReady(pod: StoredPod): boolean;
+  /** How the control loop sees each pod (see PodAvailability). */
+  availability(pod: StoredPod): PodAvailability;
   /** Every pod name in use, so a new name never collides. */
   takenNames: ReadonlySet<string>;
   entropy: Entropy;
@@ -29,7 +30,7 @@ export function reconcileDeployment(input: DeploymentControllerInput): Controlle
 
   const result: ControllerResult = { create: [], delete: outdated.map((p) => p.metadata.name) };
   if (current.length > replicas) {
-    const surplus = [...current].sort(deletionOrder(input.isReady)).slice(0, current.length - replicas);
+    const surplus = [...current].sort(deletionOrder((p) => input.availability(p) === 'ready')).slice(0, current.length - replicas);
     result.delete.push(...surplus.map((p) => p.metadata.name));
   }
   const added = new Set<string>();

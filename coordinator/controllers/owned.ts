@@ -6,6 +6,22 @@ import type { StoredDaemonSet, StoredDeployment, StoredPod } from '../state.js';
 
 export type Workload = StoredDeployment | StoredDaemonSet;
 
+/**
+ * How the control loop sees a bound or pending pod when it decides what to keep:
+ * - `ready`: its node is Ready and its latest report (made since the node last came
+ *   back) says Ready;
+ * - `notReady`: not scheduled yet, or reported not Ready (or finished) by a Ready node;
+ * - `unknown`: nothing current is known (its node is not Ready, not heard from since the
+ *   coordinator started, or back but not yet reporting this pod): it counts as
+ *   unavailable, yet nothing may be deleted on the strength of it being unhealthy;
+ * - `lost`: its node has been not Ready for longer than the pod tolerates (the
+ *   `--eviction-timeout`, or the pod's own toleration of `node.kubernetes.io/unreachable`),
+ *   or was removed, or carries a NoExecute taint the pod does not tolerate. A Deployment
+ *   replaces a lost pod elsewhere and no longer counts it; it stays bound (its node runs
+ *   it if it comes back) until the Deployment decides which copy to keep.
+ */
+export type PodAvailability = 'ready' | 'notReady' | 'unknown' | 'lost';
+
 /** A controller's decision for one object; the caller applies it to the state. */
 export interface ControllerResult {
   create: StoredPod[];
