@@ -85,7 +85,7 @@ export function reconcile(state: CoordinatorState, observed: Observations, entro
   const views = nodeViews(state, observed);
   for (const deployment of sortByName(Object.values(state.deployments))) {
     const owned = byOwner.get(deployment.metadata.uid) ?? [];
-    apply(reconcileDeployment({ deployment, pods: owned, availability, takenNames: taken, entropy }));
+    apply(reconcileDeployment({ deployment, pods: owned, terminating: 0, availability, takenNames: taken, entropy }));
   }
   for (const daemonSet of sortByName(Object.values(state.daemonSets))) {
     const owned = byOwner.get(daemonSet.metadata.uid) ?? [];

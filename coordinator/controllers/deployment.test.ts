@@ -10,6 +10,7 @@ function run(replicas: number, pods: StoredPod[], options: { ready?: Set<string>
   const result = reconcileDeployment({
     deployment: web,
     pods,
+    terminating: 0,
     availability: (p) => (options.ready?.has(p.metadata.name) ? 'ready' : 'notReady'),
     takenNames: new Set(pods.map((p) => p.metadata.name)),
     entropy,
@@ -83,7 +84,7 @@ describe('reconcileDeployment', () => {
     const web = deployment('web', 1);
     const hash = podTemplateHash(web.spec.template);
     const entropy = testEntropy();
-    const result = reconcileDeployment({ deployment: web, pods: [], availability: () => 'notReady', takenNames: new Set([`web-${hash}-s0001`]), entropy });
+    const result = reconcileDeployment({ deployment: web, pods: [], terminating: 0, availability: () => 'notReady', takenNames: new Set([`web-${hash}-s0001`]), entropy });
     expect(result.create.map((p) => p.metadata.name)).toEqual([`web-${hash}-s0002`]);
   });
 });

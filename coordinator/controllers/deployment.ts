@@ -9,6 +9,11 @@ export interface DeploymentControllerInput {
   deployment: StoredDeployment;
   /** The pods this Deployment owns. */
   pods: readonly StoredPod[];
+  /**
+   * Pods of this Deployment already deleted from the store whose node still reports them
+   * running (being stopped): what a Recreate update waits for before creating new pods.
+   */
+  terminating: number;
   /** How the control loop sees each pod (see PodAvailability). */
   availability(pod: StoredPod): PodAvailability;
   /** Every pod name in use, so a new name never collides. */
