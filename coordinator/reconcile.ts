@@ -89,7 +89,7 @@ export function reconcile(state: CoordinatorState, observed: Observations, entro
   }
   for (const daemonSet of sortByName(Object.values(state.daemonSets))) {
     const owned = byOwner.get(daemonSet.metadata.uid) ?? [];
-    apply(reconcileDaemonSet({ daemonSet, pods: owned, nodes: views, takenNames: taken, entropy }));
+    apply(reconcileDaemonSet({ daemonSet, pods: owned, nodes: views, takenNames: taken, entropy, availability }));
   }
 
   const all = Object.values(pods);

@@ -42,9 +42,9 @@ describe('the cordon filter', () => {
 
   it('is ignored by DaemonSets, which still place and keep their pod on a cordoned node', () => {
     const ds = daemonSet('agent');
-    const placed = reconcileDaemonSet({ daemonSet: ds, pods: [], nodes: [cordoned('a'), open('b')], takenNames: new Set(), entropy: testEntropy() });
+    const placed = reconcileDaemonSet({ daemonSet: ds, pods: [], nodes: [cordoned('a'), open('b')], takenNames: new Set(), entropy: testEntropy(), availability: () => 'ready' });
     expect(placed.create.map((p) => p.nodeName).sort()).toEqual(['a', 'b']);
-    const kept = reconcileDaemonSet({ daemonSet: ds, pods: placed.create, nodes: [cordoned('a'), cordoned('b')], takenNames: new Set(), entropy: testEntropy() });
+    const kept = reconcileDaemonSet({ daemonSet: ds, pods: placed.create, nodes: [cordoned('a'), cordoned('b')], takenNames: new Set(), entropy: testEntropy(), availability: () => 'ready' });
     expect(kept).toEqual({ create: [], delete: [] });
   });
 });

@@ -16,7 +16,7 @@ const armOnly = daemonSet('exporter', {
 });
 
 function run(ds: typeof plain, nodes: NodeView[], pods: StoredPod[] = []) {
-  return reconcileDaemonSet({ daemonSet: ds, pods, nodes, takenNames: new Set(pods.map((p) => p.metadata.name)), entropy: testEntropy() });
+  return reconcileDaemonSet({ daemonSet: ds, pods, nodes, takenNames: new Set(pods.map((p) => p.metadata.name)), entropy: testEntropy(), availability: () => 'ready' });
 }
 
 const placed = (ds: typeof plain, nodes: NodeView[]) => run(ds, nodes).create.map((p) => p.nodeName);

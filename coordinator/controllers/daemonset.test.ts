@@ -8,7 +8,7 @@ import { daemonSetCoverage, reconcileDaemonSet, REVISION_HASH_LABEL } from './da
 const agents = daemonSet('agent', { podSpec: { nodeSelector: { role: 'edge' } } });
 
 function run(nodes: NodeView[], pods: StoredPod[], ds = agents) {
-  return reconcileDaemonSet({ daemonSet: ds, pods, nodes, takenNames: new Set(pods.map((p) => p.metadata.name)), entropy: testEntropy() });
+  return reconcileDaemonSet({ daemonSet: ds, pods, nodes, takenNames: new Set(pods.map((p) => p.metadata.name)), entropy: testEntropy(), availability: () => 'ready' });
 }
 
 const edge = (name: string, options: Parameters<typeof node>[1] = {}) => node(name, { labels: { role: 'edge' }, ...options });
@@ -73,14 +73,13 @@ describe('reconcileDaemonSet', () => {
     expect(run([...offline, edge('b', { ready: false })], [])).toEqual({ create: [], delete: [] });
   });
 
-  it('replaces pods of an older template on nodes that can take the new one', () => {
+  it('replaces a pod of an older template with the new one, one node at a time by default', () => {
     const nodes = [edge('a'), edge('b')];
     const old = podsFor(nodes);
     const changed = daemonSet('agent', { podSpec: { nodeSelector: { role: 'edge' }, containers: [{ name: 'app', image: 'busybox:2' }] } });
     const result = run(nodes, old, changed);
-    expect(result.delete.sort()).toEqual(old.map((p) => p.metadata.name).sort());
-    expect(result.create.map((p) => p.nodeName)).toEqual(['a', 'b']);
-    expect(result.create.every((p) => p.spec.containers[0]?.image === 'busybox:2')).toBe(true);
+    expect(result.delete).toEqual([old.find((p) => p.nodeName === 'a')!.metadata.name]);
+    expect(result.create.map((p) => [p.nodeName, p.spec.containers[0]?.image])).toEqual([['a', 'busybox:2']]);
   });
 
   it('keeps one pod per node when it finds two', () => {

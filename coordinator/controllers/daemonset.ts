@@ -2,7 +2,8 @@ import type { NodeView } from '../node-view.js';
 import { FILTERED_EFFECTS, firstUntoleratedTaint, matchesNodeAffinity } from '../scheduler-filters.js';
 import { generatePodName, podTemplateHash } from '../pod-names.js';
 import type { Entropy, StoredDaemonSet, StoredPod } from '../state.js';
-import { podFromTemplate, type ControllerResult } from './owned.js';
+import { podFromTemplate, type ControllerResult, type PodAvailability } from './owned.js';
+import { daemonSetUpdateStrategy, type DaemonSetUpdateStrategy } from './daemonset-strategy.js';
 
 /** The label that ties a DaemonSet's pods to the template they were made from. */
 export const REVISION_HASH_LABEL = 'controller-revision-hash';
@@ -15,6 +16,8 @@ export interface DaemonSetControllerInput {
   nodes: readonly NodeView[];
   takenNames: ReadonlySet<string>;
   entropy: Entropy;
+  /** How the control loop sees each pod (see PodAvailability); what a rolling update waits on. */
+  availability(pod: StoredPod): PodAvailability;
 }
 
 /** The template's nodeName, nodeSelector and required node affinity match the node. */
@@ -98,8 +101,8 @@ export function daemonSetCoverage(daemonSet: StoredDaemonSet, nodes: readonly No
 /**
  * One pod of the current template on every node that is online, Ready, selected by the
  * template's nodeSelector and node affinity and whose taints it tolerates, bound there
- * directly. Pods of an older template are
- * replaced; pods on nodes that no longer match are removed. Pure.
+ * directly; pods on nodes that no longer match are removed. Pods of an older template
+ * are replaced as the update strategy says (see `replaceable`). Pure.
  */
 export function reconcileDaemonSet(input: DaemonSetControllerInput): ControllerResult {
   const { daemonSet, entropy } = input;
@@ -117,21 +120,28 @@ export function reconcileDaemonSet(input: DaemonSetControllerInput): ControllerR
     byNode.set(pod.nodeName, [...(byNode.get(pod.nodeName) ?? []), pod]);
   }
 
-  const covered = new Set<string>();
+  /** Node -> the one pod it keeps, of the current template or (until replaced) an older one. */
+  const kept = new Map<string, StoredPod>();
+  const outdated: StoredPod[] = [];
   for (const [nodeName, pods] of byNode) {
     const keepAny = mayKeepPod(daemonSet, nodes.get(nodeName));
-    const current = pods
-      .filter((p) => p.metadata.labels?.[REVISION_HASH_LABEL] === hash)
-      .sort((a, b) => a.metadata.creationTimestamp.localeCompare(b.metadata.creationTimestamp) || a.metadata.name.localeCompare(b.metadata.name));
-    const kept = keepAny ? current[0] : undefined;
-    if (kept) covered.add(nodeName);
-    for (const pod of pods) if (pod !== kept) result.delete.push(pod.metadata.name);
+    const current = oldestFirst(pods.filter((p) => p.metadata.labels?.[REVISION_HASH_LABEL] === hash));
+    const keep = keepAny ? (current[0] ?? oldestFirst(pods)[0]) : undefined;
+    if (keep) kept.set(nodeName, keep);
+    if (keep !== undefined && keep !== current[0]) outdated.push(keep);
+    for (const pod of pods) if (pod !== keep) result.delete.push(pod.metadata.name);
+  }
+
+  const strategy = daemonSetUpdateStrategy(daemonSet, daemonSetCoverage(daemonSet, input.nodes, input.pods).desired);
+  for (const pod of replaceable(daemonSet, strategy, outdated, kept, input)) {
+    kept.delete(pod.nodeName ?? '');
+    result.delete.push(pod.metadata.name);
   }
 
   const added = new Set<string>();
   const isTaken = (name: string): boolean => added.has(name) || input.takenNames.has(name);
   for (const node of input.nodes) {
-    if (covered.has(node.name) || !wantsPod(daemonSet, node)) continue;
+    if (kept.has(node.name) || !wantsPod(daemonSet, node)) continue;
     const name = generatePodName(daemonSet.metadata.name, isTaken, () => entropy.nameSuffix());
     added.add(name);
     result.create.push(
@@ -147,4 +157,49 @@ export function reconcileDaemonSet(input: DaemonSetControllerInput): ControllerR
     );
   }
   return result;
+}
+
+function oldestFirst(pods: readonly StoredPod[]): StoredPod[] {
+  return [...pods].sort((a, b) => a.metadata.creationTimestamp.localeCompare(b.metadata.creationTimestamp) || a.metadata.name.localeCompare(b.metadata.name));
+}
+
+/**
+ * The pods of an older template to delete in this pass, so that their nodes get the
+ * current one. OnDelete: none (the user deletes them). RollingUpdate, as Kubernetes'
+ * DaemonSet controller with maxSurge 0: an old pod that is not Ready goes at once; a
+ * Ready one only while fewer than maxUnavailable of the nodes that should run the pod
+ * are without a Ready one, counting those replaced in this pass. Only nodes that can
+ * take the new pod now (online, Ready, selected) are touched, and only they count: a
+ * Pi that is switched off does not hold up an update of the rest of the fleet; its pod
+ * is updated when it is back.
+ */
+function replaceable(
+  daemonSet: StoredDaemonSet,
+  strategy: DaemonSetUpdateStrategy,
+  outdated: readonly StoredPod[],
+  kept: ReadonlyMap<string, StoredPod>,
+  input: DaemonSetControllerInput,
+): StoredPod[] {
+  if (strategy.type === 'OnDelete') return [];
+  const nodes = new Map(input.nodes.map((n) => [n.name, n]));
+  const canTakeNew = (pod: StoredPod): boolean => {
+    const node = nodes.get(pod.nodeName ?? '');
+    return node !== undefined && wantsPod(daemonSet, node);
+  };
+  let unavailable = 0;
+  for (const node of input.nodes) {
+    if (!wantsPod(daemonSet, node)) continue;
+    const pod = kept.get(node.name);
+    if (pod === undefined || input.availability(pod) !== 'ready') unavailable += 1;
+  }
+  const chosen: StoredPod[] = [];
+  const sorted = [...outdated].filter(canTakeNew).sort((a, b) => (a.nodeName ?? '').localeCompare(b.nodeName ?? ''));
+  for (const pod of sorted) if (input.availability(pod) === 'notReady') chosen.push(pod);
+  for (const pod of sorted) {
+    if (unavailable >= strategy.maxUnavailable) break;
+    if (input.availability(pod) !== 'ready') continue;
+    chosen.push(pod);
+    unavailable += 1;
+  }
+  return chosen;
 }
