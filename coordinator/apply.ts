@@ -2,6 +2,8 @@ import type { DaemonSetManifest, DeploymentManifest, Manifest, PodManifest } fro
 import type { ApplyResult } from '../protocol/messages.js';
 import { validateManifest } from '../protocol/parse-manifests.js';
 import { canonicalJson } from '../protocol/canonical-json.js';
+import type { Workload } from './controllers/owned.js';
+import { recordRevision, revisionsOf } from './revisions.js';
 import type { CoordinatorState, Entropy, StoredDaemonSet, StoredDeployment, StoredPod } from './state.js';
 
 /**
@@ -96,6 +98,23 @@ function sameMetadata(a: { labels?: unknown; annotations?: unknown }, b: { label
   return canonicalJson([a.labels ?? {}, a.annotations ?? {}]) === canonicalJson([b.labels ?? {}, b.annotations ?? {}]);
 }
 
+/**
+ * `after` as the next stored version of `before` (same uid and creation time): the
+ * generation grows by one when the spec changed (not for labels or annotations), and a
+ * Deployment records its template's revision. Every request that changes a workload
+ * (apply, scale, rollout) goes through here.
+ */
+export function updatedWorkload(before: StoredDeployment, after: StoredDeployment): StoredDeployment;
+export function updatedWorkload(before: StoredDaemonSet, after: StoredDaemonSet): StoredDaemonSet;
+export function updatedWorkload(before: Workload, after: Workload): Workload {
+  const specChanged = canonicalJson(before.spec) !== canonicalJson(after.spec);
+  const metadata = { ...after.metadata, generation: before.metadata.generation + (specChanged ? 1 : 0) };
+  if (after.kind === 'DaemonSet') return { ...after, metadata };
+  const kept = before.kind === 'Deployment' ? revisionsOf(before) : [];
+  const next = { ...after, metadata };
+  return { ...next, revisions: recordRevision(kept, next) };
+}
+
 /** Deployments and DaemonSets: the generation grows only when the spec changes. */
 function applyWorkload<M extends DeploymentManifest | DaemonSetManifest, S extends StoredDeployment | StoredDaemonSet>(
   table: Readonly<Record<string, S>>,
@@ -114,13 +133,24 @@ function applyWorkload<M extends DeploymentManifest | DaemonSetManifest, S exten
       namespace: 'default' as const,
       uid: existing?.metadata.uid ?? entropy.newUid(),
       creationTimestamp: existing?.metadata.creationTimestamp ?? entropy.now(),
-      generation: existing === undefined ? 1 : existing.metadata.generation + (specChanged ? 1 : 0),
+      generation: 1,
       ...(labels ? { labels } : {}),
       ...(annotations ? { annotations } : {}),
     },
     spec: manifest.spec,
-  } as S;
-  return [{ ...table, [name]: stored }, existing ? 'configured' : 'created'];
+  } as Workload;
+  return [{ ...table, [name]: (existing ? updated(existing, stored) : created(stored)) as S }, existing ? 'configured' : 'created'];
+}
+
+/** A new workload: generation 1 and, for a Deployment, revision 1. */
+function created(workload: Workload): Workload {
+  return workload.kind === 'Deployment' ? { ...workload, revisions: recordRevision([], workload) } : workload;
+}
+
+function updated(before: Workload, after: Workload): Workload {
+  if (before.kind === 'Deployment' && after.kind === 'Deployment') return updatedWorkload(before, after);
+  if (before.kind === 'DaemonSet' && after.kind === 'DaemonSet') return updatedWorkload(before, after);
+  throw new Error(`${after.kind} "${after.metadata.name}" stored as a ${before.kind}`);
 }
 
 /**

@@ -6,6 +6,8 @@ import { cordonNode } from './cordon.js';
 import { deleteObject } from './delete.js';
 import { drainNode } from './drain.js';
 import { listItems, type ListContext } from './list-items.js';
+import { rollout } from './rollout.js';
+import { scaleDeployment } from './scale.js';
 import type { CoordinatorState, Entropy } from './state.js';
 
 /**
@@ -82,9 +84,16 @@ export function handleRequest(request: Request, context: ListContext, entropy: E
       if (!outcome.ok) return { reply: errorReply(request.id, outcome.code, outcome.message) };
       return { reply: okReply(request.id, outcome.result), state: outcome.state };
     }
-    case 'scale':
-    case 'rollout':
-      return { reply: errorReply(request.id, 'Invalid', `${request.op} is not supported by this coordinator yet`) };
+    case 'scale': {
+      const outcome = scaleDeployment(context.state, request.name, request.replicas);
+      if (!outcome.ok) return { reply: errorReply(request.id, outcome.code, outcome.message) };
+      return { reply: okReply(request.id, outcome.result), ...(outcome.state ? { state: outcome.state } : {}) };
+    }
+    case 'rollout': {
+      const outcome = rollout(context.state, request, entropy.now());
+      if (!outcome.ok) return { reply: errorReply(request.id, outcome.code, outcome.message) };
+      return { reply: okReply(request.id, outcome.result), ...(outcome.state ? { state: outcome.state } : {}) };
+    }
     default: {
       const never: never = request;
       throw new Error(`unexpected request ${JSON.stringify(never)}`);
