@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { affinitySchema, tolerationsSchema } from './manifest-scheduling.js';
 import { containerSchema, volumeSchema } from './manifest-container.js';
+import {
+  checkProgressDeadline,
+  deploymentStrategySchema,
+  minReadySecondsSchema,
+  progressDeadlineSecondsSchema,
+  revisionHistoryLimitSchema,
+} from './manifest-deployment.js';
 import { labels, subdomainName } from './names.js';
 
 /**
@@ -26,6 +33,7 @@ export {
   type Volume,
   type VolumeMount,
 } from './manifest-container.js';
+export { intOrPercentValue, type DeploymentStrategy, type IntOrPercent, type RollingUpdate } from './manifest-deployment.js';
 
 export const restartPolicies = ['Always', 'OnFailure', 'Never'] as const;
 export type RestartPolicy = (typeof restartPolicies)[number];
@@ -140,8 +148,13 @@ export const deploymentManifestSchema = z.strictObject({
       replicas: z.number().int().min(0, 'must be 0 or more').max(MAX_REPLICAS, `must be at most ${MAX_REPLICAS}`).default(1),
       selector: labelSelector,
       template: podTemplate,
+      strategy: deploymentStrategySchema,
+      minReadySeconds: minReadySecondsSchema,
+      revisionHistoryLimit: revisionHistoryLimitSchema,
+      progressDeadlineSeconds: progressDeadlineSecondsSchema,
     })
-    .superRefine(checkTemplate),
+    .superRefine(checkTemplate)
+    .superRefine(checkProgressDeadline),
 });
 
 export const daemonSetManifestSchema = z.strictObject({
