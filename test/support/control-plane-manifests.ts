@@ -10,6 +10,8 @@ export interface ServeOptions {
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   /** `spec.strategy` as YAML flow text, e.g. `{ type: RollingUpdate, rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }`. */
   strategy?: string;
+  /** The readiness probe's initialDelaySeconds: a new pod is not Ready before then. */
+  readyAfterSeconds?: number;
 }
 
 /**
@@ -43,6 +45,7 @@ export function serveDeployment(name: string, options: ServeOptions): string {
     '          readinessProbe:',
     '            tcpSocket: { port: http }',
     '            periodSeconds: 1',
+    ...(options.readyAfterSeconds !== undefined ? [`            initialDelaySeconds: ${options.readyAfterSeconds}`] : []),
     '          resources:',
     '            requests: { cpu: 10m, memory: 8Mi }',
     '',

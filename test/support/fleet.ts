@@ -17,7 +17,7 @@ import { waitFor } from './wait.js';
  */
 
 export interface PodItem {
-  metadata: { name: string; uid: string; labels?: Record<string, string>; ownerReferences?: { kind: string; name: string }[] };
+  metadata: { name: string; uid: string; creationTimestamp: string; labels?: Record<string, string>; ownerReferences?: { kind: string; name: string }[] };
   spec: { nodeName?: string };
   status?: { phase?: string; conditions?: { type: string; status: string }[] };
 }
