@@ -8,7 +8,14 @@ describe('parseCoordinatorArgs', () => {
   it('runs the embedded broker on 127.0.0.1:1883 by default, with the user state dir', () => {
     expect(parse([])).toEqual({
       kind: 'run',
-      config: { broker: { kind: 'embedded', host: '127.0.0.1', port: 1883 }, stateDir: '/home/pi/.local/state/baton/coordinator', prefix: 'baton', logLevel: 'info' },
+      config: {
+        broker: { kind: 'embedded', host: '127.0.0.1', port: 1883 },
+        stateDir: '/home/pi/.local/state/baton/coordinator',
+        prefix: 'baton',
+        logLevel: 'info',
+        evictionTimeoutMs: 120_000,
+        nodeGraceMs: 40_000,
+      },
     });
   });
 
@@ -19,12 +26,25 @@ describe('parseCoordinatorArgs', () => {
   it('takes --listen, --broker, --state-dir, --prefix and --log-level, or their variables', () => {
     expect(parse(['--listen', '0.0.0.0:11883', '--state-dir', '/s', '--prefix', 'lab', '--log-level', 'debug'])).toEqual({
       kind: 'run',
-      config: { broker: { kind: 'embedded', host: '0.0.0.0', port: 11883 }, stateDir: '/s', prefix: 'lab', logLevel: 'debug' },
+      config: { broker: { kind: 'embedded', host: '0.0.0.0', port: 11883 }, stateDir: '/s', prefix: 'lab', logLevel: 'debug', evictionTimeoutMs: 120_000, nodeGraceMs: 40_000 },
     });
     expect(parse([], { BATON_BROKER: 'mqtt://hub:1883', BATON_STATE_DIR: '/d' })).toMatchObject({
       config: { broker: { kind: 'external', url: 'mqtt://hub:1883' }, stateDir: '/d' },
     });
     expect(parse([], { BATON_LISTEN: '[::1]:1884' })).toMatchObject({ config: { broker: { kind: 'embedded', host: '::1', port: 1884 } } });
+  });
+
+  it('takes --eviction-timeout and --node-grace as durations, or BATON_EVICTION_TIMEOUT and BATON_NODE_GRACE', () => {
+    expect(parse(['--eviction-timeout', '90s', '--node-grace', '2s'])).toMatchObject({ config: { evictionTimeoutMs: 90_000, nodeGraceMs: 2_000 } });
+    expect(parse([], { BATON_EVICTION_TIMEOUT: '5m', BATON_NODE_GRACE: '1m30s' })).toMatchObject({ config: { evictionTimeoutMs: 300_000, nodeGraceMs: 90_000 } });
+    expect(parse(['--eviction-timeout', '1m'], { BATON_EVICTION_TIMEOUT: '5m' })).toMatchObject({ config: { evictionTimeoutMs: 60_000 } });
+    // No eviction timeout: Deployment pods are replaced the moment their node is NotReady.
+    expect(parse(['--eviction-timeout', '0'])).toMatchObject({ config: { evictionTimeoutMs: 0 } });
+  });
+
+  it('says in --help why the eviction timeout is 2m by default', () => {
+    expect(coordinatorHelp()).toMatch(/--eviction-timeout DURATION\s+.*a Pi reboots in about a minute.*default 2m/);
+    expect(coordinatorHelp()).toMatch(/--node-grace DURATION\s+.*\(env BATON_NODE_GRACE, default 40s\)/);
   });
 
   describe('chooses the broker so that an env file setting BATON_BROKER works under a unit setting BATON_LISTEN', () => {
@@ -71,6 +91,9 @@ describe('parseCoordinatorArgs', () => {
     [['--listen', 'h:70000'], /--listen "h:70000"/],
     [['--log-level', 'loud'], /--log-level "loud": must be one of/],
     [['--prefix', 'a/#'], /--prefix "a\/#"/],
+    [['--eviction-timeout', 'soon'], /--eviction-timeout "soon": must be a duration/],
+    [['--node-grace', '0'], /--node-grace "0": must be a duration .* greater than 0/],
+    [['--node-grace=-5s'], /--node-grace "-5s"/],
     [['extra'], /unexpected argument "extra"/],
     [['--nope'], /nope/],
   ])('rejects %j', (argv, message) => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { logLevels } from '../protocol/log.js';
 import { parseBrokerUrl } from '../protocol/mqtt-link.js';
 import { DEFAULT_PREFIX } from '../protocol/topics.js';
-import { optionsHelp, parseOptions, stringOption, UsageError, type OptionSpec, type OptionValues } from '../protocol/options.js';
+import { optionsHelp, parseDuration, parseOptions, stringOption, UsageError, type OptionSpec, type OptionValues } from '../protocol/options.js';
 
 /** The coordinator's flags, each with its environment variable, and what they mean once checked. */
 
@@ -14,6 +14,22 @@ export const coordinatorOptions: readonly OptionSpec[] = [
   { name: 'broker', env: 'BATON_BROKER', kind: 'string', placeholder: 'URL', description: 'use an external MQTT broker (mqtt://HOST:PORT) instead of the embedded one' },
   { name: 'state-dir', env: 'BATON_STATE_DIR', kind: 'string', placeholder: 'DIR', description: 'where the store lives (default /var/lib/baton/coordinator as root, else ~/.local/state/baton/coordinator)' },
   { name: 'prefix', env: 'BATON_PREFIX', kind: 'string', placeholder: 'P', description: 'topic prefix', default: DEFAULT_PREFIX },
+  {
+    name: 'eviction-timeout',
+    env: 'BATON_EVICTION_TIMEOUT',
+    kind: 'string',
+    placeholder: 'DURATION',
+    description: "how long a node may be NotReady before its Deployments' pods are replaced on other nodes; 2m because a Pi reboots in about a minute, so a reboot or a short Wi-Fi drop moves nothing (0: at once)",
+    default: '2m',
+  },
+  {
+    name: 'node-grace',
+    env: 'BATON_NODE_GRACE',
+    kind: 'string',
+    placeholder: 'DURATION',
+    description: "a node whose status has not been heard for this long is NotReady (agents send theirs every 10s; a lost connection shows sooner, through the agent's last will)",
+    default: '40s',
+  },
   { name: 'log-level', env: 'BATON_LOG_LEVEL', kind: 'string', placeholder: 'L', description: `log level: ${logLevels.join(', ')}`, default: 'info' },
   { name: 'help', kind: 'boolean', short: 'h', description: 'show this help' },
   { name: 'version', kind: 'boolean', description: 'show the version' },
@@ -43,6 +59,10 @@ export interface CoordinatorConfig {
   stateDir: string;
   prefix: string;
   logLevel: string;
+  /** `--eviction-timeout` in ms. */
+  evictionTimeoutMs: number;
+  /** `--node-grace` in ms. */
+  nodeGraceMs: number;
   /** A broker setting that was given but lost to another (see chooseBroker), to log at start. */
   ignored?: string;
 }
@@ -110,5 +130,7 @@ export function parseCoordinatorArgs(argv: readonly string[], env: NodeJS.Proces
     throw new UsageError(`--log-level ${JSON.stringify(logLevel)}: must be one of ${logLevels.join(', ')}`);
   }
   const stateDir = stringOption(values, 'state-dir') ?? defaultStateDir(isRoot, env.HOME ?? homedir());
-  return { kind: 'run', config: { broker, stateDir, prefix, logLevel, ...(ignored !== undefined ? { ignored } : {}) } };
+  const evictionTimeoutMs = parseDuration(stringOption(values, 'eviction-timeout'), 'eviction-timeout', true);
+  const nodeGraceMs = parseDuration(stringOption(values, 'node-grace'), 'node-grace');
+  return { kind: 'run', config: { broker, stateDir, prefix, logLevel, evictionTimeoutMs, nodeGraceMs, ...(ignored !== undefined ? { ignored } : {}) } };
 }

@@ -7,6 +7,7 @@ import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { desiredPodsByNode, nodeDesired } from './desired.js';
 import { DEFAULT_EVENT_LIMITS, EventStore } from './events.js';
 import type { ListContext } from './list-items.js';
+import { NodeLifecycle } from './node-lifecycle.js';
 import { ObservedState } from './observed.js';
 import { reconcile } from './reconcile.js';
 import { decodeRequest, errorReply, handleRequest } from './requests.js';
@@ -22,6 +23,12 @@ export interface CoordinatorDeps {
   log: Logger;
   entropy: Entropy;
   version: string;
+  /** A monotonic clock in ms (performance.now): what node liveness and evictions are timed on. */
+  monotonicMs: () => number;
+  /** `--eviction-timeout`: how long a node may be not Ready before its Deployments' pods are replaced elsewhere. */
+  evictionTimeoutMs: number;
+  /** `--node-grace`: a node whose status has not been heard for this long is held NotReady. */
+  nodeGraceMs: number;
 }
 
 /** How long a failed store write waits before the control loop tries again. */
@@ -43,7 +50,8 @@ export class Coordinator {
    * state as loaded has been looked at again.
    */
   private reconciled: CoordinatorState | undefined;
-  private readonly observed = new ObservedState();
+  private readonly observed: ObservedState;
+  private readonly lifecycle: NodeLifecycle;
   /** Recent node events, in memory only (never on disk). */
   private readonly events: EventStore;
   private unschedulable = new Map<string, string>();
@@ -62,6 +70,18 @@ export class Coordinator {
   constructor(private readonly deps: CoordinatorDeps, initialState: CoordinatorState) {
     this.state = initialState;
     this.startedAt = deps.entropy.now();
+    this.observed = new ObservedState(deps.monotonicMs);
+    this.lifecycle = new NodeLifecycle({
+      observed: this.observed,
+      log: deps.log,
+      monotonicMs: deps.monotonicMs,
+      now: () => deps.entropy.now(),
+      isConnected: () => deps.link.isConnected,
+      storedNodes: () => Object.keys(this.state.nodes),
+      wake: () => this.loop.wake(),
+      evictionTimeoutMs: deps.evictionTimeoutMs,
+      nodeGraceMs: deps.nodeGraceMs,
+    });
     this.events = new EventStore(DEFAULT_EVENT_LIMITS, () => deps.entropy.newUid());
     this.loop = new Wakeable(this.queue, () => this.reconcileOnce());
   }
@@ -84,6 +104,7 @@ export class Coordinator {
   /** MqttLink reconnects by itself; this only tells the operator when the broker is away. */
   private checkConnection(): void {
     const connected = this.deps.link.isConnected;
+    if (!connected) this.lifecycle.disconnected();
     if (connected === this.wasConnected) return;
     if (!connected) this.deps.log.warn({ reason: 'BrokerUnreachable' }, 'not connected to the broker; retrying (nodes get no updates meanwhile)');
     this.wasConnected = connected;
@@ -95,6 +116,7 @@ export class Coordinator {
     this.stopping = true;
     clearTimeout(this.retryTimer);
     clearInterval(this.connectionTimer);
+    this.lifecycle.stop();
     await this.queue.idle();
     const { link, topics, version } = this.deps;
     await link.stop({ farewell: { topic: topics.coordinatorStatus(), payload: Coordinator.offlineStatus(version), retain: true } });
@@ -111,6 +133,7 @@ export class Coordinator {
     const { topics, log, version } = this.deps;
     log.info({ reason: 'Connected' }, 'connected to the broker');
     this.wasConnected = true;
+    this.lifecycle.connected();
     const online: CoordinatorStatus = { protocol: PROTOCOL_VERSION, state: 'online', version, startedAt: this.startedAt };
     this.publish(topics.coordinatorStatus(), encodePayload(online), true);
     // The broker may have lost every retained message (the embedded one does on restart).
@@ -131,6 +154,7 @@ export class Coordinator {
       if (payload.length === 0) {
         wake = this.observed.clearNodeStatus(node);
         if (wake) log.info({ node, reason: 'NodeRemoved' }, 'node status cleared; node removed from the fleet');
+        this.lifecycle.nodeStatusChanged(node);
       } else {
         const decoded = decodePayload(nodeStatusSchema, payload);
         if (!decoded.ok || decoded.value.node !== node) {
@@ -138,6 +162,7 @@ export class Coordinator {
           return;
         }
         wake = this.observed.setNodeStatus(decoded.value);
+        this.lifecycle.nodeStatusChanged(node);
         // A node that applied a newer generation than the store holds (a lost store, a
         // new state dir) must be handed a higher one, or it ignores every desired state.
         const applied = decoded.value.observedGeneration ?? 0;
@@ -248,10 +273,12 @@ export class Coordinator {
    */
   private async commit(base: CoordinatorState): Promise<void> {
     const { log, store, entropy } = this.deps;
-    const result = reconcile(base, this.observed, entropy);
+    const result = reconcile(base, this.observed, entropy, this.lifecycle.beforePass());
     await store.save(result.state);
+    const before = this.state;
     this.state = result.state;
     this.reconciled = result.state;
+    this.lifecycle.afterPass(before, result);
     for (const name of result.created) log.info({ pod: name, reason: 'Created' }, 'pod created');
     for (const name of result.deleted) log.info({ pod: name, reason: 'Deleted' }, 'pod deleted');
     for (const [pod, node] of result.bound) log.info({ pod, node, reason: 'Scheduled' }, `pod bound to ${node}`);

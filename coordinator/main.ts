@@ -8,6 +8,7 @@ import { Topics } from '../protocol/topics.js';
 import { coordinatorHelp, parseCoordinatorArgs, type CoordinatorConfig } from './config.js';
 import { Coordinator } from './coordinator.js';
 import { EmbeddedBroker } from './embedded-broker.js';
+import { goDuration } from './eviction.js';
 import { randomNameSuffix } from './pod-names.js';
 import { Store } from './store.js';
 
@@ -83,12 +84,21 @@ async function run(config: CoordinatorConfig): Promise<void> {
       log,
       version: BATON_VERSION,
       entropy: { now: () => new Date().toISOString(), newUid: () => randomUUID(), nameSuffix: randomNameSuffix },
+      monotonicMs: () => performance.now(),
+      evictionTimeoutMs: config.evictionTimeoutMs,
+      nodeGraceMs: config.nodeGraceMs,
     },
     state,
   );
   await coordinator.start();
   log.info(
-    { broker: url, stateDir: config.stateDir, store: store.path, deployments: Object.keys(state.deployments).length, pods: Object.keys(state.pods).length },
+    {
+      broker: url,
+      stateDir: config.stateDir,
+      store: store.path,
+      evictionTimeout: goDuration(config.evictionTimeoutMs),
+      nodeGrace: goDuration(config.nodeGraceMs),
+      deployments: Object.keys(state.deployments).length, pods: Object.keys(state.pods).length },
     `${PROGRAM} ${BATON_VERSION} started`,
   );
 

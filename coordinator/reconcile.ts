@@ -1,9 +1,12 @@
 import type { NodeStatus, PodStatus } from '../protocol/messages.js';
 import { reconcileDaemonSet } from './controllers/daemonset.js';
 import { reconcileDeployment } from './controllers/deployment.js';
-import { ownerUidOf, type ControllerResult, type PodAvailability } from './controllers/owned.js';
+import { ownerUidOf, type ControllerResult } from './controllers/owned.js';
 import { desiredPodsByNode, nextNodeTable } from './desired.js';
+import { noClocks, type NodeClocks } from './node-clocks.js';
 import { viewNode, type NodeView } from './node-view.js';
+import { earliestChange, podAvailability, type AvailabilityVerdict, type LostReason } from './pod-availability.js';
+import { isPodTerminal } from './pod-readiness.js';
 import { schedule } from './scheduler.js';
 import type { CoordinatorState, Entropy, StoredPod } from './state.js';
 
@@ -17,6 +20,33 @@ export interface Observations {
   podStatus(uid: string): PodStatus | undefined;
 }
 
+/**
+ * What the control loop knows of time and of nodes coming and going, beside the
+ * observations: the clocks evictions count on, and the pods still being stopped.
+ */
+export interface Lifecycle {
+  /** Monotonic ms: the clock `clocks` are kept on. */
+  nowMs: number;
+  /** `--eviction-timeout`: how long a Deployment's pods stay counted on a node that is not Ready. */
+  evictionTimeoutMs: number;
+  clocks: NodeClocks;
+  /** The pod's latest report if its node made it since it last came back; undefined if none or stale. */
+  currentPodStatus(uid: string): PodStatus | undefined;
+  /** Owner uid -> its deleted pods that their nodes are still stopping. */
+  terminating: ReadonlyMap<string, number>;
+}
+
+/** No time passes and nothing is stale: every report counts, nothing is ever lost to a timeout. */
+export function timelessLifecycle(observed: Observations): Lifecycle {
+  return { nowMs: 0, evictionTimeoutMs: Number.POSITIVE_INFINITY, clocks: noClocks, currentPodStatus: (uid) => observed.podStatus(uid), terminating: new Map() };
+}
+
+export interface LostPod {
+  node: string;
+  reason: LostReason;
+  message: string;
+}
+
 export interface ReconcileResult {
   state: CoordinatorState;
   /** Pod name -> why it cannot be scheduled. */
@@ -25,16 +55,13 @@ export interface ReconcileResult {
   deleted: string[];
   /** Pod name -> node it was bound to in this pass. */
   bound: Map<string, string>;
+  /** Pod name -> the node it was given up on and why (its Deployment replaces it elsewhere), as judged at the start of the pass. */
+  lost: Map<string, LostPod>;
+  /** The earliest moment (monotonic ms) a decision of this pass would change with time alone; undefined if none would. */
+  wakeAtMs: number | undefined;
 }
 
-export function isPodReady(status: PodStatus | undefined): boolean {
-  return status?.conditions.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-}
-
-/** Succeeded and Failed pods no longer hold their node's resources. */
-export function isPodTerminal(status: PodStatus | undefined): boolean {
-  return status?.phase === 'Succeeded' || status?.phase === 'Failed';
-}
+export { isPodReady, isPodTerminal } from './pod-readiness.js';
 
 /** Every node the coordinator knows, as the controllers and scheduler see it. */
 export function nodeViews(state: CoordinatorState, observed: Observations): NodeView[] {
@@ -48,7 +75,7 @@ export function nodeViews(state: CoordinatorState, observed: Observations): Node
  * desired generation up to date. Returns the new state; equal input, equal output
  * (given the same entropy), so an idle pass changes nothing.
  */
-export function reconcile(state: CoordinatorState, observed: Observations, entropy: Entropy): ReconcileResult {
+export function reconcile(state: CoordinatorState, observed: Observations, entropy: Entropy, lifecycle: Lifecycle = timelessLifecycle(observed)): ReconcileResult {
   const pods: Record<string, StoredPod> = { ...state.pods };
   const taken = new Set(Object.keys(pods));
   const created: string[] = [];
@@ -80,12 +107,21 @@ export function reconcile(state: CoordinatorState, observed: Observations, entro
     if (!owners.has(owner)) apply({ create: [], delete: orphans.map((p) => p.metadata.name) });
   }
 
-  // Placeholder until node liveness lands: ready or not, from the report alone.
-  const availability = (pod: StoredPod): PodAvailability => (isPodReady(observed.podStatus(pod.metadata.uid)) ? 'ready' : 'notReady');
   const views = nodeViews(state, observed);
+  const context = { ...lifecycle, nodes: new Map(views.map((v) => [v.name, v])) };
+  // Judged once, before any controller acts: pods created in this pass are not bound yet.
+  const verdicts = new Map<string, AvailabilityVerdict>();
+  const lost = new Map<string, LostPod>();
+  for (const pod of Object.values(pods)) {
+    const verdict = podAvailability(pod, context);
+    verdicts.set(pod.metadata.uid, verdict);
+    if (verdict.lost !== undefined) lost.set(pod.metadata.name, verdict.lost);
+  }
+  const availability = (pod: StoredPod) => verdicts.get(pod.metadata.uid)?.availability ?? 'notReady';
   for (const deployment of sortByName(Object.values(state.deployments))) {
     const owned = byOwner.get(deployment.metadata.uid) ?? [];
-    apply(reconcileDeployment({ deployment, pods: owned, terminating: 0, availability, takenNames: taken, entropy }));
+    const terminating = lifecycle.terminating.get(deployment.metadata.uid) ?? 0;
+    apply(reconcileDeployment({ deployment, pods: owned, terminating, availability, takenNames: taken, entropy }));
   }
   for (const daemonSet of sortByName(Object.values(state.daemonSets))) {
     const owned = byOwner.get(daemonSet.metadata.uid) ?? [];
@@ -107,7 +143,8 @@ export function reconcile(state: CoordinatorState, observed: Observations, entro
   }
 
   const nodes = nextNodeTable(state.nodes, observed.nodeStatuses.keys(), desiredPodsByNode(pods), reportedGenerations(observed), entropy);
-  return { state: { ...state, pods, nodes }, unschedulable, created, deleted, bound: bindings };
+  const stillHeld = Object.values(pods).flatMap((p) => verdicts.get(p.metadata.uid) ?? []);
+  return { state: { ...state, pods, nodes }, unschedulable, created, deleted, bound: bindings, lost, wakeAtMs: earliestChange(stillHeld) };
 }
 
 /** Node -> the newest desired generation it says it applied. */
