@@ -56,7 +56,7 @@ describe('parseCommandLine', () => {
 
   it.each<[string[], Record<string, string>, RegExp]>([
     [[], {}, /no command given/],
-    [['launch'], {}, /unknown command "launch": expected apply, get, describe, delete, cordon, uncordon or drain/],
+    [['launch'], {}, /unknown command "launch": expected apply, get, describe, delete, scale, rollout, cordon, uncordon or drain/],
     [['get'], {}, /which kind\?/],
     [['get', 'widgets'], {}, /unknown kind "widgets"/],
     [['get', 'pods', 'a', 'b'], {}, /unexpected argument "b"/],

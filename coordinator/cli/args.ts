@@ -2,13 +2,14 @@ import { listOption, parseOptions, stringOption, UsageError, booleanOption, type
 import { parseBrokerUrl } from '../../protocol/mqtt-link.js';
 import { DEFAULT_PREFIX } from '../../protocol/topics.js';
 import { kindNames, resolveKind, type KindInfo } from './kinds.js';
+import { onlyFor, parseRollout, parseScale, replicasSpec, revisionSpec, takeWatchFlag, toRevisionSpec, type RolloutCommand, type RolloutFlags, type WorkloadRef } from './rollout-args.js';
 
 /**
  * The command line of `baton`, kubectl-style: a verb, its arguments, and flags that may
  * appear anywhere. Pure: argv and the environment in, an Invocation or a UsageError out.
  */
 
-export const verbs = ['apply', 'get', 'describe', 'delete', 'cordon', 'uncordon', 'drain'] as const;
+export const verbs = ['apply', 'get', 'describe', 'delete', 'scale', 'rollout', 'cordon', 'uncordon', 'drain'] as const;
 export type Verb = (typeof verbs)[number];
 
 export const globalSpecs: readonly OptionSpec[] = [
@@ -24,7 +25,7 @@ export const outputSpec: OptionSpec = { name: 'output', short: 'o', kind: 'strin
 
 export const forceSpec: OptionSpec = { name: 'force', kind: 'boolean', description: 'drain: also delete pods that no controller owns (they are not recreated)' };
 
-const allSpecs: readonly OptionSpec[] = [...globalSpecs, filenameSpec, outputSpec, forceSpec];
+const allSpecs: readonly OptionSpec[] = [...globalSpecs, filenameSpec, outputSpec, forceSpec, replicasSpec, toRevisionSpec, revisionSpec];
 
 export interface GlobalOptions {
   broker: string;
@@ -46,7 +47,9 @@ export type Invocation =
   | { verb: 'describe'; globals: GlobalOptions; kind: DescribableKind; name: string | undefined }
   | { verb: 'delete'; globals: GlobalOptions; target: { kind: KindInfo; name: string } | { files: string[] } }
   | { verb: 'cordon' | 'uncordon'; globals: GlobalOptions; node: string }
-  | { verb: 'drain'; globals: GlobalOptions; node: string; force: boolean };
+  | { verb: 'drain'; globals: GlobalOptions; node: string; force: boolean }
+  | { verb: 'scale'; globals: GlobalOptions; target: WorkloadRef; replicas: number }
+  | { verb: 'rollout'; globals: GlobalOptions; command: RolloutCommand };
 
 function parseOutput(output: string | undefined): OutputFormat {
   if (output === undefined) return 'table';
@@ -100,7 +103,14 @@ function parseTarget(words: readonly string[], verb: Verb): { kind: KindInfo; na
   return { kind, name };
 }
 
-export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): Invocation {
+/** `--timeout` as typed on the command line, leaving out BATON_TIMEOUT and the default. */
+function commandLineTimeout(argv: readonly string[]): string | undefined {
+  const specs = allSpecs.map((spec) => (spec.name === 'timeout' ? { name: spec.name, kind: spec.kind, description: spec.description } : spec));
+  return stringOption(parseOptions(argv, {}, specs).values, 'timeout');
+}
+
+export function parseCommandLine(commandLine: readonly string[], env: NodeJS.ProcessEnv): Invocation {
+  const { argv, watch } = takeWatchFlag(commandLine);
   const { values, positionals } = parseOptions(argv, env, allSpecs);
   if (booleanOption(values, 'version')) return { verb: 'version' };
   const [verbWord, ...words] = positionals;
@@ -117,10 +127,21 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   } catch (error) {
     throw new UsageError(`--broker: ${(error as Error).message}`);
   }
+  // For `rollout status`, --timeout is how long to wait for the rollout (kubectl's
+  // meaning); each request then waits BATON_TIMEOUT or the default.
+  const rolloutStatus = verbWord === 'rollout' && words[0] === 'status';
+  const requestTimeout = rolloutStatus ? (env.BATON_TIMEOUT || '5') : (stringOption(values, 'timeout') ?? '5');
   const globals: GlobalOptions = {
     broker,
     prefix: stringOption(values, 'prefix') ?? DEFAULT_PREFIX,
-    timeoutMs: parseTimeout(stringOption(values, 'timeout') ?? '5'),
+    timeoutMs: parseTimeout(requestTimeout),
+  };
+  const rolloutFlags: RolloutFlags = {
+    replicas: stringOption(values, 'replicas'),
+    toRevision: stringOption(values, 'to-revision'),
+    revision: stringOption(values, 'revision'),
+    timeout: rolloutStatus ? commandLineTimeout(argv) : undefined,
+    watch,
   };
   const files = listOption(values, 'filename');
   const output = stringOption(values, 'output');
@@ -128,6 +149,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   const force = booleanOption(values, 'force');
   if (verbWord !== 'drain' && force) throw new UsageError(`${verbWord}: --force is only for drain`);
   if ((verbWord === 'cordon' || verbWord === 'uncordon' || verbWord === 'drain') && files.length > 0) throw new UsageError(`${verbWord}: -f is not supported; name the node instead`);
+  if ((verbWord === 'scale' || verbWord === 'rollout') && files.length > 0) throw new UsageError(`${verbWord}: -f is not supported; name the object instead (deployment/NAME)`);
+  if (verbWord !== 'scale' && verbWord !== 'rollout') onlyFor(rolloutFlags, verbWord);
 
   switch (verbWord) {
     case 'apply':
@@ -160,5 +183,9 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       return { verb: verbWord, globals, node: parseNode(words, verbWord) };
     case 'drain':
       return { verb: 'drain', globals, node: parseNode(words, 'drain'), force };
+    case 'scale':
+      return { verb: 'scale', globals, ...parseScale(words, rolloutFlags) };
+    case 'rollout':
+      return { verb: 'rollout', globals, command: parseRollout(words, rolloutFlags) };
   }
 }

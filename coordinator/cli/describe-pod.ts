@@ -8,7 +8,7 @@ import { viewDescribedPod, type DescribedPod, type VolumeView } from './describe
  * (spec, and the status its node reported last) and the events about it. Pure.
  */
 
-function volumeLines(volumes: readonly VolumeView[]): string[] {
+export function volumeLines(volumes: readonly VolumeView[]): string[] {
   if (volumes.length === 0) return ['Volumes:\t<none>'];
   const l2 = indent(2);
   return [

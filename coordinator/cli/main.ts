@@ -7,6 +7,8 @@ import { cordon, drain } from './commands/cordon.js';
 import { deleteObjects } from './commands/delete.js';
 import { describe } from './commands/describe.js';
 import { get } from './commands/get.js';
+import { rollout } from './commands/rollout.js';
+import { scale } from './commands/scale.js';
 import { CliError, type Io } from './errors.js';
 import { helpText } from './help.js';
 
@@ -53,6 +55,10 @@ async function run(invocation: Invocation): Promise<number> {
       return cordon(invocation.node, invocation.verb === 'cordon', invocation.globals, io);
     case 'drain':
       return drain(invocation.node, invocation.force, invocation.globals, io);
+    case 'scale':
+      return scale(invocation.target, invocation.replicas, invocation.globals, io);
+    case 'rollout':
+      return rollout(invocation.command, invocation.globals, io);
     default: {
       const never: never = invocation;
       throw new Error(`unhandled command ${JSON.stringify(never)}`);
