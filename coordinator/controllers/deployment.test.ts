@@ -70,16 +70,6 @@ describe('reconcileDeployment', () => {
     expect(run(0, pods).result).toEqual({ create: [], delete: pods.map((p) => p.metadata.name).reverse() });
   });
 
-  it('replaces every pod of an older template', () => {
-    const old = existing(2, 'n1');
-    const { result, web } = run(2, old, { podSpec: { containers: [{ name: 'app', image: 'busybox:2' }] } });
-    expect(result.delete.sort()).toEqual(old.map((p) => p.metadata.name).sort());
-    expect(result.create).toHaveLength(2);
-    const newHash = podTemplateHash(web.spec.template);
-    expect(newHash).not.toBe(old[0]!.metadata.labels?.[POD_TEMPLATE_HASH_LABEL]);
-    for (const pod of result.create) expect(pod.metadata.name.startsWith(`web-${newHash}-`)).toBe(true);
-  });
-
   it('never reuses a name that is taken', () => {
     const web = deployment('web', 1);
     const hash = podTemplateHash(web.spec.template);

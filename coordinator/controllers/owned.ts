@@ -65,17 +65,29 @@ export function podFromTemplate(options: {
   return pod;
 }
 
+/** Deleted first to last: a pod that serves nothing goes before one that may. */
+const availabilityRank: Record<PodAvailability, number> = { lost: 0, notReady: 1, unknown: 2, ready: 3 };
+
 /**
- * Order in which surplus pods are deleted, first to go first: unbound before bound,
- * not ready before ready, newer before older (as Kubernetes' ReplicaSet does), then by
- * name so the choice is stable.
+ * Order in which surplus pods are deleted, first to go first: unbound before bound;
+ * then by availability (lost, notReady, unknown, ready); then pods on a node holding
+ * more of `related` (the owner's pods) before those on a node holding fewer, so what
+ * stays is spread; then newer before older (as Kubernetes' ReplicaSet does); then by
+ * name, so the choice is stable.
  */
-export function deletionOrder(isReady: (pod: StoredPod) => boolean): (a: StoredPod, b: StoredPod) => number {
+export function deletionOrder(availability: (pod: StoredPod) => PodAvailability, related: readonly StoredPod[]): (a: StoredPod, b: StoredPod) => number {
+  const perNode = new Map<string, number>();
+  for (const pod of related) {
+    if (pod.nodeName !== undefined) perNode.set(pod.nodeName, (perNode.get(pod.nodeName) ?? 0) + 1);
+  }
+  const colocated = (pod: StoredPod): number => (pod.nodeName === undefined ? 0 : (perNode.get(pod.nodeName) ?? 0));
   return (a, b) => {
     const bound = Number(a.nodeName !== undefined) - Number(b.nodeName !== undefined);
     if (bound !== 0) return bound;
-    const ready = Number(isReady(a)) - Number(isReady(b));
-    if (ready !== 0) return ready;
+    const rank = availabilityRank[availability(a)] - availabilityRank[availability(b)];
+    if (rank !== 0) return rank;
+    const crowd = colocated(b) - colocated(a);
+    if (crowd !== 0) return crowd;
     const age = b.metadata.creationTimestamp.localeCompare(a.metadata.creationTimestamp);
     if (age !== 0) return age;
     return b.metadata.name.localeCompare(a.metadata.name);
