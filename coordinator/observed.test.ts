@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PodStatus, PodStatusReport } from '../protocol/messages.js';
 import { ObservedState } from './observed.js';
+import { viewNode } from './node-view.js';
 import { nodeStatus } from './test-fixtures.js';
 
 const report = (uid: string, status: Partial<PodStatus> = {}): PodStatusReport => ({
@@ -69,5 +70,91 @@ describe('ObservedState', () => {
     expect(observed.clearPodReport('n1', 'p')).toBe(true);
     expect(observed.podStatus('u2')).toBeUndefined();
     expect(observed.clearPodReport('n1', 'p')).toBe(false);
+  });
+
+  describe('node lifecycle', () => {
+    const clock = () => {
+      let now = 0;
+      return { read: () => now, set: (ms: number) => { now = ms; } };
+    };
+    const will = { protocol: 'v1', node: 'n1', state: 'offline', reason: 'ConnectionLost' } as const;
+
+    it('records when each node status was received, on the injected clock', () => {
+      const t = clock();
+      const observed = new ObservedState(t.read);
+      expect(observed.lastHeardMs('n1')).toBeUndefined();
+      t.set(1_500);
+      observed.setNodeStatus(nodeStatus('n1'));
+      expect(observed.lastHeardMs('n1')).toBe(1_500);
+      t.set(9_000);
+      observed.setNodeStatus(nodeStatus('n1'));
+      expect(observed.lastHeardMs('n1')).toBe(9_000);
+      observed.clearNodeStatus('n1');
+      expect(observed.lastHeardMs('n1')).toBeUndefined();
+    });
+
+    it('holds an overdue node offline with its facts, and lets the next status undo it', () => {
+      const observed = new ObservedState();
+      const online = { ...nodeStatus('n1', { labels: { zone: 'attic' }, taints: [{ key: 'k', effect: 'NoExecute' }] }), time: 'last-heartbeat', usage: { cpuPercent: 3, memoryBytes: 1 } };
+      observed.setNodeStatus(online);
+      expect(observed.markOverdue('n1', 'now')).toBe(true);
+      expect(observed.isOverdue('n1')).toBe(true);
+      const held = observed.nodeStatuses.get('n1');
+      expect(held).toMatchObject({
+        state: 'offline',
+        reason: 'NodeStatusUnknown',
+        time: 'last-heartbeat',
+        labels: { zone: 'attic' },
+        taints: [{ key: 'k', effect: 'NoExecute' }],
+        allocatable: online.allocatable,
+        conditions: [{ type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Baton agent stopped posting node status.', lastTransitionTime: 'now' }],
+      });
+      expect(held).not.toHaveProperty('usage');
+      expect(viewNode('n1', held, false)).toMatchObject({ presence: 'offline', ready: false, labels: { zone: 'attic' } });
+      expect(observed.markOverdue('n1', 'later')).toBe(false); // already held offline
+
+      expect(observed.setNodeStatus(online)).toBe(true);
+      expect(observed.isOverdue('n1')).toBe(false);
+      expect(observed.nodeStatuses.get('n1')).toEqual(online);
+    });
+
+    it('does not mark a node offline by its will, or removed, as overdue; a node known only from the store is marked without facts', () => {
+      const observed = new ObservedState();
+      observed.setNodeStatus(nodeStatus('n1'));
+      observed.setNodeStatus(will);
+      expect(observed.markOverdue('n1', 'now')).toBe(false);
+      expect(observed.nodeStatuses.get('n1')?.reason).toBe('ConnectionLost');
+      observed.clearNodeStatus('n1');
+      expect(observed.markOverdue('n1', 'now')).toBe(false);
+      expect(observed.nodeStatuses.has('n1')).toBe(false);
+      expect(observed.markOverdue('stored', 'now')).toBe(true);
+      expect(observed.nodeStatuses.get('stored')).toMatchObject({ node: 'stored', state: 'offline', reason: 'NodeStatusUnknown' });
+    });
+
+    it('counts a report as current only if received after its node last came back (from its will, overdue, or removed)', () => {
+      const observed = new ObservedState();
+      observed.setNodeStatus(nodeStatus('n1'));
+      observed.setPodReport(report('u1'));
+      expect(observed.currentPodStatus('u1')).toBeDefined(); // heard since start, node never away
+
+      for (const away of [() => observed.setNodeStatus(will), () => observed.markOverdue('n1', 'now'), () => observed.clearNodeStatus('n1')]) {
+        away();
+        expect(observed.currentPodStatus('u1')).toBeDefined(); // the node being away is judged elsewhere
+        expect(observed.setNodeStatus(nodeStatus('n1'))).toBe(true); // back
+        expect(observed.currentPodStatus('u1')).toBeUndefined(); // stale: from before it went away
+        expect(observed.podStatus('u1')).toBeDefined(); // still shown
+        expect(observed.setPodReport(report('u1'))).toBe(true); // reported again: wakes the loop though nothing else changed
+        expect(observed.currentPodStatus('u1')?.phase).toBe('Running');
+      }
+    });
+
+    it('does not count a status after a not-Ready one of an online node as a return', () => {
+      const observed = new ObservedState();
+      observed.setNodeStatus(nodeStatus('n1'));
+      observed.setPodReport(report('u1'));
+      observed.setNodeStatus(nodeStatus('n1', { ready: false }));
+      observed.setNodeStatus(nodeStatus('n1'));
+      expect(observed.currentPodStatus('u1')).toBeDefined();
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeStatus, PodStatus } from '../protocol/messages.js';
 import { coordinatorStateSchema, emptyState, type CoordinatorState } from './state.js';
-import { reconcile, type Observations } from './reconcile.js';
+import { reconcile, timelessLifecycle, type Lifecycle, type Observations } from './reconcile.js';
 import { daemonSet, deployment, nodeStatus, pod, specRequesting, testEntropy } from './test-fixtures.js';
 
 function observe(statuses: NodeStatus[], options: { gone?: string[]; pods?: Record<string, PodStatus> } = {}): Observations {
@@ -119,5 +119,51 @@ describe('reconcile', () => {
     const readyPods = Object.fromEntries(names.slice(1).map((n) => [first.state.pods[n]!.metadata.uid, ready]));
     const scaled = reconcile({ ...first.state, deployments: { web: deployment('web', 2, { generation: 2 }) } }, observe([nodeStatus('a')], { pods: readyPods }), testEntropy());
     expect(scaled.deleted).toEqual([names[0]]);
+  });
+
+  describe('node lifecycle', () => {
+    const TIMEOUT = 120_000;
+    const ready: PodStatus = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }], containerStatuses: [] };
+    const lifecycle = (observed: Observations, nowMs: number, notReadySince: Record<string, number>, extra: Partial<Lifecycle> = {}): Lifecycle => ({
+      ...timelessLifecycle(observed),
+      nowMs,
+      evictionTimeoutMs: TIMEOUT,
+      clocks: { notReadySince: new Map(Object.entries(notReadySince)), taintsSince: new Map() },
+      ...extra,
+    });
+    const placed = reconcile(withDeployment(2), observe([nodeStatus('a'), nodeStatus('b')]), testEntropy()).state;
+    const onB = Object.values(placed.pods).find((p) => p.nodeName === 'b')!;
+    const bOffline = observe([nodeStatus('a'), nodeStatus('b', { state: 'offline' })]);
+
+    it('says when a Deployment pod on a node that is not Ready will be given up on, and changes nothing before', () => {
+      const result = reconcile(placed, bOffline, testEntropy(), lifecycle(bOffline, 1_000, { b: 0 }));
+      expect(result.state).toEqual(placed);
+      expect(result.lost).toEqual(new Map());
+      expect(result.wakeAtMs).toBe(TIMEOUT);
+    });
+
+    it('judges it lost once its node has been not Ready for the eviction timeout, and says why', () => {
+      const result = reconcile(placed, bOffline, testEntropy(), lifecycle(bOffline, TIMEOUT, { b: 0 }));
+      expect(result.lost).toEqual(new Map([[onB.metadata.name, { node: 'b', reason: 'NodeUnreachable', message: 'node b unreachable for longer than --eviction-timeout 2m0s' }]]));
+      expect(result.wakeAtMs).toBeUndefined();
+    });
+
+    it('never gives up on DaemonSet pods or pods without a controller', () => {
+      const state = { ...emptyState(), daemonSets: { agent: daemonSet('agent') }, pods: { solo: { ...pod('solo'), nodeName: 'b' } } };
+      const first = reconcile(state, observe([nodeStatus('a'), nodeStatus('b')]), testEntropy()).state;
+      const result = reconcile(first, bOffline, testEntropy(), lifecycle(bOffline, 10 * TIMEOUT, { b: 0 }));
+      expect(result.state).toEqual(first);
+      expect(result.lost).toEqual(new Map());
+      expect(result.wakeAtMs).toBeUndefined();
+    });
+
+    it('reads a report made before its node came back as unknown, not ready: a surplus goes by current reports', () => {
+      const names = Object.keys(placed.pods).sort();
+      const observed = observe([nodeStatus('a'), nodeStatus('b')], { pods: Object.fromEntries(names.map((n) => [placed.pods[n]!.metadata.uid, ready])) });
+      const current = placed.pods[names[1]!]!.metadata.uid;
+      const scaled = { ...placed, deployments: { web: deployment('web', 1, { generation: 2 }) } };
+      const result = reconcile(scaled, observed, testEntropy(), lifecycle(observed, 0, {}, { currentPodStatus: (uid) => (uid === current ? ready : undefined) }));
+      expect(result.deleted).toEqual([names[0]]);
+    });
   });
 });
