@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeStatus } from '../../protocol/messages.js';
-import { nodeItem, nodeRolesColumn, nodeStatusColumn } from './node-items.js';
+import { nodeItem, nodeRolesColumn, nodeStatusColumn, withCoordinatorVerdict } from './node-items.js';
 
 function status(extra: Partial<NodeStatus>): NodeStatus {
   return { protocol: 'v1', node: 'pi-1', state: 'online', ...extra };
@@ -52,5 +52,30 @@ describe('a cordoned node', () => {
   it('has spec.unschedulable in -o json', () => {
     expect(nodeItem(status({}), true).spec).toEqual({ unschedulable: true });
     expect(nodeItem(status({})).spec).toEqual({});
+  });
+});
+
+describe('withCoordinatorVerdict', () => {
+  const ready = status({ conditions: [{ type: 'Ready', status: 'True' }], labels: { zone: 'attic' } });
+  const overdue = status({
+    state: 'offline',
+    reason: 'NodeStatusUnknown',
+    labels: { zone: 'attic' },
+    conditions: [{ type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Baton agent stopped posting node status.' }],
+  });
+  const will = status({ state: 'offline', reason: 'ConnectionLost' });
+
+  it.each<[string, NodeStatus, NodeStatus | undefined, NodeStatus]>([
+    ['the coordinator holds an online node offline (status overdue): its verdict wins', ready, overdue, overdue],
+    ['the coordinator agrees it is online: the agent\'s own status', ready, { ...ready, usage: { cpuPercent: 1, memoryBytes: 2 } }, ready],
+    ['the coordinator does not know the node: the agent\'s own status', ready, undefined, ready],
+    ['the agent\'s will says offline: its own status, whatever the coordinator holds', will, ready, will],
+  ])('%s', (_what, own, coordinator, expected) => {
+    expect(withCoordinatorVerdict(own, coordinator)).toBe(expected);
+  });
+
+  it('shows such a node NotReady', () => {
+    expect(nodeStatusColumn(withCoordinatorVerdict(ready, overdue))).toBe('NotReady');
+    expect(nodeStatusColumn(withCoordinatorVerdict(ready, overdue), true)).toBe('NotReady,SchedulingDisabled');
   });
 });

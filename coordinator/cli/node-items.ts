@@ -2,7 +2,8 @@ import type { NodeStatus } from '../../protocol/messages.js';
 
 /**
  * Nodes as `baton get nodes` shows them, built straight from the retained
- * `nodes/<node>/status` messages the agents publish (no coordinator needed).
+ * `nodes/<node>/status` messages the agents publish (no coordinator needed), with the
+ * coordinator's verdict laid over when it can be asked.
  */
 
 /** A Node as `-o json|yaml` prints it; nodes are cluster-wide, so no namespace. */
@@ -28,6 +29,17 @@ export function nodeItem(status: NodeStatus, cordoned = false): NodeItem {
     spec: cordoned ? { unschedulable: true } : {},
     status,
   };
+}
+
+/**
+ * The status to show for a node: its agent's own, unless the coordinator holds the node
+ * offline while the agent's retained status still says online. That is a node whose
+ * status stopped arriving without its last will (the coordinator marks it
+ * NodeStatusUnknown after `--node-grace`); its retained status is simply the last one it
+ * sent. The coordinator's status keeps the node's facts (labels, info, resources).
+ */
+export function withCoordinatorVerdict(own: NodeStatus, coordinator: NodeStatus | undefined): NodeStatus {
+  return own.state === 'online' && coordinator?.state === 'offline' ? coordinator : own;
 }
 
 /**

@@ -15,7 +15,7 @@ import type { GlobalOptions, OutputFormat } from '../args.js';
 import { CoordinatorClient } from '../coordinator-client.js';
 import { CliError, CoordinatorError, coordinatorErrorLines, type Io } from '../errors.js';
 import { notFoundMessage, type KindInfo } from '../kinds.js';
-import { nodeItem } from '../node-items.js';
+import { nodeItem, withCoordinatorVerdict } from '../node-items.js';
 import { formatObjects } from '../output.js';
 import { overlayRetainedReports } from '../pod-overlay.js';
 import { renderEvents, renderItems, renderNodes } from '../printers.js';
@@ -25,15 +25,20 @@ import { withSession } from '../session.js';
 
 /** What `get` found, before it is printed. */
 type Found =
-  /** `cordoned`: the nodes the coordinator says are unschedulable; `warning` if it could not be asked. */
+  /**
+   * `statuses`: the agents' retained statuses, except where the coordinator holds a node
+   * offline (its status overdue); `cordoned`: the nodes the coordinator says are
+   * unschedulable; `warning` if it could not be asked.
+   */
   | { kind: 'nodes'; statuses: NodeStatus[]; cordoned: ReadonlySet<string>; warning?: string }
   | { kind: 'events'; events: EventItem[] }
   | { kind: Exclude<KindInfo['list'], 'nodes' | 'events'>; items: ListItem[] };
 
 /**
  * `baton get KIND [NAME] [-o ...]`. Nodes come straight from the agents' retained
- * statuses (no coordinator needed); everything else from a `list` request, pods with
- * their nodes' fresher retained statuses laid over.
+ * statuses (no coordinator needed), with the coordinator's verdict laid over when it is
+ * online; everything else from a `list` request, pods with their nodes' fresher
+ * retained statuses laid over.
  */
 export async function get(kind: KindInfo, name: string | undefined, output: OutputFormat, globals: GlobalOptions, io: Io): Promise<number> {
   let found: Found;
@@ -85,28 +90,37 @@ async function readNodes(session: Session, name: string | undefined): Promise<Fo
     if (decoded.ok) statuses.push(decoded.value);
   }
   statuses.sort((a, b) => compareNames(a.node, b.node));
-  // Readiness comes from the agents; only the cordon marks need the coordinator, so it
-  // is asked only when its retained status says it is online, and the table is printed
-  // without them (and a warning) if it does not answer.
+  // Readiness comes from the agents, but a node whose agent went silent without its last
+  // will still says online there: the coordinator, which holds such a node offline once
+  // its status is overdue, has the last word, and it alone knows the cordon marks. It is
+  // asked only when its retained status says it is online; if it does not answer, the
+  // agents' statuses are printed as they are, with a warning.
   const coordinator = retained.get(coordinatorTopic);
   const decoded = coordinator === undefined ? undefined : decodePayload(coordinatorStatusSchema, coordinator);
   const online = decoded?.ok === true && decoded.value.state === 'online';
   if (!online || statuses.length === 0) return { kind: 'nodes', statuses, cordoned: none };
   try {
-    return { kind: 'nodes', statuses, cordoned: await cordonedNodes(session) };
+    const verdict = await coordinatorNodes(session);
+    return { kind: 'nodes', statuses: statuses.map((s) => withCoordinatorVerdict(s, verdict.statuses.get(s.node))), cordoned: verdict.cordoned };
   } catch (error) {
     if (!(error instanceof CliError || error instanceof CoordinatorError)) throw error;
-    return { kind: 'nodes', statuses, cordoned: none, warning: `Warning: cannot tell which nodes are cordoned: ${error.message}` };
+    return { kind: 'nodes', statuses, cordoned: none, warning: `Warning: cannot ask the coordinator which nodes are cordoned or NotReady: ${error.message}` };
   }
 }
 
-/** The nodes whose `spec.unschedulable` the coordinator's `list nodes` reply sets. */
-async function cordonedNodes(session: Session): Promise<Set<string>> {
+/** The coordinator's `list nodes`: the node statuses it holds, and the nodes whose `spec.unschedulable` it sets. */
+async function coordinatorNodes(session: Session): Promise<{ statuses: Map<string, NodeStatus>; cordoned: Set<string> }> {
   const client = new CoordinatorClient(session);
   await client.start();
   const listed = validate(listResultSchema, await client.request({ op: 'list', kind: 'nodes' }));
   if (!listed.ok) throw new CliError(`the coordinator's reply to list nodes cannot be read: ${listed.problems.slice(0, 3).join('; ')}`);
-  return new Set(listed.value.items.filter((item) => item.spec.unschedulable === true).map((item) => item.metadata.name));
+  const statuses = new Map<string, NodeStatus>();
+  for (const item of listed.value.items) {
+    const status = validate(nodeStatusSchema, item.status);
+    if (status.ok && status.value.node === item.metadata.name) statuses.set(item.metadata.name, status.value);
+  }
+  const cordoned = new Set(listed.value.items.filter((item) => item.spec.unschedulable === true).map((item) => item.metadata.name));
+  return { statuses, cordoned };
 }
 
 /** Events from the coordinator, oldest first (by the time each was last seen). */
