@@ -66,6 +66,14 @@ describe('a rolling update, one pass', () => {
     expect(result.delete).toEqual([p2.metadata.name]);
   });
 
+  it("does not trade an old pod that stopped being Ready for another new pod while the new ones are not available (Kubernetes' crashloop case)", () => {
+    // Stalled at 3 old + 2 new not Ready (4 replicas, 25%/25%); then an old pod fails too.
+    const stalled = [p1, p2, p3, ...podsOf(web(4, 2), 2, ['a', 'b'], testEntropy())];
+    const seen: Record<string, PodAvailability> = { [p1.metadata.name]: 'notReady' };
+    for (const p of stalled.slice(3)) seen[p.metadata.name] = 'notReady';
+    expect(run(web(4, 2), stalled, seen)).toEqual({ create: [], delete: [] });
+  });
+
   it('never deletes an old pod as unhealthy on the strength of `unknown`', () => {
     const result = run(web(4, 2), v1Pods, { [p2.metadata.name]: 'unknown', [p3.metadata.name]: 'unknown' });
     // 2 available < minAvailable 3: nothing old may go; the surge pod is still created.
