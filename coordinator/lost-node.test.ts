@@ -34,4 +34,17 @@ describe('podStatusOnNode', () => {
     const done: PodStatus = { ...running, phase: 'Succeeded' };
     expect(podStatusOnNode(done, 'pi-1', offline)).toBe(done);
   });
+
+  it('says so when the node is held offline because its status stopped arriving', () => {
+    const overdue: NodeStatus = { ...offline, reason: 'NodeStatusUnknown', time: '2026-11-24T09:59:30Z' };
+    const s = podStatusOnNode(running, 'pi-1', overdue);
+    expect(s.phase).toBe('Unknown');
+    expect(s.conditions.find((c) => c.type === 'Ready')).toEqual({
+      type: 'Ready',
+      status: 'False',
+      reason: 'NodeNotReady',
+      message: 'node pi-1 is not ready: its agent stopped posting node status (NodeStatusUnknown)',
+      lastTransitionTime: '2026-11-24T09:59:30Z',
+    });
+  });
 });
