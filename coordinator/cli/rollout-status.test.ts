@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ListItem } from '../../protocol/messages.js';
-import { daemonSetRolloutStatus, deploymentRolloutStatus, rolloutWarning, timedOutMessage } from './rollout-status.js';
+import { daemonSetRolloutStatus, deploymentRolloutStatus, rolloutWarning } from './rollout-status.js';
 
 /** `rollout status` lines, step by step, as kubectl's status viewers print them. */
 
@@ -91,11 +91,4 @@ describe('rolloutWarning', () => {
     expect(rolloutWarning([pod('uid-other', unschedulable)], 'uid-web')).toBeUndefined();
     expect(rolloutWarning([pod('uid-web', waiting('ContainerCreating'))], 'uid-web')).toBeUndefined();
   });
-});
-
-it('says what timed out, in the duration the user typed', () => {
-  expect(timedOutMessage('deployment.apps/web', 2000)).toBe('timed out waiting for the condition: deployment.apps/web did not finish its rollout within 2s');
-  expect(timedOutMessage('deployment.apps/web', 90_000)).toMatch(/within 1m30s$/);
-  expect(timedOutMessage('deployment.apps/web', 1500)).toMatch(/within 1500ms$/);
-  expect(timedOutMessage('deployment.apps/web', 3_600_000)).toMatch(/within 1h$/);
 });

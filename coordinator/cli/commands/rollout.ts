@@ -7,7 +7,7 @@ import { CliError, CoordinatorError, coordinatorErrorLines, type Io } from '../e
 import { notFoundMessage, objectRef } from '../kinds.js';
 import type { RolloutCommand, WorkloadRef } from '../rollout-args.js';
 import { describeRevision, historyTable } from '../rollout-history.js';
-import { daemonSetRolloutStatus, deploymentRolloutStatus, rolloutWarning, timedOutMessage, type RolloutView } from '../rollout-status.js';
+import { daemonSetRolloutStatus, deploymentRolloutStatus, rolloutWarning, TIMED_OUT_MESSAGE, type RolloutView } from '../rollout-status.js';
 import { withSession } from '../session.js';
 
 /**
@@ -110,7 +110,7 @@ async function watchStatus(client: CoordinatorClient, command: Extract<RolloutCo
     if (view.done || !watch) return 0;
     const left = deadline === undefined ? POLL_MS : deadline - io.now();
     if (left <= 0) {
-      io.err(`error: ${timedOutMessage(objectRef(target.kind, target.name), timeoutMs)}`);
+      io.err(`error: ${TIMED_OUT_MESSAGE}`);
       return 1;
     }
     await sleep(Math.min(POLL_MS, left));

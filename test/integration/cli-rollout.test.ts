@@ -1,0 +1,269 @@
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { encodePayload } from '../../protocol/codec.js';
+import type { PodStatus, PodStatusReport } from '../../protocol/messages.js';
+import { repoRoot, runCli, startProcess } from '../support/processes.js';
+import { waitFor } from '../support/wait.js';
+import { requireBuiltCli } from './cli-fixtures.js';
+import {
+  deploymentManifest,
+  fakeNodeStatus,
+  removeDir,
+  requireBuiltCoordinator,
+  startCoordinatorOn,
+  type BrokerKind,
+  type ListedItem,
+  type StartedCoordinator,
+  type TestClient,
+} from './coordinator-harness.js';
+
+/**
+ * `baton scale` and `baton rollout status|undo|history|restart` end to end: the built
+ * CLI against the built coordinator, on the embedded broker and on mosquitto. One fake
+ * node plays an agent: it sends heartbeats and publishes a retained status report for
+ * every pod bound to it, Ready or not as the test decides, and clears the report of a
+ * pod once it is gone, as an agent does.
+ */
+
+beforeAll(async () => {
+  requireBuiltCoordinator();
+  await requireBuiltCli();
+});
+
+const NODE = 'node-a';
+const GOOD = 'baton-test/busybox:1';
+const MISSING = 'baton-test/missing:0';
+const HASH = 'pod-template-hash';
+
+type Verdict = 'ready' | 'notReady' | 'imagePullBackOff';
+
+const imageOf = (pod: ListedItem): string => ((pod.spec.containers as { image: string }[] | undefined) ?? [])[0]?.image ?? '';
+
+function podStatus(verdict: Verdict, image: string): PodStatus {
+  const startedAt = new Date().toISOString();
+  switch (verdict) {
+    case 'ready':
+      return {
+        phase: 'Running',
+        conditions: [{ type: 'Ready', status: 'True' }],
+        containerStatuses: [{ name: 'app', ready: true, restartCount: 0, image, state: { running: { startedAt } } }],
+      };
+    case 'notReady':
+      return {
+        phase: 'Running',
+        conditions: [{ type: 'Ready', status: 'False' }],
+        containerStatuses: [{ name: 'app', ready: false, restartCount: 0, image, state: { running: { startedAt } } }],
+      };
+    case 'imagePullBackOff':
+      return {
+        phase: 'Pending',
+        conditions: [{ type: 'Ready', status: 'False' }],
+        containerStatuses: [
+          { name: 'app', ready: false, restartCount: 0, image, state: { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` } } },
+        ],
+      };
+  }
+}
+
+/** The agent of one node, faked over the real broker: heartbeats and pod reports. */
+class FakeNode {
+  /** What the node reports for a pod; the test changes it as it goes. */
+  verdict: (pod: ListedItem) => Verdict = (pod) => (imageOf(pod) === MISSING ? 'imagePullBackOff' : 'ready');
+  private readonly published = new Map<string, string>();
+  private timer: NodeJS.Timeout | undefined;
+  private busy = false;
+  private lastBeat = 0;
+
+  constructor(private readonly client: TestClient) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), 150);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      // A heartbeat, so the node is never taken for gone however long the test runs.
+      if (Date.now() - this.lastBeat > 5000) {
+        this.lastBeat = Date.now();
+        await this.client.setNode(fakeNodeStatus(NODE));
+      }
+      const pods = (await this.client.list('pods')).filter((p) => p.spec.nodeName === NODE);
+      const names = new Set(pods.map((p) => p.metadata.name));
+      for (const pod of pods) {
+        const verdict = this.verdict(pod);
+        const key = `${pod.metadata.uid}/${verdict}`;
+        if (this.published.get(pod.metadata.name) === key) continue;
+        const generation = this.client.desired(NODE)?.generation ?? 0;
+        const report: PodStatusReport = {
+          protocol: 'v1',
+          node: NODE,
+          name: pod.metadata.name,
+          uid: pod.metadata.uid,
+          observedGeneration: generation,
+          status: podStatus(verdict, imageOf(pod)),
+        };
+        await this.client.publishRaw(this.client.topics.podStatus(NODE, pod.metadata.name), encodePayload(report), true);
+        this.published.set(pod.metadata.name, key);
+      }
+      for (const name of [...this.published.keys()].filter((n) => !names.has(n))) {
+        await this.client.publishRaw(this.client.topics.podStatus(NODE, name), '', true);
+        this.published.delete(name);
+      }
+    } catch {
+      // The coordinator did not answer this once; the next tick tries again.
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+function withCause(manifest: Record<string, unknown>, cause: string): Record<string, unknown> {
+  const metadata = manifest.metadata as Record<string, unknown>;
+  return { ...manifest, metadata: { ...metadata, annotations: { 'kubernetes.io/change-cause': cause } } };
+}
+
+describe.each<BrokerKind>(['embedded', 'mosquitto'])('scale and rollout over the %s broker', (kind) => {
+  let started: StartedCoordinator;
+  let node: FakeNode;
+
+  beforeEach(async () => {
+    started = await startCoordinatorOn(kind);
+    await started.client.setNode(fakeNodeStatus(NODE));
+    await waitFor('the coordinator to know the node', async () => (await started.client.list('nodes')).length === 1);
+    node = new FakeNode(started.client);
+    node.start();
+  });
+
+  afterEach(async (context) => {
+    node.stop();
+    if (context.task.result?.state === 'fail') console.log(`coordinator output:\n${started.coordinator.output()}`);
+    await started.client.stop();
+    await started.coordinator.stop();
+    await started.broker.stop();
+    await removeDir(started.stateDir);
+  });
+
+  const baton = (...args: string[]) => runCli(args, { env: { BATON_BROKER: started.broker.url, BATON_TIMEOUT: '10' } });
+  const apply = (manifest: unknown) => runCli(['apply', '-f', '-'], { env: { BATON_BROKER: started.broker.url, BATON_TIMEOUT: '10' }, input: JSON.stringify(manifest) });
+  const podsOf = async (owner: string): Promise<ListedItem[]> =>
+    (await started.client.list('pods')).filter((p) => p.metadata.ownerReferences?.some((o) => o.name === owner));
+  const hashes = async (owner: string): Promise<string[]> => (await podsOf(owner)).map((p) => p.metadata.labels?.[HASH] ?? '').sort();
+  const storedDeployment = async (name: string) => {
+    const shown = await baton('get', 'deployment', name, '-o', 'json');
+    expect(shown.code, shown.stderr).toBe(0);
+    return JSON.parse(shown.stdout) as { metadata: { generation: number }; spec: { replicas: number; template: { metadata: { annotations?: Record<string, string> }; spec: { containers: { image: string }[] } } } };
+  };
+
+  it('history lists the revisions, undo brings back the old template and its pods, scale and restart follow', async () => {
+    expect(await apply(withCause(deploymentManifest('web', 2, { image: GOOD }), 'first'))).toMatchObject({ code: 0, stdout: 'deployment.apps/web created\n' });
+    const first = await waitFor('2 web pods of one template', async () => {
+      const found = await hashes('web');
+      return found.length === 2 && found[0] !== '' && found[0] === found[1] && found[0];
+    });
+    expect(await baton('rollout', 'status', 'deployment/web', '--timeout', '20s')).toMatchObject({ code: 0, stdout: expect.stringMatching(/deployment "web" successfully rolled out\n$/) });
+
+    // A template whose pods never come up: the rollout stalls, and status says why.
+    expect(await apply(deploymentManifest('web', 2, { image: MISSING }))).toMatchObject({ code: 0, stdout: 'deployment.apps/web configured\n' });
+    await waitFor('a web pod of the new template', async () => (await hashes('web')).some((h) => h !== first));
+    expect(await baton('rollout', 'history', 'deployment/web')).toEqual({
+      code: 0,
+      stdout: 'deployment.apps/web\nREVISION  CHANGE-CAUSE\n1         first\n2         <none>\n\n',
+      stderr: '',
+    });
+    const one = await baton('rollout', 'history', 'deployment/web', '--revision', '1');
+    expect(one.code).toBe(0);
+    expect(one.stdout).toMatch(/^deployment\.apps\/web with revision #1\nPod Template:\n/);
+    expect(one.stdout).toMatch(new RegExp(`^ +Image: +${GOOD}$`, 'm'));
+    expect(one.stdout).toMatch(/^ +Annotations: +kubernetes\.io\/change-cause: first$/m);
+
+    const stalled = await baton('rollout', 'status', 'deployment/web', '--timeout', '2s');
+    expect(stalled.code).toBe(1);
+    expect(stalled.stderr).toBe('error: timed out waiting for the condition\n');
+    expect(stalled.stdout).toMatch(new RegExp(`^Waiting for deployment "web" rollout to finish: .* \\(Warning: ImagePullBackOff - Back-off pulling image "${MISSING}"\\)\\n$`));
+
+    expect(await baton('rollout', 'undo', 'deployment/web')).toEqual({ code: 0, stdout: 'deployment.apps/web rolled back\n', stderr: '' });
+    const undone = await storedDeployment('web');
+    expect(undone.spec.template.spec.containers[0]?.image).toBe(GOOD);
+    expect(undone.metadata.generation).toBe(3);
+    await waitFor('only pods of revision 1\'s template left', async () => JSON.stringify(await hashes('web')) === JSON.stringify([first, first]));
+    expect(await baton('rollout', 'status', 'deployment/web', '--timeout', '20s')).toMatchObject({ code: 0, stdout: expect.stringMatching(/deployment "web" successfully rolled out\n$/) });
+    expect((await baton('rollout', 'history', 'deployment/web')).stdout).toBe('deployment.apps/web\nREVISION  CHANGE-CAUSE\n2         <none>\n3         first\n\n');
+    expect(await baton('rollout', 'undo', 'deployment/web', '--to-revision', '3')).toEqual({
+      code: 0,
+      stdout: 'deployment.apps/web skipped rollback (current template already matches revision 3)\n',
+      stderr: '',
+    });
+    expect(await baton('rollout', 'undo', 'deployment/web', '--to-revision', '9')).toEqual({ code: 1, stdout: '', stderr: 'error: unable to find specified revision 9 in history\n' });
+
+    expect(await baton('scale', 'deployment/web', '--replicas', '3')).toEqual({ code: 0, stdout: 'deployment.apps/web scaled\n', stderr: '' });
+    await waitFor('3 web pods', async () => JSON.stringify(await hashes('web')) === JSON.stringify([first, first, first]));
+    expect(await baton('scale', 'deployment', 'web', '--replicas', '1')).toMatchObject({ code: 0, stdout: 'deployment.apps/web scaled\n' });
+    await waitFor('1 web pod', async () => (await hashes('web')).length === 1);
+    expect((await storedDeployment('web')).spec.replicas).toBe(1);
+
+    expect(await baton('rollout', 'restart', 'deployment/web')).toEqual({ code: 0, stdout: 'deployment.apps/web restarted\n', stderr: '' });
+    expect((await storedDeployment('web')).spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt']).toMatch(/^\d{4}-\d\d-\d\dT/);
+    // The undo gave the Deployment revision 1's change-cause, as kubectl's does; the restart's revision takes it on.
+    expect((await baton('rollout', 'history', 'deployment/web')).stdout).toBe('deployment.apps/web\nREVISION  CHANGE-CAUSE\n2         <none>\n3         first\n4         first\n\n');
+    await waitFor('the restarted pod replacing the old one', async () => {
+      const found = await hashes('web');
+      return found.length === 1 && found[0] !== first;
+    });
+    expect(await baton('rollout', 'status', 'deployment/web', '--timeout', '20s')).toMatchObject({ code: 0, stdout: expect.stringMatching(/deployment "web" successfully rolled out\n$/) });
+
+    expect(await baton('scale', 'deployment/nope', '--replicas', '1')).toEqual({ code: 1, stdout: '', stderr: 'Error from coordinator: deployments.apps "nope" not found\n' });
+    expect(await baton('rollout', 'status', 'deployment/nope')).toEqual({ code: 1, stdout: '', stderr: 'Error from coordinator: deployments.apps "nope" not found\n' });
+    expect(await baton('rollout', 'undo', 'deployment/nope')).toEqual({ code: 1, stdout: '', stderr: 'Error from coordinator: deployments.apps "nope" not found\n' });
+    const usage = await baton('scale', 'deployment/web');
+    expect(usage).toMatchObject({ code: 2, stderr: "error: scale: --replicas N is required (see 'baton --help')\n" });
+  });
+
+  it('rollout status waits for the pods to be Ready, prints each step once, and times out while they are not', async () => {
+    node.verdict = () => 'notReady';
+    expect(await apply(deploymentManifest('api', 2, { image: GOOD }))).toMatchObject({ code: 0 });
+    await waitFor('2 api pods reported', async () => (await podsOf('api')).length === 2);
+    const waiting = 'Waiting for deployment "api" rollout to finish: 0 of 2 updated replicas are available...\n';
+    await waitFor('the Deployment to see its pods not available', async () => (await baton('rollout', 'status', 'deployment/api', '--watch=false')).stdout === waiting);
+    expect(await baton('rollout', 'status', 'deployment/api', '--watch=false')).toEqual({ code: 0, stdout: waiting, stderr: '' });
+
+    const timedOut = await baton('rollout', 'status', 'deployment/api', '--timeout', '2s');
+    expect(timedOut).toEqual({ code: 1, stdout: waiting, stderr: 'error: timed out waiting for the condition\n' });
+
+    // A watch started while the pods are not Ready ends when they become Ready.
+    const watch = startProcess(process.execPath, [`${repoRoot}dist/baton.js`, 'rollout', 'status', 'deployment/api', '--timeout', '30s'], {
+      BATON_BROKER: started.broker.url,
+      BATON_TIMEOUT: '10',
+    });
+    await waitFor('the watch to print the waiting step', () => watch.output().includes(waiting));
+    node.verdict = () => 'ready';
+    await waitFor('the watch to end', () => watch.child.exitCode !== null, { timeoutMs: 30_000 });
+    expect(watch.child.exitCode).toBe(0);
+    expect(watch.output()).toBe(`${waiting}deployment "api" successfully rolled out\n`);
+
+    // A DaemonSet rolls out and restarts too.
+    const agent = {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'agent' },
+      spec: {
+        selector: { matchLabels: { app: 'agent' } },
+        template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'app', image: GOOD, command: ['sleep', '3600'] }] } },
+      },
+    };
+    expect(await apply(agent)).toMatchObject({ code: 0, stdout: 'daemonset.apps/agent created\n' });
+    expect(await baton('rollout', 'status', 'daemonset/agent', '--timeout', '20s')).toMatchObject({ code: 0, stdout: expect.stringMatching(/daemon set "agent" successfully rolled out\n$/) });
+    const before = (await podsOf('agent')).map((p) => p.metadata.uid);
+    expect(await baton('rollout', 'restart', 'ds/agent')).toEqual({ code: 0, stdout: 'daemonset.apps/agent restarted\n', stderr: '' });
+    await waitFor('the DaemonSet pod replaced', async () => {
+      const now = (await podsOf('agent')).map((p) => p.metadata.uid);
+      return now.length === 1 && !before.includes(now[0] ?? '');
+    });
+    expect(await baton('rollout', 'status', 'daemonset/agent', '--timeout', '20s')).toMatchObject({ code: 0, stdout: expect.stringMatching(/daemon set "agent" successfully rolled out\n$/) });
+    expect(await baton('rollout', 'undo', 'daemonset/agent')).toMatchObject({ code: 2, stderr: expect.stringContaining('rollout undo: daemonsets are not supported') });
+  });
+});
