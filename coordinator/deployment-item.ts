@@ -1,26 +1,31 @@
 import type { ListItem } from '../protocol/messages.js';
-import { POD_TEMPLATE_HASH_LABEL } from './controllers/deployment.js';
-import { podTemplateHash } from './pod-names.js';
+import type { PodAvailability } from './controllers/owned.js';
+import { deploymentStatus, rolloutSnapshot } from './deployment-status.js';
 import { isPodReady } from './reconcile.js';
 import { ownedPods, reportedStatus, workloadMetadata, type ListContext } from './list-items.js';
-import type { StoredDeployment } from './state.js';
+import { currentRevision } from './revisions.js';
+import type { StoredDeployment, StoredPod } from './state.js';
 
-/** A Deployment as `list deployments` reports it: spec as applied, status from its pods' reports. */
+/** The annotation Kubernetes puts on a Deployment: the revision number of its current template. */
+export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
+
+/**
+ * A Deployment as `list deployments` reports it: spec as applied, its revision in the
+ * `deployment.kubernetes.io/revision` annotation, and a Kubernetes status from its pods
+ * as the control loop sees them (deployment-status.ts).
+ */
 export function deploymentItem(deployment: StoredDeployment, context: ListContext): ListItem {
   const pods = ownedPods(context.state, deployment.metadata.uid);
-  const hash = podTemplateHash(deployment.spec.template);
-  const ready = pods.filter((p) => isPodReady(reportedStatus(p, context))).length;
+  const availability =
+    context.podAvailability ?? ((pod: StoredPod): PodAvailability => (isPodReady(reportedStatus(pod, context)) ? 'ready' : 'notReady'));
+  const snapshot = rolloutSnapshot(deployment, pods, availability);
+  const record = context.deploymentProgress?.(deployment.metadata.uid);
+  const metadata = workloadMetadata(deployment);
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: workloadMetadata(deployment),
+    metadata: { ...metadata, annotations: { ...metadata.annotations, [REVISION_ANNOTATION]: String(currentRevision(deployment)) } },
     spec: { ...deployment.spec },
-    status: {
-      replicas: pods.length,
-      readyReplicas: ready,
-      updatedReplicas: pods.filter((p) => p.metadata.labels?.[POD_TEMPLATE_HASH_LABEL] === hash).length,
-      availableReplicas: ready,
-      observedGeneration: context.observedGeneration(deployment.metadata.uid) ?? 0,
-    },
+    status: { ...deploymentStatus(snapshot, record, context.observedGeneration(deployment.metadata.uid) ?? 0) },
   };
 }

@@ -2,7 +2,8 @@ import type { EventItem, ListItem, ListKind, NodeStatus, PodStatus } from '../pr
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { deploymentItem } from './deployment-item.js';
 import { daemonSetCoverage, REVISION_HASH_LABEL } from './controllers/daemonset.js';
-import { ownerUidOf } from './controllers/owned.js';
+import { ownerUidOf, type PodAvailability } from './controllers/owned.js';
+import type { ProgressRecord } from './deployment-progress.js';
 import { compareEventItems, eventItem } from './event-items.js';
 import { matchesFilter, type EventFilter, type RecordedEvent } from './events.js';
 import { podTemplateHash } from './pod-names.js';
@@ -24,6 +25,14 @@ export interface ListContext {
   observedGeneration(uid: string): number | undefined;
   /** The node events still kept, as of the request. */
   events: readonly RecordedEvent[];
+  /**
+   * A Deployment's rollout progress as tracked after each pass, settled at the time of
+   * the request (deployment-progress.ts progressLookup). Absent: its conditions are
+   * derived from its pods alone, without times.
+   */
+  deploymentProgress?(uid: string): ProgressRecord | undefined;
+  /** How the control loop sees a pod (lost pods are not counted in a Deployment's status). Absent: from its report alone. */
+  podAvailability?(pod: StoredPod): PodAvailability;
 }
 
 function pendingStatus(pod: StoredPod, unschedulable: ReadonlyMap<string, string>): PodStatus {

@@ -169,7 +169,7 @@ describe('list', () => {
         apiVersion: 'apps/v1',
         kind: 'Deployment',
         metadata: expect.objectContaining({ name: 'web', generation: 1 }),
-        status: { replicas: 2, readyReplicas: 1, updatedReplicas: 2, availableReplicas: 1, observedGeneration: 1 },
+        status: expect.objectContaining({ replicas: 2, readyReplicas: 1, updatedReplicas: 2, availableReplicas: 1, unavailableReplicas: 1, observedGeneration: 1 }),
       }),
     ]);
   });
