@@ -115,6 +115,8 @@ describe('nextProgress', () => {
     expect(degraded.progressing).toBe(done.progressing);
     expect(degraded.available).toMatchObject({ status: 'False', reason: 'MinimumReplicasUnavailable', lastTransitionTime: at(10).time });
     expect(settleProgress(degraded, at(5000).ms).progressing.reason).toBe('NewReplicaSetAvailable');
+    // Recovering a pod is not a new rollout either.
+    expect(nextProgress(degraded, snap('h1', counts(3, 3, 2)), at(20)).progressing).toBe(done.progressing);
   });
 
   it('a new template starts a new rollout and deadline, keeping lastTransitionTime while Progressing stays True', () => {
