@@ -91,6 +91,17 @@ describe('revisions kept by apply', () => {
     expect(revisionsOf(d).map((r) => r.revision)).toEqual([4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
   });
 
+  it('keeps the manifest\'s spec.revisionHistoryLimit old revisions', () => {
+    const limited = (image: string) => {
+      const manifest = web(image);
+      return { ...manifest, spec: { ...manifest.spec, revisionHistoryLimit: 1 } };
+    };
+    expect(summary(applyAll(limited('a:1'), limited('a:2'), limited('a:3')))).toEqual([
+      [2, 'a:2', undefined],
+      [3, 'a:3', undefined],
+    ]);
+  });
+
   it('writes nothing for an unchanged apply of a Deployment stored before revisions existed', () => {
     const legacy = { ...emptyState(), deployments: { web: applyAll(web('a:1')) } };
     const { revisions: _dropped, ...withoutRevisions } = legacy.deployments.web;
