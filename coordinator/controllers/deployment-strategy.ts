@@ -57,6 +57,8 @@ function without(pods: readonly StoredPod[], gone: readonly StoredPod[]): Stored
  */
 function rollingStep(input: StrategyInput): StrategyStep {
   const { replicas, current, old, availability, order } = input;
+  // Scaled to zero: no availability to keep, every pod goes whatever is known of it.
+  if (replicas === 0) return { delete: firstToGo([...current, ...old], current.length + old.length, order), create: 0 };
   const { maxSurge, maxUnavailable } = fenceposts(input.strategy, replicas);
   const minAvailable = replicas - maxUnavailable;
   const isReady = (p: StoredPod): boolean => availability(p) === 'ready';

@@ -96,6 +96,13 @@ describe('a rolling update, one pass', () => {
     expect(run(web(4, 2), midUpdate, { ...unknown, [surge.metadata.name]: 'unknown' })).toEqual({ create: [], delete: [] });
   });
 
+  it('scaled to zero mid-update, deletes every pod, even those not heard from', () => {
+    const surge = podsOf(web(4, 2), 1, ['a'], testEntropy())[0]!;
+    const result = run(web(0, 2), [...v1Pods, surge], { [p1.metadata.name]: 'unknown', [surge.metadata.name]: 'notReady' });
+    expect(result.create).toEqual([]);
+    expect(result.delete.sort()).toEqual(names([...v1Pods, surge]).sort());
+  });
+
   it('scales the current template down to replicas when it has more (a scale-down mid-update)', () => {
     const newPods = podsOf(web(4, 2), 3, ['a', 'b', 'c'], testEntropy());
     const result = run(web(2, 2), [...newPods, p4]);
