@@ -17,7 +17,7 @@ const intOrPercentMessage = 'must be an integer or a percentage such as "25%"';
 /** `maxSurge` / `maxUnavailable`: a pod count, or a percentage of `replicas`. */
 export type IntOrPercent = number | string;
 
-const intOrPercent = z.union([z.number(), z.string()], { error: intOrPercentMessage }).superRefine((value, ctx) => {
+export const intOrPercent = z.union([z.number(), z.string()], { error: intOrPercentMessage }).superRefine((value, ctx) => {
   if (typeof value === 'string') {
     if (!percentPattern.test(value)) ctx.addIssue({ code: 'custom', message: intOrPercentMessage });
   } else if (!Number.isInteger(value)) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { affinitySchema, tolerationsSchema } from './manifest-scheduling.js';
+import { daemonSetUpdateStrategySchema } from './manifest-daemonset.js';
 import { containerSchema, volumeSchema } from './manifest-container.js';
 import {
   checkProgressDeadline,
@@ -165,6 +166,7 @@ export const daemonSetManifestSchema = z.strictObject({
     .strictObject({
       selector: labelSelector,
       template: podTemplate,
+      updateStrategy: daemonSetUpdateStrategySchema,
     })
     .superRefine(checkTemplate),
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { daemonSetUpdateStrategySchema } from '../../protocol/manifest-daemonset.js';
 import type { NodeView } from '../node-view.js';
 import type { StoredDaemonSet, StoredPod } from '../state.js';
 import { daemonSet, node, nodeGoneOffline, testEntropy } from '../test-fixtures.js';
@@ -11,7 +12,7 @@ const v1 = daemonSet('agent');
 const v2 = daemonSet('agent', { podSpec: { containers: [{ name: 'app', image: 'busybox:2' }] } });
 
 function withStrategy(ds: StoredDaemonSet, updateStrategy: unknown): StoredDaemonSet {
-  return { ...ds, spec: { ...ds.spec, updateStrategy } as StoredDaemonSet['spec'] };
+  return { ...ds, spec: { ...ds.spec, updateStrategy: daemonSetUpdateStrategySchema.parse(updateStrategy) } };
 }
 
 function run(ds: StoredDaemonSet, nodes: NodeView[], pods: StoredPod[], availability: (pod: StoredPod) => PodAvailability = () => 'ready') {
