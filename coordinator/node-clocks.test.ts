@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeStatus } from '../protocol/messages.js';
-import { advanceClocks, noClocks, notReadyReason, taintId, type NodeClocks } from './node-clocks.js';
+import { advanceClocks, advanceNode, noClocks, notReadyReason, taintId, type NodeClocks } from './node-clocks.js';
 import { overdueStatus } from './node-liveness.js';
 import { nodeStatus } from './test-fixtures.js';
 
@@ -10,15 +10,15 @@ const noExecute = { key: 'dedicated', value: 'gpu', effect: 'NoExecute' } as con
 describe('advanceClocks', () => {
   it('starts a node\'s clock the first time it is seen not Ready, keeps it, and stops it when Ready again', () => {
     const first = advanceClocks(noClocks, statuses(nodeStatus('a'), nodeStatus('b', { state: 'offline' })), 1_000);
-    expect([...first.clocks.notReadySince]).toEqual([['b', 1_000]]);
+    expect(first.clocks.notReadySince).toEqual(new Map([['b', 1_000]]));
     expect(first.transitions).toEqual([{ node: 'b', to: 'NotReady', reason: 'ConnectionLost', message: 'its agent lost its connection to the broker (last will)' }]);
 
     const later = advanceClocks(first.clocks, statuses(nodeStatus('a', { ready: false }), nodeStatus('b', { state: 'offline' })), 5_000);
-    expect([...later.clocks.notReadySince]).toEqual([['a', 5_000], ['b', 1_000]]);
+    expect(later.clocks.notReadySince).toEqual(new Map([['a', 5_000], ['b', 1_000]]));
     expect(later.transitions).toEqual([{ node: 'a', to: 'NotReady', reason: 'NotReady', message: 'its Ready condition is False' }]);
 
     const back = advanceClocks(later.clocks, statuses(nodeStatus('a', { ready: false }), nodeStatus('b')), 9_000);
-    expect([...back.clocks.notReadySince]).toEqual([['a', 5_000]]);
+    expect(back.clocks.notReadySince).toEqual(new Map([['a', 5_000]]));
     expect(back.transitions).toEqual([{ node: 'b', to: 'Ready', notReadyForMs: 8_000 }]);
   });
 
@@ -53,6 +53,20 @@ describe('advanceClocks', () => {
     const removed = advanceClocks(two, statuses(nodeStatus('a', { taints: [other] })), 30).clocks;
     expect(removed.taintsSince).toEqual(new Map([['a', new Map([['maintenance=:NoExecute', 20]])]]));
     expect(advanceClocks(removed, statuses(nodeStatus('a')), 40).clocks.taintsSince).toEqual(new Map());
+  });
+});
+
+describe('advanceNode', () => {
+  it('looks at one node only, and costs a Ready node\'s heartbeat nothing (the same clocks back)', () => {
+    const { clocks } = advanceClocks(noClocks, statuses(nodeStatus('a', { state: 'offline' }), nodeStatus('b')), 1);
+    expect(advanceNode(clocks, 'b', nodeStatus('b'), 2).clocks).toBe(clocks);
+    expect(advanceNode(clocks, 'a', nodeStatus('a', { state: 'offline' }), 2).clocks).toBe(clocks);
+    const back = advanceNode(clocks, 'a', nodeStatus('a'), 3);
+    expect(back.clocks.notReadySince).toEqual(new Map());
+    expect(back.transitions).toEqual([{ node: 'a', to: 'Ready', notReadyForMs: 2 }]);
+    expect(clocks.notReadySince).toEqual(new Map([['a', 1]])); // not changed in place
+    const removed = advanceNode(clocks, 'a', undefined, 4);
+    expect(removed).toEqual({ clocks: { notReadySince: new Map(), taintsSince: new Map() }, transitions: [] });
   });
 });
 

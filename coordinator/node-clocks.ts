@@ -44,47 +44,85 @@ export function notReadyReason(status: NodeStatus): { reason: string; message: s
   return { reason: ready?.reason ?? 'NotReady', message: ready?.message ?? `its Ready condition is ${ready?.status ?? 'missing'}` };
 }
 
+/** One node's clocks after looking at its status (undefined: none held) at `nowMs`. */
+function nextNodeClocks(
+  clocks: NodeClocks,
+  node: string,
+  status: NodeStatus | undefined,
+  nowMs: number,
+): { since: number | undefined; taints: ReadonlyMap<string, number> | undefined; changed: boolean; transition?: NodeTransition } {
+  const before = clocks.notReadySince.get(node);
+  const beforeTaints = clocks.taintsSince.get(node);
+  if (status === undefined) return { since: undefined, taints: undefined, changed: before !== undefined || beforeTaints !== undefined };
+  let changed = false;
+  let since: number | undefined;
+  let transition: NodeTransition | undefined;
+  if (!isReadyStatus(status)) {
+    since = before ?? nowMs;
+    if (before === undefined) {
+      changed = true;
+      transition = { node, to: 'NotReady', ...notReadyReason(status) };
+    }
+  } else if (before !== undefined) {
+    changed = true;
+    transition = { node, to: 'Ready', notReadyForMs: nowMs - before };
+  }
+  const noExecute = (status.taints ?? []).filter((t) => t.effect === 'NoExecute');
+  let taints: Map<string, number> | undefined;
+  if (noExecute.length > 0) {
+    taints = new Map();
+    for (const taint of noExecute) {
+      const id = taintId(taint);
+      const seen = beforeTaints?.get(id);
+      if (seen === undefined) changed = true;
+      taints.set(id, seen ?? nowMs);
+    }
+  }
+  if ((beforeTaints?.size ?? 0) !== (taints?.size ?? 0)) changed = true;
+  return { since, taints, changed, ...(transition ? { transition } : {}) };
+}
+
 /**
- * The clocks after looking at `statuses` (every node status held, overdue ones included)
- * at `nowMs`. A node not Ready starts its clock the first time it is seen so, and stops
- * it when Ready again; a node without a status (not heard since start, or removed from
- * the fleet) has none. The same for each NoExecute taint of a status (an offline node
- * keeps the taints it last reported). Returns the same object when nothing changed.
+ * One node's clocks after looking at its status (undefined: not held, as for a node
+ * removed from the fleet) at `nowMs`: a node not Ready starts its clock the first time it
+ * is seen so, and stops it when Ready again; the same for each NoExecute taint of its
+ * status (an offline node keeps the taints it last reported). Returns the same object
+ * when nothing changed, which is what a heartbeat of a Ready node costs: O(1).
+ */
+export function advanceNode(
+  clocks: NodeClocks,
+  node: string,
+  status: NodeStatus | undefined,
+  nowMs: number,
+): { clocks: NodeClocks; transitions: NodeTransition[] } {
+  const next = nextNodeClocks(clocks, node, status, nowMs);
+  if (!next.changed) return { clocks, transitions: [] };
+  const notReadySince = new Map(clocks.notReadySince);
+  const taintsSince = new Map(clocks.taintsSince);
+  if (next.since === undefined) notReadySince.delete(node);
+  else notReadySince.set(node, next.since);
+  if (next.taints === undefined) taintsSince.delete(node);
+  else taintsSince.set(node, next.taints);
+  return { clocks: { notReadySince, taintsSince }, transitions: next.transition ? [next.transition] : [] };
+}
+
+/**
+ * The clocks after looking at every status held (overdue ones included) at `nowMs`: as
+ * `advanceNode` for each, and a node that has no status any more (removed from the
+ * fleet) has none. Returns the same object when nothing changed.
  */
 export function advanceClocks(
   clocks: NodeClocks,
   statuses: ReadonlyMap<string, NodeStatus>,
   nowMs: number,
 ): { clocks: NodeClocks; transitions: NodeTransition[] } {
+  const names = new Set([...statuses.keys(), ...clocks.notReadySince.keys(), ...clocks.taintsSince.keys()]);
   const transitions: NodeTransition[] = [];
-  const notReadySince = new Map<string, number>();
-  const taintsSince = new Map<string, Map<string, number>>();
-  let changed = false;
-  for (const [node, status] of [...statuses].sort(([a], [b]) => a.localeCompare(b))) {
-    const since = clocks.notReadySince.get(node);
-    if (!isReadyStatus(status)) {
-      notReadySince.set(node, since ?? nowMs);
-      if (since === undefined) {
-        changed = true;
-        transitions.push({ node, to: 'NotReady', ...notReadyReason(status) });
-      }
-    } else if (since !== undefined) {
-      changed = true;
-      transitions.push({ node, to: 'Ready', notReadyForMs: nowMs - since });
-    }
-    const before = clocks.taintsSince.get(node);
-    const taints = new Map<string, number>();
-    for (const taint of status.taints ?? []) {
-      if (taint.effect !== 'NoExecute') continue;
-      const id = taintId(taint);
-      const seen = before?.get(id);
-      if (seen === undefined) changed = true;
-      taints.set(id, seen ?? nowMs);
-    }
-    if (before !== undefined && before.size !== taints.size) changed = true;
-    if (taints.size > 0) taintsSince.set(node, taints);
+  let next = clocks;
+  for (const node of [...names].sort()) {
+    const step = advanceNode(next, node, statuses.get(node), nowMs);
+    next = step.clocks;
+    transitions.push(...step.transitions);
   }
-  for (const node of clocks.notReadySince.keys()) if (!statuses.has(node)) changed = true;
-  for (const node of clocks.taintsSince.keys()) if (!statuses.has(node)) changed = true;
-  return { clocks: changed ? { notReadySince, taintsSince } : clocks, transitions };
+  return { clocks: next, transitions };
 }

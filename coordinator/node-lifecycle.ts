@@ -1,6 +1,6 @@
 import type { Logger } from '../protocol/log.js';
 import { goDuration } from './eviction.js';
-import { advanceClocks, noClocks, type NodeClocks } from './node-clocks.js';
+import { advanceClocks, advanceNode, noClocks, type NodeClocks, type NodeTransition } from './node-clocks.js';
 import { checkOverdue, overdueAt } from './node-liveness.js';
 import type { ObservedState } from './observed.js';
 import type { Lifecycle, ReconcileResult } from './reconcile.js';
@@ -62,8 +62,10 @@ export class NodeLifecycle {
 
   /** After a node's status was recorded or cleared: the clocks move, and an online node's grace starts again. */
   nodeStatusChanged(node: string): void {
-    this.advance(this.deps.monotonicMs());
     const { observed, nodeGraceMs } = this.deps;
+    const { clocks, transitions } = advanceNode(this.clocks, node, observed.nodeStatuses.get(node), this.deps.monotonicMs());
+    this.clocks = clocks;
+    this.logTransitions(transitions);
     if (observed.nodeStatuses.get(node)?.state === 'online' && this.listeningSinceMs !== undefined) {
       this.wakeAt(overdueAt(observed.lastHeardMs(node), this.listeningSinceMs, nodeGraceMs));
     }
@@ -116,10 +118,14 @@ export class NodeLifecycle {
     };
   }
 
-  /** Brings the clocks up to date with the statuses held; logs each node going NotReady or Ready again, once. */
+  /** Brings every node's clocks up to date with the statuses held; logs each node going NotReady or Ready again, once. */
   private advance(nowMs: number): void {
     const { clocks, transitions } = advanceClocks(this.clocks, this.deps.observed.nodeStatuses, nowMs);
     this.clocks = clocks;
+    this.logTransitions(transitions);
+  }
+
+  private logTransitions(transitions: readonly NodeTransition[]): void {
     for (const t of transitions) {
       if (t.to === 'NotReady') this.deps.log.warn({ node: t.node, reason: t.reason }, `node NotReady: ${t.message}`);
       else this.deps.log.info({ node: t.node, reason: 'NodeReady' }, `node Ready again, after ${goDuration(t.notReadyForMs)} NotReady`);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { NodeStatus } from '../protocol/messages.js';
 import { checkOverdue, NODE_STATUS_UNKNOWN, overdueAt, overdueStatus, STOPPED_POSTING_MESSAGE } from './node-liveness.js';
 import { nodeStatus } from './test-fixtures.js';
 
@@ -43,14 +44,14 @@ describe('overdueStatus', () => {
   const now = '2026-01-01T00:10:00.000Z';
 
   it('is offline, NodeStatusUnknown, every condition Unknown with the reason, and keeps the last heartbeat time', () => {
-    const before = {
+    const before: NodeStatus = {
       ...nodeStatus('pi-1'),
       time: '2026-01-01T00:09:10.000Z',
       conditions: [
         { type: 'Ready', status: 'True', lastTransitionTime: '2026-01-01T00:00:00.000Z' },
         { type: 'MemoryPressure', status: 'False' },
       ],
-    } as const;
+    };
     expect(overdueStatus('pi-1', before, now)).toEqual({
       protocol: 'v1',
       node: 'pi-1',
@@ -76,7 +77,7 @@ describe('overdueStatus', () => {
   });
 
   it('keeps the transition time of a condition that already was Unknown', () => {
-    const before = { ...nodeStatus('pi-1'), conditions: [{ type: 'Ready', status: 'Unknown', lastTransitionTime: 'earlier' }] } as const;
+    const before: NodeStatus = { ...nodeStatus('pi-1'), conditions: [{ type: 'Ready', status: 'Unknown', lastTransitionTime: 'earlier' }] };
     expect(overdueStatus('pi-1', before, now).conditions?.[0]?.lastTransitionTime).toBe('earlier');
   });
 });
