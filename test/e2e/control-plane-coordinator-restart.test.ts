@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { serveDeployment, sleepDaemonSet } from '../support/control-plane-manifests.js';
 import { isReady, useFleet, type Fleet } from '../support/fleet.js';
-import { recordTopics } from '../support/topic-log.js';
 import { waitFor } from '../support/wait.js';
 
 /**
@@ -46,7 +45,7 @@ describe('the coordinator restarting', () => {
     expect(before.containers).toHaveLength(7);
 
     // Every desired state published from here on, to see that none changed.
-    const desired = await recordTopics(f.url, 'baton/v1/nodes/+/desired');
+    const desired = await f.record('baton/v1/nodes/+/desired');
     await waitFor('the retained desired states', () => desired.latest.size === 3);
     const retainedCount = desired.messages.length;
 

@@ -7,6 +7,7 @@ import { requireBuiltCli } from '../integration/cli-fixtures.js';
 import { BrokerFixture, requireBuiltCoordinator, startCoordinator, TestClient } from '../integration/coordinator-harness.js';
 import { docker, removeNodeContainers } from './docker.js';
 import { runCli, type Running } from './processes.js';
+import { recordTopics, type TopicLog } from './topic-log.js';
 import { waitFor } from './wait.js';
 
 /**
@@ -64,6 +65,7 @@ export class Fleet {
   private readonly agents = new Map<string, StartedAgent>();
   private readonly stateDirs = new Map<string, string>();
   private coordinatorProcess: Running | undefined;
+  private readonly logs: TopicLog[] = [];
 
   private constructor(
     readonly broker: BrokerFixture,
@@ -191,6 +193,13 @@ export class Fleet {
       .filter((c) => this.nodes.includes(c.node) && c.pod.startsWith(podPrefix) && c.container !== 'POD');
   }
 
+  /** Records every message under `filter` (see recordTopics) until the fleet stops. */
+  async record(filter: string): Promise<TopicLog> {
+    const log = await recordTopics(this.url, filter);
+    this.logs.push(log);
+    return log;
+  }
+
   /** Kills every process, removes the fleet's containers and state. `failed`: print the daemons' output first. */
   async stop(failed: boolean): Promise<void> {
     if (failed) {
@@ -198,6 +207,7 @@ export class Fleet {
       for (const [node, agent] of this.agents) console.log(`agent ${node} output (tail):\n${agent.process.output().slice(-8_000)}`);
     }
     await this.client.stop().catch(() => undefined);
+    await Promise.all(this.logs.splice(0).map((log) => log.stop().catch(() => undefined)));
     await Promise.all([...this.agents.values()].map((a) => a.process.stop('SIGKILL')));
     this.agents.clear();
     await this.coordinatorProcess?.stop('SIGKILL');
