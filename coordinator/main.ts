@@ -98,7 +98,9 @@ async function run(config: CoordinatorConfig): Promise<void> {
       store: store.path,
       evictionTimeout: goDuration(config.evictionTimeoutMs),
       nodeGrace: goDuration(config.nodeGraceMs),
-      deployments: Object.keys(state.deployments).length, pods: Object.keys(state.pods).length },
+      deployments: Object.keys(state.deployments).length,
+      pods: Object.keys(state.pods).length,
+    },
     `${PROGRAM} ${BATON_VERSION} started`,
   );
 
