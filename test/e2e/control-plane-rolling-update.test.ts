@@ -46,6 +46,11 @@ describe('a rolling update over three nodes', () => {
     const status = await f.baton('rollout', 'status', 'deployment/web', '--timeout', '60s');
     expect(status, 'baton rollout status').toMatchObject({ code: 0, stdout: expect.stringMatching(/deployment "web" successfully rolled out\n$/) });
 
+    const item = await f.deployment('web');
+    expect(item.metadata.annotations?.['deployment.kubernetes.io/revision']).toBe('2');
+    expect(item.status).toMatchObject({ replicas: REPLICAS, updatedReplicas: REPLICAS, readyReplicas: REPLICAS, availableReplicas: REPLICAS, observedGeneration: item.metadata.generation });
+    expect(item.status?.conditions?.map((c) => `${c.type}=${c.status} ${c.reason}`).sort()).toEqual(['Available=True MinimumReplicasAvailable', 'Progressing=True NewReplicaSetAvailable']);
+
     const oldNames = new Set(old.map((p) => p.metadata.name));
     const rolled = await waitFor(`${REPLICAS} new web pods Ready, the old ones gone`, async () => {
       const web = ownedBy(await f.pods(), 'Deployment', 'web');

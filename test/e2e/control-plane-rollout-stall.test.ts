@@ -57,11 +57,17 @@ describe('a rollout to a missing image', () => {
     expect(during.map((p) => p.metadata.name).sort()).toEqual([...oldNames, stalled].sort());
     expect(await webContainers(f)).toEqual(containersBefore);
     expect((await f.baton('get', 'deployments')).stdout).toMatch(new RegExp(`^web\\s+${REPLICAS}/${REPLICAS}\\s+1\\s+${REPLICAS}\\s`, 'm'));
+    const item = await f.deployment('web');
+    expect(item.metadata.annotations?.['deployment.kubernetes.io/revision']).toBe('2');
+    expect(item.status).toMatchObject({ replicas: REPLICAS + 1, updatedReplicas: 1, readyReplicas: REPLICAS, availableReplicas: REPLICAS });
+    expect(item.status?.conditions?.map((c) => `${c.type}=${c.status} ${c.reason}`).sort()).toEqual(['Available=True MinimumReplicasAvailable', 'Progressing=True ReplicaSetUpdated']);
 
     expect(await f.baton('rollout', 'undo', 'deployment/web')).toMatchObject({ code: 0, stdout: 'deployment.apps/web rolled back\n' });
     await waitFor('the stalled pod gone, the old ones left', async () => JSON.stringify((await webPods(f)).map((p) => p.metadata.name).sort()) === JSON.stringify(oldNames));
     expect(await f.baton('rollout', 'status', 'deployment/web', '--timeout', '10s')).toMatchObject({ code: 0, stdout: expect.stringMatching(/deployment "web" successfully rolled out\n$/) });
     expect((await webPods(f)).every(isReady)).toBe(true);
+    // Going back to revision 1's template makes it the newest revision, 3, as Kubernetes numbers it.
+    expect((await f.deployment('web')).metadata.annotations?.['deployment.kubernetes.io/revision']).toBe('3');
     expect(await webContainers(f)).toEqual(containersBefore);
   });
 });

@@ -23,6 +23,20 @@ export interface PodItem {
   status?: { phase?: string; conditions?: { type: string; status: string }[] };
 }
 
+/** A Deployment as `baton get deployment NAME -o json` shows it (the fields the tests read). */
+export interface DeploymentItem {
+  metadata: { name: string; generation?: number; annotations?: Record<string, string> };
+  status?: {
+    replicas?: number;
+    updatedReplicas?: number;
+    readyReplicas?: number;
+    availableReplicas?: number;
+    unavailableReplicas?: number;
+    observedGeneration?: number;
+    conditions?: { type: string; status: string; reason?: string }[];
+  };
+}
+
 /** A container of the fleet as `docker inspect` shows it. */
 export interface FleetContainer {
   id: string;
@@ -154,6 +168,13 @@ export class Fleet {
     const result = await this.baton('get', 'pods', '-o', 'json');
     if (result.code !== 0) throw new Error(`baton get pods failed: ${result.stderr}`);
     return (JSON.parse(result.stdout) as { items: PodItem[] }).items;
+  }
+
+  /** `baton get deployment NAME -o json`. */
+  async deployment(name: string): Promise<DeploymentItem> {
+    const result = await this.baton('get', 'deployment', name, '-o', 'json');
+    if (result.code !== 0) throw new Error(`baton get deployment ${name} failed: ${result.stderr}`);
+    return JSON.parse(result.stdout) as DeploymentItem;
   }
 
   /** Waits until `baton get nodes` shows each node with exactly this STATUS. */
