@@ -252,6 +252,7 @@ export class Coordinator {
       unschedulable: this.unschedulable,
       observedGeneration: (uid) => this.observedGenerations.get(uid),
       events: this.events.list(Date.parse(this.deps.entropy.now())),
+      podAvailability: this.lifecycle.availabilityNow(this.state),
     };
   }
 

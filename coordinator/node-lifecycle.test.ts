@@ -113,4 +113,21 @@ describe('NodeLifecycle', () => {
     vi.advanceTimersByTime(1);
     expect(observed.nodeStatuses.get('a')?.state).toBe('offline');
   });
+
+  it('tells list replies how the control loop sees each pod now: a report from before its node came back is unknown', () => {
+    lifecycle.connected();
+    hear('a');
+    const placed = reconcile({ ...emptyState(), deployments: { web: deployment('web', 1) } }, observed, testEntropy(), lifecycle.beforePass()).state;
+    const [pod] = Object.values(placed.pods);
+    if (pod === undefined) throw new Error('no pod placed');
+    observed.setPodReport({ protocol: 'v1', node: 'a', name: pod.metadata.name, uid: pod.metadata.uid, observedGeneration: 1, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }], containerStatuses: [] } });
+    expect(lifecycle.availabilityNow(placed)(pod)).toBe('ready');
+    observed.setNodeStatus(nodeStatus('a', { state: 'offline' }));
+    lifecycle.nodeStatusChanged('a');
+    expect(lifecycle.availabilityNow(placed)(pod)).toBe('unknown');
+    hear('a');
+    expect(lifecycle.availabilityNow(placed)(pod)).toBe('unknown');
+    vi.advanceTimersByTime(TIMEOUT);
+    expect(lifecycle.availabilityNow(placed)(pod)).toBe('unknown'); // back in time: never lost
+  });
 });

@@ -3,8 +3,10 @@ import { goDuration } from './eviction.js';
 import { advanceClocks, advanceNode, noClocks, type NodeClocks, type NodeTransition } from './node-clocks.js';
 import { checkOverdue, overdueAt } from './node-liveness.js';
 import type { ObservedState } from './observed.js';
-import type { Lifecycle, ReconcileResult } from './reconcile.js';
-import type { CoordinatorState } from './state.js';
+import type { PodAvailability } from './controllers/owned.js';
+import { podAvailability } from './pod-availability.js';
+import { nodeViews, type Lifecycle, type ReconcileResult } from './reconcile.js';
+import type { CoordinatorState, StoredPod } from './state.js';
 import { deletedPods, pruneDeleted, terminatingByOwner, type DeletedPod, type TerminatingView } from './terminating.js';
 
 export interface NodeLifecycleDeps {
@@ -99,6 +101,19 @@ export class NodeLifecycle {
     const wakes = [result.wakeAtMs, this.terminatingChangesAtMs].filter((t) => t !== undefined);
     this.passWakeAtMs = wakes.length === 0 ? undefined : Math.min(...wakes);
     if (this.passWakeAtMs !== undefined) this.wakeAt(this.passWakeAtMs);
+  }
+
+  /** How the control loop sees each pod of `state` as of now: for the replies to `list` (a Deployment's ready and available counts). */
+  availabilityNow(state: CoordinatorState): (pod: StoredPod) => PodAvailability {
+    const { observed, evictionTimeoutMs, monotonicMs } = this.deps;
+    const context = {
+      nodes: new Map(nodeViews(state, observed).map((v) => [v.name, v])),
+      clocks: this.clocks,
+      nowMs: monotonicMs(),
+      evictionTimeoutMs,
+      currentPodStatus: (uid: string) => observed.currentPodStatus(uid),
+    };
+    return (pod) => podAvailability(pod, context).availability;
   }
 
   stop(): void {
