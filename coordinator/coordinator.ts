@@ -8,6 +8,8 @@ import { desiredPodsByNode, nodeDesired } from './desired.js';
 import { DEFAULT_EVENT_LIMITS, EventStore } from './events.js';
 import type { ListContext } from './list-items.js';
 import { NodeLifecycle } from './node-lifecycle.js';
+import { nextProgressTable, progressLookup, type ProgressRecord } from './deployment-progress.js';
+import { rolloutSnapshots } from './deployment-status.js';
 import { ObservedState } from './observed.js';
 import { reconcile } from './reconcile.js';
 import { decodeRequest, errorReply, handleRequest } from './requests.js';
@@ -52,6 +54,8 @@ export class Coordinator {
   private reconciled: CoordinatorState | undefined;
   private readonly observed: ObservedState;
   private readonly lifecycle: NodeLifecycle;
+  /** Deployment uid -> when its rollout last made progress (memory only: a restart starts the deadline again). */
+  private progress = new Map<string, ProgressRecord>();
   /** Recent node events, in memory only (never on disk). */
   private readonly events: EventStore;
   private unschedulable = new Map<string, string>();
@@ -253,6 +257,7 @@ export class Coordinator {
       observedGeneration: (uid) => this.observedGenerations.get(uid),
       events: this.events.list(Date.parse(this.deps.entropy.now())),
       podAvailability: this.lifecycle.availabilityNow(this.state),
+      deploymentProgress: progressLookup(this.progress, this.deps.monotonicMs()),
     };
   }
 
@@ -280,6 +285,9 @@ export class Coordinator {
     this.state = result.state;
     this.reconciled = result.state;
     this.lifecycle.afterPass(before, result);
+    // Every pass, so a rollout's last progress is timed from the pass that saw it.
+    const snapshots = rolloutSnapshots(this.state, this.lifecycle.availabilityNow(this.state));
+    this.progress = nextProgressTable(this.progress, snapshots, { ms: this.deps.monotonicMs(), time: entropy.now() });
     for (const name of result.created) log.info({ pod: name, reason: 'Created' }, 'pod created');
     for (const name of result.deleted) log.info({ pod: name, reason: 'Deleted' }, 'pod deleted');
     for (const [pod, node] of result.bound) log.info({ pod, node, reason: 'Scheduled' }, `pod bound to ${node}`);

@@ -26,7 +26,8 @@ export interface AvailabilityContext {
   currentPodStatus(uid: string): PodStatus | undefined;
 }
 
-export type LostReason = EvictionReason | 'NodeRemoved';
+/** `Evicted`: given up on in an earlier pass (the pod's `evictedAt`), its node not back since. */
+export type LostReason = EvictionReason | 'NodeRemoved' | 'Evicted';
 
 export interface AvailabilityVerdict {
   availability: PodAvailability;
@@ -49,12 +50,18 @@ export function podAvailability(pod: StoredPod, context: AvailabilityContext): A
     if (node?.presence === 'gone') {
       return { availability: 'lost', lost: { node: nodeName, reason: 'NodeRemoved', message: `node ${nodeName} was removed from the fleet (its status was cleared)` } };
     }
-    if (node !== undefined) {
-      const verdict = evictionVerdict({ tolerations: pod.spec.tolerations, node, clocks: context.clocks, nowMs: context.nowMs, evictionTimeoutMs: context.evictionTimeoutMs });
-      if (verdict.kind === 'at') {
-        if (verdict.atMs <= context.nowMs) return { availability: 'lost', lost: { node: nodeName, reason: verdict.reason, message: verdict.message } };
-        changesAtMs = verdict.atMs;
-      }
+    const verdict =
+      node === undefined ? undefined : evictionVerdict({ tolerations: pod.spec.tolerations, node, clocks: context.clocks, nowMs: context.nowMs, evictionTimeoutMs: context.evictionTimeoutMs });
+    if (verdict?.kind === 'at') {
+      if (verdict.atMs <= context.nowMs) return { availability: 'lost', lost: { node: nodeName, reason: verdict.reason, message: verdict.message } };
+      changesAtMs = verdict.atMs;
+    }
+    // Given up on before (perhaps by a coordinator since restarted, whose clocks started
+    // again): it stays lost until its node is back and keeps it, or a replacement made for
+    // it would be counted against it.
+    const back = node?.presence === 'online' && node.ready && verdict?.kind !== 'at';
+    if (pod.evictedAt !== undefined && !back) {
+      return { availability: 'lost', lost: { node: nodeName, reason: 'Evicted', message: `evicted at ${pod.evictedAt} and node ${nodeName} is not back` } };
     }
   }
   const at = changesAtMs !== undefined ? { changesAtMs } : {};

@@ -157,6 +157,29 @@ describe('reconcile', () => {
       expect(result.wakeAtMs).toBeUndefined();
     });
 
+    it('marks a pod it gives up on, and a restarted coordinator keeps the replacement rather than count the original again', () => {
+      const evicted = reconcile(placed, bOffline, testEntropy(), lifecycle(bOffline, TIMEOUT, { b: 0 }));
+      const original = evicted.state.pods[onB.metadata.name];
+      expect(original?.evictedAt).toMatch(/^2025-01-01T/);
+      const [replacement] = evicted.created;
+      expect(evicted.state.pods[replacement ?? '']?.nodeName).toBe('a');
+      // A restart: clocks start again, nothing reported yet. Nothing is deleted or created.
+      const restarted = reconcile(evicted.state, bOffline, testEntropy(), lifecycle(bOffline, 0, { b: 0 }));
+      expect({ created: restarted.created, deleted: restarted.deleted }).toEqual({ created: [], deleted: [] });
+      // Without the mark the original would count again and the replacement would go.
+      const unmarked = { ...evicted.state, pods: { ...evicted.state.pods, [onB.metadata.name]: onB } };
+      expect(reconcile(unmarked, bOffline, testEntropy(), lifecycle(bOffline, 0, { b: 0 })).deleted).toEqual([replacement]);
+    });
+
+    it('clears the mark once the node is back', () => {
+      const evicted = reconcile(placed, bOffline, testEntropy(), lifecycle(bOffline, TIMEOUT, { b: 0 })).state;
+      const back = observe([nodeStatus('a'), nodeStatus('b')]);
+      const result = reconcile(evicted, back, testEntropy(), lifecycle(back, TIMEOUT + 1, {}));
+      const original = result.state.pods[onB.metadata.name];
+      expect(original).toBeDefined();
+      expect(original?.evictedAt).toBeUndefined();
+    });
+
     it('reads a report made before its node came back as unknown, not ready: a surplus goes by current reports', () => {
       const names = Object.keys(placed.pods).sort();
       const observed = observe([nodeStatus('a'), nodeStatus('b')], { pods: Object.fromEntries(names.map((n) => [placed.pods[n]!.metadata.uid, ready])) });

@@ -142,9 +142,27 @@ export function reconcile(state: CoordinatorState, observed: Observations, entro
     if (pod) pods[name] = { ...pod, nodeName };
   }
 
+  markEvictions(pods, verdicts, entropy);
+
   const nodes = nextNodeTable(state.nodes, observed.nodeStatuses.keys(), desiredPodsByNode(pods), reportedGenerations(observed), entropy);
   const stillHeld = Object.values(pods).flatMap((p) => verdicts.get(p.metadata.uid) ?? []);
   return { state: { ...state, pods, nodes }, unschedulable, created, deleted, bound: bindings, lost, wakeAtMs: earliestChange(stillHeld) };
+}
+
+/**
+ * Records on each pod still held whether it has been given up on: `evictedAt` is set
+ * the first time a pod is lost and cleared once it no longer is (its node is back). One
+ * store write per eviction and per return; nothing else touches it.
+ */
+function markEvictions(pods: Record<string, StoredPod>, verdicts: ReadonlyMap<string, AvailabilityVerdict>, entropy: Pick<Entropy, 'now'>): void {
+  for (const [name, pod] of Object.entries(pods)) {
+    const lost = verdicts.get(pod.metadata.uid)?.availability === 'lost';
+    if (lost && pod.evictedAt === undefined) pods[name] = { ...pod, evictedAt: entropy.now() };
+    if (!lost && pod.evictedAt !== undefined) {
+      const { evictedAt: _cleared, ...kept } = pod;
+      pods[name] = kept;
+    }
+  }
 }
 
 /** Node -> the newest desired generation it says it applied. */

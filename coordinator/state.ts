@@ -66,6 +66,12 @@ export const storedPodSchema = z.object({
   spec: podSpecSchema,
   /** The node the pod is bound to; set once, by the scheduler or the DaemonSet controller. */
   nodeName: subdomainName.optional(),
+  /**
+   * When the control loop gave the pod up on its node (evicted: its Deployment replaced
+   * it); cleared when the node is back. Kept in the store so that a restarted coordinator,
+   * whose not-Ready clocks start again, does not count the pod again in the meantime.
+   */
+  evictedAt: z.string().optional(),
 });
 export type StoredPod = z.output<typeof storedPodSchema>;
 
