@@ -1,9 +1,8 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { encodePayload } from '../../protocol/codec.js';
-import type { PodStatus, PodStatusReport } from '../../protocol/messages.js';
 import { repoRoot, runCli, startProcess } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 import { requireBuiltCli } from './cli-fixtures.js';
+import { FakeNode, imageOf } from './fake-node.js';
 import {
   deploymentManifest,
   fakeNodeStatus,
@@ -13,7 +12,6 @@ import {
   type BrokerKind,
   type ListedItem,
   type StartedCoordinator,
-  type TestClient,
 } from './coordinator-harness.js';
 
 /**
@@ -34,94 +32,6 @@ const GOOD = 'baton-test/busybox:1';
 const MISSING = 'baton-test/missing:0';
 const HASH = 'pod-template-hash';
 
-type Verdict = 'ready' | 'notReady' | 'imagePullBackOff';
-
-const imageOf = (pod: ListedItem): string => ((pod.spec.containers as { image: string }[] | undefined) ?? [])[0]?.image ?? '';
-
-function podStatus(verdict: Verdict, image: string): PodStatus {
-  const startedAt = new Date().toISOString();
-  switch (verdict) {
-    case 'ready':
-      return {
-        phase: 'Running',
-        conditions: [{ type: 'Ready', status: 'True' }],
-        containerStatuses: [{ name: 'app', ready: true, restartCount: 0, image, state: { running: { startedAt } } }],
-      };
-    case 'notReady':
-      return {
-        phase: 'Running',
-        conditions: [{ type: 'Ready', status: 'False' }],
-        containerStatuses: [{ name: 'app', ready: false, restartCount: 0, image, state: { running: { startedAt } } }],
-      };
-    case 'imagePullBackOff':
-      return {
-        phase: 'Pending',
-        conditions: [{ type: 'Ready', status: 'False' }],
-        containerStatuses: [
-          { name: 'app', ready: false, restartCount: 0, image, state: { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` } } },
-        ],
-      };
-  }
-}
-
-/** The agent of one node, faked over the real broker: heartbeats and pod reports. */
-class FakeNode {
-  /** What the node reports for a pod; the test changes it as it goes. */
-  verdict: (pod: ListedItem) => Verdict = (pod) => (imageOf(pod) === MISSING ? 'imagePullBackOff' : 'ready');
-  private readonly published = new Map<string, string>();
-  private timer: NodeJS.Timeout | undefined;
-  private busy = false;
-  private lastBeat = 0;
-
-  constructor(private readonly client: TestClient) {}
-
-  start(): void {
-    this.timer = setInterval(() => void this.tick(), 150);
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-  }
-
-  private async tick(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
-    try {
-      // A heartbeat, so the node is never taken for gone however long the test runs.
-      if (Date.now() - this.lastBeat > 5000) {
-        this.lastBeat = Date.now();
-        await this.client.setNode(fakeNodeStatus(NODE));
-      }
-      const pods = (await this.client.list('pods')).filter((p) => p.spec.nodeName === NODE);
-      const names = new Set(pods.map((p) => p.metadata.name));
-      for (const pod of pods) {
-        const verdict = this.verdict(pod);
-        const key = `${pod.metadata.uid}/${verdict}`;
-        if (this.published.get(pod.metadata.name) === key) continue;
-        const generation = this.client.desired(NODE)?.generation ?? 0;
-        const report: PodStatusReport = {
-          protocol: 'v1',
-          node: NODE,
-          name: pod.metadata.name,
-          uid: pod.metadata.uid,
-          observedGeneration: generation,
-          status: podStatus(verdict, imageOf(pod)),
-        };
-        await this.client.publishRaw(this.client.topics.podStatus(NODE, pod.metadata.name), encodePayload(report), true);
-        this.published.set(pod.metadata.name, key);
-      }
-      for (const name of [...this.published.keys()].filter((n) => !names.has(n))) {
-        await this.client.publishRaw(this.client.topics.podStatus(NODE, name), '', true);
-        this.published.delete(name);
-      }
-    } catch {
-      // The coordinator did not answer this once; the next tick tries again.
-    } finally {
-      this.busy = false;
-    }
-  }
-}
-
 function withCause(manifest: Record<string, unknown>, cause: string): Record<string, unknown> {
   const metadata = manifest.metadata as Record<string, unknown>;
   return { ...manifest, metadata: { ...metadata, annotations: { 'kubernetes.io/change-cause': cause } } };
@@ -135,7 +45,7 @@ describe.each<BrokerKind>(['embedded', 'mosquitto'])('scale and rollout over the
     started = await startCoordinatorOn(kind);
     await started.client.setNode(fakeNodeStatus(NODE));
     await waitFor('the coordinator to know the node', async () => (await started.client.list('nodes')).length === 1);
-    node = new FakeNode(started.client);
+    node = new FakeNode(started.client, NODE, (pod) => (imageOf(pod) === MISSING ? 'imagePullBackOff' : 'ready'));
     node.start();
   });
 

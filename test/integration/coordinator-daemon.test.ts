@@ -85,8 +85,8 @@ describe.each<BrokerKind>(['embedded', 'mosquitto'])('baton-coordinator on the %
     expect(deployments).toEqual([
       expect.objectContaining({
         kind: 'Deployment',
-        metadata: expect.objectContaining({ name: 'web', generation: 1 }),
-        status: { replicas: 3, readyReplicas: 0, updatedReplicas: 3, availableReplicas: 0, observedGeneration: 1 },
+        metadata: expect.objectContaining({ name: 'web', generation: 1, annotations: { 'deployment.kubernetes.io/revision': '1' } }),
+        status: expect.objectContaining({ replicas: 3, readyReplicas: 0, updatedReplicas: 3, availableReplicas: 0, unavailableReplicas: 3, observedGeneration: 1 }),
       }),
     ]);
     const nodes = await client.list('nodes');

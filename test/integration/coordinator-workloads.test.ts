@@ -13,6 +13,7 @@ import {
   TestClient,
   type BrokerKind,
 } from './coordinator-harness.js';
+import { FakeNode } from './fake-node.js';
 
 /** Workloads over time, through the built coordinator: scaling, DaemonSets, reported pod status. */
 
@@ -74,17 +75,23 @@ describe.each<BrokerKind>(['embedded', 'mosquitto'])('workloads on the %s broker
     expect(client.desired('node-a')?.generation).toBe(one.generation);
   });
 
-  it('replaces the pods when the template changes', async () => {
+  it('rolls the pods over to a new template as the node reports the new ones Ready', async () => {
     await client.setNode(fakeNodeStatus('node-a'));
-    await client.request({ op: 'apply', objects: [deploymentManifest('web', 2)] });
-    const before = await waitFor('2 pods', () => { const d = client.desired('node-a'); return d?.pods.length === 2 ? d : undefined; });
-    await client.request({ op: 'apply', objects: [deploymentManifest('web', 2, { image: 'baton-test/busybox:2' })] });
-    const after = await waitFor('2 new pods', () => {
-      const d = client.desired('node-a');
-      return d?.pods.length === 2 && d.pods.every((p) => p.spec.containers[0]?.image === 'baton-test/busybox:2') ? d : undefined;
-    });
-    expect(after.pods.map((p) => p.name).filter((n) => before.pods.some((b) => b.name === n))).toEqual([]);
-    expect(after.generation).toBe(before.generation + 1);
+    const node = new FakeNode(client, 'node-a');
+    node.start();
+    try {
+      await client.request({ op: 'apply', objects: [deploymentManifest('web', 2)] });
+      const before = await waitFor('2 pods', () => { const d = client.desired('node-a'); return d?.pods.length === 2 ? d : undefined; });
+      await client.request({ op: 'apply', objects: [deploymentManifest('web', 2, { image: 'baton-test/busybox:2' })] });
+      const after = await waitFor('2 new pods', () => {
+        const d = client.desired('node-a');
+        return d?.pods.length === 2 && d.pods.every((p) => p.spec.containers[0]?.image === 'baton-test/busybox:2') ? d : undefined;
+      });
+      expect(after.pods.map((p) => p.name).filter((n) => before.pods.some((b) => b.name === n))).toEqual([]);
+      expect(after.generation).toBeGreaterThan(before.generation + 1);
+    } finally {
+      node.stop();
+    }
   });
 
   it('runs a DaemonSet pod on each matching node as nodes join, relabel and leave', async () => {
