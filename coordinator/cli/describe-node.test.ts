@@ -30,6 +30,10 @@ const online: NodeStatus = {
   },
   usage: { cpuPercent: 12.5, memoryBytes: 1.5 * 2 ** 30 },
   observedGeneration: 7,
+  taints: [
+    { key: 'dedicated', value: 'gpu', effect: 'NoSchedule' },
+    { key: 'maintenance', effect: 'NoExecute' },
+  ],
 };
 
 const container = (resources: Record<string, unknown>) => ({ name: 'app', image: 'busybox:1', resources });
@@ -40,15 +44,18 @@ const pods = [
 ];
 
 describe('describeNode', () => {
-  it('prints a node with its facts, the pods on it (not finished ones) and what they ask for, and its events', () => {
+  it('prints a node with its facts, taints and cordon, the pods on it (not finished ones) and what they ask for, and its events', () => {
     const events = [eventItem({ reason: 'NodeReady', involvedObject: { kind: 'Node', name: 'pi-1' }, message: 'Node pi-1 status is now: NodeReady', firstTimestamp: '2026-11-24T07:00:01Z', lastTimestamp: '2026-11-24T07:00:01Z' })];
-    expect(describeNode(online, pods, events, now)).toBe(
+    expect(describeNode(online, pods, events, now, true)).toBe(
       [
         'Name:                 pi-1',
         'Roles:                edge',
         'Labels:               node-role.kubernetes.io/edge=',
         '                      sensor=yes',
         'CreationTimestamp:    Tue, 24 Nov 2026 07:00:00 +0000',
+        'Taints:               dedicated=gpu:NoSchedule',
+        '                      maintenance:NoExecute',
+        'Unschedulable:        true',
         'State:                online',
         'Last Status:          Tue, 24 Nov 2026 10:09:55 +0000',
         'Observed Generation:  7',
@@ -105,6 +112,8 @@ describe('describeNode', () => {
         'Roles:                <none>',
         'Labels:               <none>',
         'CreationTimestamp:    <unset>',
+        'Taints:               <none>',
+        'Unschedulable:        false',
         'State:                offline (ConnectionLost)',
         'Last Status:          <unset>',
         'Non-terminated Pods:  (0 in total)',

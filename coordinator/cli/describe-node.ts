@@ -120,13 +120,15 @@ function systemInfoLines(status: NodeStatus): string[] {
  * `pods` are the pods bound to the node (their statuses as the node reported them);
  * `events` the events about the node itself.
  */
-export function describeNode(status: NodeStatus, pods: readonly ListItem[], events: readonly EventItem[], now: number): string {
+export function describeNode(status: NodeStatus, pods: readonly ListItem[], events: readonly EventItem[], now: number, unschedulable = false): string {
   const state = `${status.state}${status.reason !== undefined ? ` (${status.reason})` : ''}`;
   return renderDescription([
     `Name:\t${cell(status.node)}`,
     `Roles:\t${cell(nodeRolesColumn(status.labels))}`,
     ...mapLines('Labels', status.labels),
     `CreationTimestamp:\t${formatTime(status.startedAt)}`,
+    ...taintLines(status),
+    `Unschedulable:\t${unschedulable}`,
     `State:\t${cell(state)}`,
     `Last Status:\t${formatTime(status.time)}`,
     ...(status.observedGeneration !== undefined ? [`Observed Generation:\t${status.observedGeneration}`] : []),
@@ -138,6 +140,13 @@ export function describeNode(status: NodeStatus, pods: readonly ListItem[], even
     ...podLines(status, pods, now),
     ...eventLines(events, now),
   ]);
+}
+
+/** kubectl's `Taints:` block: `key=value:Effect`, one a line, or `<none>`. */
+function taintLines(status: NodeStatus): string[] {
+  const taints = (status.taints ?? []).map((t) => cell(`${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`));
+  if (taints.length === 0) return ['Taints:\t<none>'];
+  return [`Taints:\t${taints[0]}`, ...taints.slice(1).map((t) => `\t${t}`)];
 }
 
 /** True if `event` is about the node itself (not one of its pods). */

@@ -71,6 +71,8 @@ describe('cordon, uncordon and drain', () => {
     expect(nodeLine(table.stdout, 'node-b')).toMatch(/^node-b\s+Ready\s/);
     const json = JSON.parse((await baton('get', 'node', 'node-a', '-o', 'json')).stdout) as { spec: unknown };
     expect(json.spec).toEqual({ unschedulable: true });
+    expect((await baton('describe', 'node', 'node-a')).stdout).toMatch(/^Unschedulable:\s+true$/m);
+    expect((await baton('describe', 'node', 'node-b')).stdout).toMatch(/^Unschedulable:\s+false$/m);
 
     await coordinator?.stop();
     coordinator = startCoordinator(broker, stateDir);

@@ -160,6 +160,9 @@ describe.each<BrokerKind>(['embedded', 'mosquitto'])('node lifecycle on the %s b
       conditions: [{ type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Baton agent stopped posting node status.' }],
     });
     expect(coordinator?.output()).toMatch(/"node":"silent","reason":"NodeStatusUnknown".*node NotReady: Baton agent stopped posting node status/);
+    const described = (await baton('describe', 'node', 'silent')).stdout;
+    expect(described).toMatch(/^State:\s+offline \(NodeStatusUnknown\)$/m);
+    expect(described).toMatch(/^\s+Ready\s+Unknown\b/m);
 
     await client.setNode(fakeNodeStatus('silent'));
     await waitFor('get nodes to show it Ready again', async () => /^silent\s+Ready\s/.test(nodeLine((await baton('get', 'nodes')).stdout, 'silent') ?? ''));

@@ -11,12 +11,13 @@ import { notFoundMessage } from '../kinds.js';
 import { overlayRetainedReports } from '../pod-overlay.js';
 import { readRetained } from '../retained.js';
 import { withSession, type Session } from '../session.js';
-import { requestEvents } from './get.js';
+import { coordinatorNodes, requestEvents } from './get.js';
+import { withCoordinatorVerdict } from '../node-items.js';
 
 /** What `describe` found, before it is printed. */
 type Found =
   | { kind: 'pods'; pods: ListItem[]; events: EventItem[] }
-  | { kind: 'nodes'; statuses: NodeStatus[]; pods: ListItem[]; events: EventItem[] };
+  | { kind: 'nodes'; statuses: NodeStatus[]; cordoned: ReadonlySet<string>; pods: ListItem[]; events: EventItem[] };
 
 /**
  * `baton describe pod|node [NAME]`: one object (or every one of the kind) described as
@@ -47,6 +48,7 @@ export async function describe(kind: DescribableKind, name: string | undefined, 
         found.pods.filter((p) => p.spec['nodeName'] === status.node),
         found.events.filter((e) => isAboutNode(e, status.node)),
         now,
+        found.cordoned.has(status.node),
       ),
     );
   }
@@ -91,7 +93,7 @@ async function findPods(session: Session, name: string | undefined): Promise<Fou
 }
 
 async function findNodes(session: Session, name: string | undefined): Promise<Found> {
-  if (name !== undefined && !subdomainName.safeParse(name).success) return { kind: 'nodes', statuses: [], pods: [], events: [] };
+  if (name !== undefined && !subdomainName.safeParse(name).success) return { kind: 'nodes', statuses: [], cordoned: new Set(), pods: [], events: [] };
   const filter = name === undefined ? session.topics.allNodeStatuses() : session.topics.nodeStatus(name);
   const statuses: NodeStatus[] = [];
   for (const payload of (await readRetained(session, [filter])).values()) {
@@ -100,9 +102,11 @@ async function findNodes(session: Session, name: string | undefined): Promise<Fo
   }
   statuses.sort((a, b) => compareNames(a.node, b.node));
   // A node that is not there is reported without asking the coordinator anything.
-  if (statuses.length === 0) return { kind: 'nodes', statuses, pods: [], events: [] };
+  if (statuses.length === 0) return { kind: 'nodes', statuses, cordoned: new Set(), pods: [], events: [] };
   const { pods, events } = await listPods(session, undefined, name !== undefined ? { involvedObject: { kind: 'Node', name } } : {});
-  return { kind: 'nodes', statuses, pods, events };
+  // The coordinator's word on readiness (a node whose status is overdue) and cordons.
+  const verdict = await coordinatorNodes(session);
+  return { kind: 'nodes', statuses: statuses.map((s) => withCoordinatorVerdict(s, verdict.statuses.get(s.node))), cordoned: verdict.cordoned, pods, events };
 }
 
 /** Byte order, as kubectl sorts names; independent of the locale. */

@@ -109,7 +109,7 @@ async function readNodes(session: Session, name: string | undefined): Promise<Fo
 }
 
 /** The coordinator's `list nodes`: the node statuses it holds, and the nodes whose `spec.unschedulable` it sets. */
-async function coordinatorNodes(session: Session): Promise<{ statuses: Map<string, NodeStatus>; cordoned: Set<string> }> {
+export async function coordinatorNodes(session: Session): Promise<{ statuses: Map<string, NodeStatus>; cordoned: Set<string> }> {
   const client = new CoordinatorClient(session);
   await client.start();
   const listed = validate(listResultSchema, await client.request({ op: 'list', kind: 'nodes' }));
