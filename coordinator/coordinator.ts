@@ -279,6 +279,10 @@ export class Coordinator {
    */
   private async commit(base: CoordinatorState): Promise<void> {
     const { log, store, entropy } = this.deps;
+    const clock = { ms: this.deps.monotonicMs(), time: entropy.now() };
+    // A request's change is seen before the pass acts on it, as two syncs of Kubernetes'
+    // controller would: a new template first (NewReplicaSetCreated), then its pods.
+    if (base !== this.state) this.progress = nextProgressTable(this.progress, rolloutSnapshots(base, this.lifecycle.availabilityNow(base)), clock);
     const result = reconcile(base, this.observed, entropy, this.lifecycle.beforePass());
     await store.save(result.state);
     const before = this.state;
@@ -287,7 +291,7 @@ export class Coordinator {
     this.lifecycle.afterPass(before, result);
     // Every pass, so a rollout's last progress is timed from the pass that saw it.
     const snapshots = rolloutSnapshots(this.state, this.lifecycle.availabilityNow(this.state));
-    this.progress = nextProgressTable(this.progress, snapshots, { ms: this.deps.monotonicMs(), time: entropy.now() });
+    this.progress = nextProgressTable(this.progress, snapshots, clock);
     for (const name of result.created) log.info({ pod: name, reason: 'Created' }, 'pod created');
     for (const name of result.deleted) log.info({ pod: name, reason: 'Deleted' }, 'pod deleted');
     for (const [pod, node] of result.bound) log.info({ pod, node, reason: 'Scheduled' }, `pod bound to ${node}`);
