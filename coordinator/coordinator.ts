@@ -1,6 +1,6 @@
 import { encodePayload, decodePayload } from '../protocol/codec.js';
 import type { Logger } from '../protocol/log.js';
-import { nodeEventSchema, nodeStatusSchema, podStatusReportSchema, type CoordinatorStatus, type Reply, type Request } from '../protocol/messages.js';
+import { nodeStatusSchema, podStatusReportSchema, type CoordinatorStatus, type Reply, type Request } from '../protocol/messages.js';
 import type { MqttLink } from '../protocol/mqtt-link.js';
 import type { Topics } from '../protocol/topics.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
@@ -8,8 +8,8 @@ import { desiredPodsByNode, nodeDesired } from './desired.js';
 import { DEFAULT_EVENT_LIMITS, EventStore } from './events.js';
 import type { ListContext } from './list-items.js';
 import { NodeLifecycle } from './node-lifecycle.js';
-import { nextProgressTable, progressLookup, type ProgressRecord } from './deployment-progress.js';
-import { rolloutSnapshots } from './deployment-status.js';
+import { RolloutProgress } from './rollout-progress.js';
+import { recordNodeEvent } from './node-events.js';
 import { ObservedState } from './observed.js';
 import { reconcile } from './reconcile.js';
 import { decodeRequest, errorReply, handleRequest } from './requests.js';
@@ -54,8 +54,7 @@ export class Coordinator {
   private reconciled: CoordinatorState | undefined;
   private readonly observed: ObservedState;
   private readonly lifecycle: NodeLifecycle;
-  /** Deployment uid -> when its rollout last made progress (memory only: a restart starts the deadline again). */
-  private progress = new Map<string, ProgressRecord>();
+  private readonly progress = new RolloutProgress();
   /** Recent node events, in memory only (never on disk). */
   private readonly events: EventStore;
   private unschedulable = new Map<string, string>();
@@ -185,34 +184,9 @@ export class Coordinator {
         wake = this.observed.setPodReport(decoded.value);
       }
     } else if (rest.length === 1 && rest[0] === 'events') {
-      this.onEvent(node, payload);
+      if (payload.length > 0) recordNodeEvent({ events: this.events, state: this.state, observed: this.observed, log, nowMs: Date.parse(this.deps.entropy.now()) }, node, payload);
     }
     if (wake) this.loop.wake();
-  }
-
-  /** Keeps a node's event for `get events` and `describe`; it changes nothing else. */
-  private onEvent(node: string, payload: Buffer): void {
-    const { log, entropy } = this.deps;
-    if (payload.length === 0) return;
-    const decoded = decodePayload(nodeEventSchema, payload);
-    if (!decoded.ok || decoded.value.node !== node) {
-      log.debug({ node, reason: decoded.ok ? 'NodeMismatch' : decoded.reason }, 'dropped a bad event');
-      return;
-    }
-    const event = decoded.value;
-    // The pod the event is about, so a later pod of the same name does not show it: the
-    // one bound to this node now, else the one the node last reported under that name
-    // (a pod already deleted, still being killed).
-    let podUid: string | undefined;
-    if (event.pod !== undefined) {
-      const stored = this.state.pods[event.pod];
-      podUid = stored?.nodeName === node ? stored.metadata.uid : this.observed.reportedPodUid(node, event.pod);
-    }
-    const recorded = this.events.record(event, podUid, Date.parse(entropy.now()));
-    log.debug(
-      { node, pod: event.pod, container: event.container, reason: event.reason, type: event.type, count: recorded.count },
-      `event: ${event.message}`,
-    );
   }
 
   private onRequest(payload: Buffer): void {
@@ -257,7 +231,7 @@ export class Coordinator {
       observedGeneration: (uid) => this.observedGenerations.get(uid),
       events: this.events.list(Date.parse(this.deps.entropy.now())),
       podAvailability: this.lifecycle.availabilityNow(this.state),
-      deploymentProgress: progressLookup(this.progress, this.deps.monotonicMs()),
+      deploymentProgress: this.progress.lookup(this.deps.monotonicMs()),
     };
   }
 
@@ -282,16 +256,14 @@ export class Coordinator {
     const clock = { ms: this.deps.monotonicMs(), time: entropy.now() };
     // A request's change is seen before the pass acts on it, as two syncs of Kubernetes'
     // controller would: a new template first (NewReplicaSetCreated), then its pods.
-    if (base !== this.state) this.progress = nextProgressTable(this.progress, rolloutSnapshots(base, this.lifecycle.availabilityNow(base)), clock);
+    if (base !== this.state) this.progress.see(base, this.lifecycle.availabilityNow(base), clock);
     const result = reconcile(base, this.observed, entropy, this.lifecycle.beforePass());
     await store.save(result.state);
     const before = this.state;
     this.state = result.state;
     this.reconciled = result.state;
     this.lifecycle.afterPass(before, result);
-    // Every pass, so a rollout's last progress is timed from the pass that saw it.
-    const snapshots = rolloutSnapshots(this.state, this.lifecycle.availabilityNow(this.state));
-    this.progress = nextProgressTable(this.progress, snapshots, clock);
+    this.progress.see(this.state, this.lifecycle.availabilityNow(this.state), clock);
     for (const name of result.created) log.info({ pod: name, reason: 'Created' }, 'pod created');
     for (const name of result.deleted) log.info({ pod: name, reason: 'Deleted' }, 'pod deleted');
     for (const [pod, node] of result.bound) log.info({ pod, node, reason: 'Scheduled' }, `pod bound to ${node}`);
