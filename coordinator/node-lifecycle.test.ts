@@ -48,6 +48,32 @@ describe('NodeLifecycle', () => {
     lifecycle.nodeStatusChanged(node);
   };
 
+  it('waits out a deadline beyond what setTimeout takes (a 30-day grace) in steps, not by firing at once', () => {
+    let reads = 0;
+    const far = new NodeLifecycle({
+      observed,
+      log: createLogger('test', 'silent'),
+      monotonicMs: () => ((reads += 1), Date.now()),
+      now: () => new Date().toISOString(),
+      isConnected: () => true,
+      storedNodes: () => stored,
+      wake: () => (wakes += 1),
+      evictionTimeoutMs: TIMEOUT,
+      nodeGraceMs: 30 * 24 * 3600 * 1000,
+    });
+    try {
+      far.connected();
+      observed.setNodeStatus(nodeStatus('a'));
+      far.nodeStatusChanged('a');
+      const before = reads;
+      vi.advanceTimersByTime(1_000);
+      expect(reads - before).toBe(0);
+      expect(observed.nodeStatuses.get('a')?.state).toBe('online');
+    } finally {
+      far.stop();
+    }
+  });
+
   it('holds a node offline exactly --node-grace after its last status, and wakes the loop then', () => {
     lifecycle.connected();
     hear('a');

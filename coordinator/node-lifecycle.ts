@@ -9,6 +9,9 @@ import { nodeViews, type Lifecycle, type ReconcileResult } from './reconcile.js'
 import type { CoordinatorState, StoredPod } from './state.js';
 import { deletedPods, pruneDeleted, terminatingByOwner, type DeletedPod, type TerminatingView } from './terminating.js';
 
+/** The longest delay setTimeout honours. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface NodeLifecycleDeps {
   observed: ObservedState;
   log: Logger;
@@ -152,7 +155,9 @@ export class NodeLifecycle {
     if (this.stopped || (this.timerAtMs !== undefined && this.timerAtMs <= atMs)) return;
     clearTimeout(this.timer);
     this.timerAtMs = atMs;
-    const delay = Math.max(1, Math.ceil(atMs - this.deps.monotonicMs()));
+    // setTimeout takes at most 2^31-1 ms and fires at once beyond it: a far deadline (a
+    // toleration of 30 days) is reached in steps instead.
+    const delay = Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(atMs - this.deps.monotonicMs())));
     this.timer = setTimeout(() => this.onTimer(), delay).unref();
   }
 
