@@ -43,8 +43,9 @@ describe('NodeLifecycle', () => {
     vi.useRealTimers();
   });
 
+  /** A heartbeat: a status stamped with the (fake) time, as an agent sends it. */
   const hear = (node: string): void => {
-    observed.setNodeStatus(nodeStatus(node));
+    observed.setNodeStatus({ ...nodeStatus(node), time: new Date().toISOString() });
     lifecycle.nodeStatusChanged(node);
   };
 

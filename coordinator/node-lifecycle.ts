@@ -89,6 +89,7 @@ export class NodeLifecycle {
       evictionTimeoutMs: this.deps.evictionTimeoutMs,
       clocks: this.clocks,
       currentPodStatus: (uid) => this.deps.observed.currentPodStatus(uid),
+      isHeardLive: (node) => this.deps.observed.isHeardLive(node),
       terminating: terminating.counts,
     };
   }
@@ -115,6 +116,7 @@ export class NodeLifecycle {
       nowMs: monotonicMs(),
       evictionTimeoutMs,
       currentPodStatus: (uid: string) => observed.currentPodStatus(uid),
+      isHeardLive: (node: string) => observed.isHeardLive(node),
     };
     return (pod) => podAvailability(pod, context).availability;
   }

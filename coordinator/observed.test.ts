@@ -84,10 +84,14 @@ describe('ObservedState', () => {
       const observed = new ObservedState(t.read);
       expect(observed.lastHeardMs('n1')).toBeUndefined();
       t.set(1_500);
-      observed.setNodeStatus(nodeStatus('n1'));
+      observed.setNodeStatus({ ...nodeStatus('n1'), time: 'first' });
       expect(observed.lastHeardMs('n1')).toBe(1_500);
       t.set(9_000);
-      observed.setNodeStatus(nodeStatus('n1'));
+      observed.setNodeStatus({ ...nodeStatus('n1'), time: 'second' });
+      expect(observed.lastHeardMs('n1')).toBe(9_000);
+      // The same message again (the broker re-sends retained ones on a resubscribe) is not news.
+      t.set(20_000);
+      expect(observed.setNodeStatus({ ...nodeStatus('n1'), time: 'second' })).toBe(false);
       expect(observed.lastHeardMs('n1')).toBe(9_000);
       observed.clearNodeStatus('n1');
       expect(observed.lastHeardMs('n1')).toBeUndefined();
@@ -113,9 +117,13 @@ describe('ObservedState', () => {
       expect(viewNode('n1', held, false)).toMatchObject({ presence: 'offline', ready: false, labels: { zone: 'attic' } });
       expect(observed.markOverdue('n1', 'later')).toBe(false); // already held offline
 
-      expect(observed.setNodeStatus(online)).toBe(true);
+      // Its last status sent again (a resubscribe) does not undo it; a new heartbeat does.
+      expect(observed.setNodeStatus(online)).toBe(false);
+      expect(observed.isOverdue('n1')).toBe(true);
+      const next = { ...online, time: 'next-heartbeat' };
+      expect(observed.setNodeStatus(next)).toBe(true);
       expect(observed.isOverdue('n1')).toBe(false);
-      expect(observed.nodeStatuses.get('n1')).toEqual(online);
+      expect(observed.nodeStatuses.get('n1')).toEqual(next);
     });
 
     it('does not mark a node offline by its will, or removed, as overdue; a node known only from the store is marked without facts', () => {
@@ -131,21 +139,41 @@ describe('ObservedState', () => {
       expect(observed.nodeStatuses.get('stored')).toMatchObject({ node: 'stored', state: 'offline', reason: 'NodeStatusUnknown' });
     });
 
-    it('counts a report as current only if received after its node last came back (from its will, overdue, or removed)', () => {
+    it('counts a report as current only if received after its node last came back (from its will, or removed)', () => {
       const observed = new ObservedState();
       observed.setNodeStatus(nodeStatus('n1'));
       observed.setPodReport(report('u1'));
       expect(observed.currentPodStatus('u1')).toBeDefined(); // heard since start, node never away
 
-      for (const away of [() => observed.setNodeStatus(will), () => observed.markOverdue('n1', 'now'), () => observed.clearNodeStatus('n1')]) {
+      let beat = 0;
+      for (const away of [() => observed.setNodeStatus(will), () => observed.clearNodeStatus('n1')]) {
         away();
         expect(observed.currentPodStatus('u1')).toBeDefined(); // the node being away is judged elsewhere
-        expect(observed.setNodeStatus(nodeStatus('n1'))).toBe(true); // back
+        expect(observed.setNodeStatus({ ...nodeStatus('n1'), time: `beat-${(beat += 1)}` })).toBe(true); // back
         expect(observed.currentPodStatus('u1')).toBeUndefined(); // stale: from before it went away
         expect(observed.podStatus('u1')).toBeDefined(); // still shown
         expect(observed.setPodReport(report('u1'))).toBe(true); // reported again: wakes the loop though nothing else changed
         expect(observed.currentPodStatus('u1')?.phase).toBe('Running');
       }
+    });
+
+    it('does not count a node held offline only for being overdue as back: it never left, and sends its reports no more than before', () => {
+      const observed = new ObservedState();
+      observed.setNodeStatus({ ...nodeStatus('n1'), time: 'a' });
+      observed.setPodReport(report('u1'));
+      observed.markOverdue('n1', 'now');
+      observed.setNodeStatus({ ...nodeStatus('n1'), time: 'b' });
+      expect(observed.currentPodStatus('u1')).toBeDefined();
+    });
+
+    it('counts a node as heard live once it sends a status other than the first one received (which may be a dead node\'s retained one)', () => {
+      const observed = new ObservedState();
+      observed.setNodeStatus({ ...nodeStatus('n1'), time: 'retained' });
+      expect(observed.isHeardLive('n1')).toBe(false);
+      observed.setNodeStatus({ ...nodeStatus('n1'), time: 'retained' });
+      expect(observed.isHeardLive('n1')).toBe(false);
+      observed.setNodeStatus({ ...nodeStatus('n1'), time: 'heartbeat' });
+      expect(observed.isHeardLive('n1')).toBe(true);
     });
 
     it('does not count a status after a not-Ready one of an online node as a return', () => {

@@ -34,6 +34,10 @@ export class ObservedState implements Observations {
   private readonly returnedAt = new Map<string, number>();
   /** Nodes held offline because their status is overdue. */
   private readonly overdue = new Set<string>();
+  /** Node -> the latest status received, as canonical JSON, to know the same message sent again. */
+  private readonly lastReceived = new Map<string, string>();
+  /** Nodes heard publishing since start: two different statuses received, not just the retained one. */
+  private readonly live = new Set<string>();
   /** Counts every status and report received, to order them (times may tie). */
   private seq = 0;
 
@@ -60,6 +64,15 @@ export class ObservedState implements Observations {
     return this.heardAt.get(node);
   }
 
+  /**
+   * The node has been heard publishing since this coordinator started: a status other
+   * than the first one received, which may be a retained message left by a node long
+   * dead without a will.
+   */
+  isHeardLive(node: string): boolean {
+    return this.live.has(node);
+  }
+
   /** The node is held offline because its status stopped arriving. */
   isOverdue(node: string): boolean {
     return this.overdue.has(node);
@@ -72,11 +85,22 @@ export class ObservedState implements Observations {
    * status for a node held offline (by its will or as overdue) or removed is its return.
    */
   setNodeStatus(status: NodeStatus): boolean {
+    // The broker sends the retained status again on every resubscribe: that is no news
+    // (above all not a heartbeat of a node that may be dead).
+    // (An agent stamps every status with its time, so a heartbeat never repeats one.)
+    const received = canonicalJson(status);
+    const previous = this.lastReceived.get(status.node);
+    if (received === previous) return false;
+    if (previous !== undefined) this.live.add(status.node);
+    this.lastReceived.set(status.node, received);
     const before = this.nodeStatuses.get(status.node);
     const next = status.state === 'offline' && before !== undefined ? withRetainedFacts(status, before) : status;
     const wasGone = this.goneNodes.delete(status.node);
     this.seq += 1;
-    if (status.state === 'online' && (wasGone || before?.state === 'offline')) this.returnedAt.set(status.node, this.seq);
+    // A node only held offline for being overdue did not go away (no will, no reconnect,
+    // so it sends its pod statuses no more than before): that is no return.
+    const wasAway = before?.state === 'offline' && !this.overdue.has(status.node);
+    if (status.state === 'online' && (wasGone || wasAway)) this.returnedAt.set(status.node, this.seq);
     this.nodeStatuses.set(status.node, next);
     this.heardAt.set(status.node, this.monotonicMs());
     this.overdue.delete(status.node);
@@ -104,6 +128,7 @@ export class ObservedState implements Observations {
     const wasGone = this.goneNodes.has(node);
     this.goneNodes.add(node);
     this.heardAt.delete(node);
+    this.lastReceived.delete(node);
     this.overdue.delete(node);
     return known || !wasGone;
   }

@@ -19,12 +19,12 @@ function ownedBy(kind: 'Deployment' | 'DaemonSet' | undefined, nodeName: string 
   return { ...base, metadata: { ...base.metadata, ownerReferences: [{ apiVersion: 'apps/v1', kind, name: 'owner', uid: 'uid-owner' }] } };
 }
 
-function context(nodes: NodeView[], options: { since?: number; status?: PodStatus; taintSince?: number } = {}): AvailabilityContext {
+function context(nodes: NodeView[], options: { since?: number; status?: PodStatus; taintSince?: number; live?: boolean } = {}): AvailabilityContext {
   const clocks: NodeClocks = {
     notReadySince: new Map(nodes.filter((n) => !n.ready).map((n) => [n.name, options.since ?? NOW - 1_000])),
     taintsSince: new Map(options.taintSince !== undefined ? [['n1', new Map([['dedicated=gpu:NoExecute', options.taintSince]])]] : []),
   };
-  return { nodes: new Map(nodes.map((n) => [n.name, n])), clocks, nowMs: NOW, evictionTimeoutMs: TIMEOUT, currentPodStatus: () => options.status };
+  return { nodes: new Map(nodes.map((n) => [n.name, n])), clocks, nowMs: NOW, evictionTimeoutMs: TIMEOUT, currentPodStatus: () => options.status, isHeardLive: () => options.live ?? true };
 }
 
 const online = node('n1');
@@ -97,6 +97,12 @@ describe('podAvailability', () => {
       'evicted earlier, node not heard from since start: still lost',
       { ...ownedBy('Deployment', 'n1'), evictedAt: '2026-01-01T00:00:00.000Z' },
       context([unheard], { status: ready }),
+      { availability: 'lost', lost: { node: 'n1', reason: 'Evicted', message: 'evicted at 2026-01-01T00:00:00.000Z and node n1 is not back' } },
+    ],
+    [
+      'evicted earlier, node Ready by its retained status alone (not heard live since start): still lost',
+      { ...ownedBy('Deployment', 'n1'), evictedAt: '2026-01-01T00:00:00.000Z' },
+      context([online], { status: ready, live: false }),
       { availability: 'lost', lost: { node: 'n1', reason: 'Evicted', message: 'evicted at 2026-01-01T00:00:00.000Z and node n1 is not back' } },
     ],
     ['evicted earlier, node back and Ready: judged by its current report again', { ...ownedBy('Deployment', 'n1'), evictedAt: '2026-01-01T00:00:00.000Z' }, context([online], { status: ready }), { availability: 'ready' }],

@@ -24,6 +24,8 @@ export interface AvailabilityContext {
   evictionTimeoutMs: number;
   /** The pod's latest report if it was made since its node last came back; undefined if none or stale. */
   currentPodStatus(uid: string): PodStatus | undefined;
+  /** The node has been heard publishing since the coordinator started (see ObservedState.isHeardLive). */
+  isHeardLive(node: string): boolean;
 }
 
 /** `Evicted`: given up on in an earlier pass (the pod's `evictedAt`), its node not back since. */
@@ -57,9 +59,10 @@ export function podAvailability(pod: StoredPod, context: AvailabilityContext): A
       changesAtMs = verdict.atMs;
     }
     // Given up on before (perhaps by a coordinator since restarted, whose clocks started
-    // again): it stays lost until its node is back and keeps it, or a replacement made for
-    // it would be counted against it.
-    const back = node?.presence === 'online' && node.ready && verdict?.kind !== 'at';
+    // again): it stays lost until its node is back, heard live (not only its retained
+    // status, which a node dead without a will leaves saying online) and keeping it, or a
+    // replacement made for it would be counted against it.
+    const back = node?.presence === 'online' && node.ready && context.isHeardLive(nodeName) && verdict?.kind !== 'at';
     if (pod.evictedAt !== undefined && !back) {
       return { availability: 'lost', lost: { node: nodeName, reason: 'Evicted', message: `evicted at ${pod.evictedAt} and node ${nodeName} is not back` } };
     }

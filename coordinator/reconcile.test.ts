@@ -171,6 +171,20 @@ describe('reconcile', () => {
       expect(reconcile(unmarked, bOffline, testEntropy(), lifecycle(bOffline, 0, { b: 0 })).deleted).toEqual([replacement]);
     });
 
+    it('keeps the mark while the node is Ready only by a retained status not heard live since a restart (a node dead without a will)', () => {
+      const evicted = reconcile(placed, bOffline, testEntropy(), lifecycle(bOffline, TIMEOUT, { b: 0 }));
+      const [replacement] = evicted.created;
+      const replacementUid = evicted.state.pods[replacement ?? '']?.metadata.uid;
+      const staleOnline = observe([nodeStatus('a'), nodeStatus('b')]);
+      const readyReplacement = (uid: string): PodStatus | undefined => (uid === replacementUid ? ready : undefined);
+      const restarted = reconcile(evicted.state, staleOnline, testEntropy(), lifecycle(staleOnline, 0, {}, { currentPodStatus: readyReplacement, isHeardLive: (n) => n !== 'b' }));
+      // Still lost, so the Ready replacement stands and the original is let go.
+      expect({ created: restarted.created, deleted: restarted.deleted }).toEqual({ created: [], deleted: [onB.metadata.name] });
+      // Taken as back on the strength of the stale status, it would have been kept and the replacement deleted.
+      const believed = reconcile(evicted.state, staleOnline, testEntropy(), lifecycle(staleOnline, 0, {}, { currentPodStatus: (uid) => (uid === onB.metadata.uid ? ready : readyReplacement(uid)) }));
+      expect(believed.deleted).toEqual([replacement]);
+    });
+
     it('clears the mark once the node is back', () => {
       const evicted = reconcile(placed, bOffline, testEntropy(), lifecycle(bOffline, TIMEOUT, { b: 0 })).state;
       const back = observe([nodeStatus('a'), nodeStatus('b')]);

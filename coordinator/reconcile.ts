@@ -32,13 +32,15 @@ export interface Lifecycle {
   clocks: NodeClocks;
   /** The pod's latest report if its node made it since it last came back; undefined if none or stale. */
   currentPodStatus(uid: string): PodStatus | undefined;
+  /** The node has been heard publishing since the coordinator started, not only its retained status. */
+  isHeardLive(node: string): boolean;
   /** Owner uid -> its deleted pods that their nodes are still stopping. */
   terminating: ReadonlyMap<string, number>;
 }
 
 /** No time passes and nothing is stale: every report counts, nothing is ever lost to a timeout. */
 export function timelessLifecycle(observed: Observations): Lifecycle {
-  return { nowMs: 0, evictionTimeoutMs: Number.POSITIVE_INFINITY, clocks: noClocks, currentPodStatus: (uid) => observed.podStatus(uid), terminating: new Map() };
+  return { nowMs: 0, evictionTimeoutMs: Number.POSITIVE_INFINITY, clocks: noClocks, currentPodStatus: (uid) => observed.podStatus(uid), isHeardLive: () => true, terminating: new Map() };
 }
 
 export interface LostPod {
