@@ -33,6 +33,12 @@ export interface EvictionInput {
   clocks: NodeClocks;
   nowMs: number;
   evictionTimeoutMs: number;
+  /**
+   * Since when the coordinator has seen the pod bound to this node: a pod that came
+   * after the taint (a replacement placed there, tolerating it) gets its whole
+   * tolerationSeconds from its arrival, as Kubernetes times each pod it processes.
+   */
+  boundSinceMs?: number;
 }
 
 /** How long the tolerations that match a taint let a pod stay: ms, or undefined for ever. Kubernetes' getMinTolerationTime. */
@@ -56,6 +62,7 @@ export function conditionTaint(node: Pick<NodeView, 'presence' | 'ready'>): Tain
 /** The moment the pod is to be evicted from its node, and why; `never` if nothing would evict it. */
 export function evictionVerdict(input: EvictionInput): EvictionVerdict {
   const { node, clocks, nowMs, evictionTimeoutMs } = input;
+  const from = (since: number): number => Math.max(since, input.boundSinceMs ?? since);
   const tolerations = input.tolerations ?? [];
   let verdict: EvictionVerdict = { kind: 'never' };
   const consider = (candidate: EvictionVerdict): void => {
@@ -64,7 +71,7 @@ export function evictionVerdict(input: EvictionInput): EvictionVerdict {
 
   const condition = conditionTaint(node);
   if (condition !== undefined) {
-    const since = clocks.notReadySince.get(node.name) ?? nowMs;
+    const since = from(clocks.notReadySince.get(node.name) ?? nowMs);
     const matching = tolerations.filter((t) => toleratesTaint(t, condition));
     const forMs = matching.length === 0 ? evictionTimeoutMs : toleratedForMs(matching);
     if (forMs !== undefined) {
@@ -82,15 +89,15 @@ export function evictionVerdict(input: EvictionInput): EvictionVerdict {
   const taintClocks = clocks.taintsSince.get(node.name);
   for (const taint of node.taints ?? []) {
     if (taint.effect !== 'NoExecute') continue;
-    const since = taintClocks?.get(taintId(taint)) ?? nowMs;
+    const taintSince = taintClocks?.get(taintId(taint)) ?? nowMs;
     const matching = tolerations.filter((t) => toleratesTaint(t, taint));
     if (matching.length === 0) {
-      consider({ kind: 'at', atMs: since, reason: 'NoExecuteTaint', message: `${untoleratedTaintReason(taint).replace('node(s) had', `node ${node.name} has`)}:NoExecute` });
+      consider({ kind: 'at', atMs: taintSince, reason: 'NoExecuteTaint', message: `${untoleratedTaintReason(taint).replace('node(s) had', `node ${node.name} has`)}:NoExecute` });
       continue;
     }
     const forMs = toleratedForMs(matching);
     if (forMs !== undefined) {
-      consider({ kind: 'at', atMs: since + forMs, reason: 'NoExecuteTaint', message: `node ${node.name} has taint ${taintId(taint)}, tolerated for ${goDuration(forMs)}` });
+      consider({ kind: 'at', atMs: from(taintSince) + forMs, reason: 'NoExecuteTaint', message: `node ${node.name} has taint ${taintId(taint)}, tolerated for ${goDuration(forMs)}` });
     }
   }
   return verdict;

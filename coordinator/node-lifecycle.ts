@@ -41,6 +41,8 @@ export interface NodeLifecycleDeps {
 export class NodeLifecycle {
   private clocks: NodeClocks = noClocks;
   private deleted: DeletedPod[] = [];
+  /** Pod uid -> since when this coordinator has seen it bound (a pod's tolerationSeconds count from then at the earliest). */
+  private boundSince = new Map<string, number>();
   /** Pods the last pass judged lost, so each eviction is logged once. */
   private lostPods = new Set<string>();
   /** When the coordinator last (re)connected to the broker; undefined while it may not be hearing anything. */
@@ -90,12 +92,19 @@ export class NodeLifecycle {
       clocks: this.clocks,
       currentPodStatus: (uid) => this.deps.observed.currentPodStatus(uid),
       isHeardLive: (node) => this.deps.observed.isHeardLive(node),
+      podBoundSince: (uid) => this.boundSince.get(uid),
       terminating: terminating.counts,
     };
   }
 
   /** After a pass was committed (`before` is the state it replaced): remembers deleted pods, logs evictions, sets the next wake. */
   afterPass(before: CoordinatorState, result: ReconcileResult): void {
+    const nowMs = this.deps.monotonicMs();
+    const bound = new Map<string, number>();
+    for (const pod of Object.values(result.state.pods)) {
+      if (pod.nodeName !== undefined) bound.set(pod.metadata.uid, this.boundSince.get(pod.metadata.uid) ?? nowMs);
+    }
+    this.boundSince = bound;
     this.deleted.push(...deletedPods(before.pods, result.state.pods, result.state.nodes));
     for (const [pod, lost] of result.lost) {
       if (this.lostPods.has(pod)) continue;
@@ -117,6 +126,7 @@ export class NodeLifecycle {
       evictionTimeoutMs,
       currentPodStatus: (uid: string) => observed.currentPodStatus(uid),
       isHeardLive: (node: string) => observed.isHeardLive(node),
+      podBoundSince: (uid: string) => this.boundSince.get(uid),
     };
     return (pod) => podAvailability(pod, context).availability;
   }

@@ -19,12 +19,12 @@ function ownedBy(kind: 'Deployment' | 'DaemonSet' | undefined, nodeName: string 
   return { ...base, metadata: { ...base.metadata, ownerReferences: [{ apiVersion: 'apps/v1', kind, name: 'owner', uid: 'uid-owner' }] } };
 }
 
-function context(nodes: NodeView[], options: { since?: number; status?: PodStatus; taintSince?: number; live?: boolean } = {}): AvailabilityContext {
+function context(nodes: NodeView[], options: { since?: number; status?: PodStatus; taintSince?: number; live?: boolean; boundSince?: number } = {}): AvailabilityContext {
   const clocks: NodeClocks = {
     notReadySince: new Map(nodes.filter((n) => !n.ready).map((n) => [n.name, options.since ?? NOW - 1_000])),
     taintsSince: new Map(options.taintSince !== undefined ? [['n1', new Map([['dedicated=gpu:NoExecute', options.taintSince]])]] : []),
   };
-  return { nodes: new Map(nodes.map((n) => [n.name, n])), clocks, nowMs: NOW, evictionTimeoutMs: TIMEOUT, currentPodStatus: () => options.status, isHeardLive: () => options.live ?? true };
+  return { nodes: new Map(nodes.map((n) => [n.name, n])), clocks, nowMs: NOW, evictionTimeoutMs: TIMEOUT, currentPodStatus: () => options.status, isHeardLive: () => options.live ?? true, podBoundSince: () => options.boundSince ?? 0 };
 }
 
 const online = node('n1');
@@ -111,6 +111,12 @@ describe('podAvailability', () => {
       { ...ownedBy('Deployment', 'n1', { tolerations: [{ key: 'dedicated', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 60 }] }), evictedAt: '2026-01-01T00:00:00.000Z' },
       context([tainted], { status: ready, taintSince: NOW - 5 }),
       { availability: 'lost', lost: { node: 'n1', reason: 'Evicted', message: 'evicted at 2026-01-01T00:00:00.000Z and node n1 is not back' } },
+    ],
+    [
+      'a NoExecute taint tolerated for a minute, the pod bound after the taint came: its minute counts from its arrival',
+      ownedBy('Deployment', 'n1', { tolerations: [{ key: 'dedicated', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 60 }] }),
+      context([tainted], { status: ready, taintSince: NOW - 3_600_000, boundSince: NOW - 5 }),
+      { availability: 'ready', changesAtMs: NOW - 5 + 60_000 },
     ],
     ['a DaemonSet pod is never lost: unknown on a node long offline', ownedBy('DaemonSet', 'n1'), context([offline], { since: longAgo }), { availability: 'unknown' }],
     ['a DaemonSet pod on a removed node: unknown (its controller removes it)', ownedBy('DaemonSet', 'n1'), context([gone]), { availability: 'unknown' }],

@@ -26,6 +26,8 @@ export interface AvailabilityContext {
   currentPodStatus(uid: string): PodStatus | undefined;
   /** The node has been heard publishing since the coordinator started (see ObservedState.isHeardLive). */
   isHeardLive(node: string): boolean;
+  /** Since when (monotonic ms) the coordinator has seen the pod bound to its node; undefined if not yet. */
+  podBoundSince(uid: string): number | undefined;
 }
 
 /** `Evicted`: given up on in an earlier pass (the pod's `evictedAt`), its node not back since. */
@@ -53,7 +55,14 @@ export function podAvailability(pod: StoredPod, context: AvailabilityContext): A
       return { availability: 'lost', lost: { node: nodeName, reason: 'NodeRemoved', message: `node ${nodeName} was removed from the fleet (its status was cleared)` } };
     }
     const verdict =
-      node === undefined ? undefined : evictionVerdict({ tolerations: pod.spec.tolerations, node, clocks: context.clocks, nowMs: context.nowMs, evictionTimeoutMs: context.evictionTimeoutMs });
+      node === undefined ? undefined : evictionVerdict({
+            tolerations: pod.spec.tolerations,
+            node,
+            clocks: context.clocks,
+            nowMs: context.nowMs,
+            evictionTimeoutMs: context.evictionTimeoutMs,
+            boundSinceMs: context.podBoundSince(pod.metadata.uid) ?? context.nowMs,
+          });
     if (verdict?.kind === 'at') {
       if (verdict.atMs <= context.nowMs) return { availability: 'lost', lost: { node: nodeName, reason: verdict.reason, message: verdict.message } };
       changesAtMs = verdict.atMs;

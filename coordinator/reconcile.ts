@@ -34,13 +34,15 @@ export interface Lifecycle {
   currentPodStatus(uid: string): PodStatus | undefined;
   /** The node has been heard publishing since the coordinator started, not only its retained status. */
   isHeardLive(node: string): boolean;
+  /** Since when (monotonic ms) the coordinator has seen the pod bound to its node; undefined if not yet. */
+  podBoundSince(uid: string): number | undefined;
   /** Owner uid -> its deleted pods that their nodes are still stopping. */
   terminating: ReadonlyMap<string, number>;
 }
 
 /** No time passes and nothing is stale: every report counts, nothing is ever lost to a timeout. */
 export function timelessLifecycle(observed: Observations): Lifecycle {
-  return { nowMs: 0, evictionTimeoutMs: Number.POSITIVE_INFINITY, clocks: noClocks, currentPodStatus: (uid) => observed.podStatus(uid), isHeardLive: () => true, terminating: new Map() };
+  return { nowMs: 0, evictionTimeoutMs: Number.POSITIVE_INFINITY, clocks: noClocks, currentPodStatus: (uid) => observed.podStatus(uid), isHeardLive: () => true, podBoundSince: () => 0, terminating: new Map() };
 }
 
 export interface LostPod {
