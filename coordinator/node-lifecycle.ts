@@ -105,7 +105,7 @@ export class NodeLifecycle {
       if (pod.nodeName !== undefined) bound.set(pod.metadata.uid, this.boundSince.get(pod.metadata.uid) ?? nowMs);
     }
     this.boundSince = bound;
-    this.deleted.push(...deletedPods(before.pods, result.state.pods, result.state.nodes));
+    this.deleted.push(...deletedPods(before.pods, result.state.pods, result.state.nodes, nowMs, this.deps.evictionTimeoutMs));
     for (const [pod, lost] of result.lost) {
       if (this.lostPods.has(pod)) continue;
       this.deps.log.warn({ pod, node: lost.node, reason: lost.reason }, `pod evicted from node ${lost.node}: ${lost.message}; its Deployment replaces it elsewhere`);
