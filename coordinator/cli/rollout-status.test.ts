@@ -68,6 +68,11 @@ describe('daemonSetRolloutStatus', () => {
   ])('%#', (item, message, done) => {
     expect(daemonSetRolloutStatus(item)).toEqual({ message, done });
   });
+
+  it('refuses a DaemonSet that updates OnDelete, as kubectl does', () => {
+    const onDelete = { ...daemonSet(2, { observedGeneration: 2, desiredNumberScheduled: 3, updatedNumberScheduled: 1, numberAvailable: 3 }), spec: { updateStrategy: { type: 'OnDelete' } } };
+    expect(daemonSetRolloutStatus(onDelete)).toEqual({ message: '', done: false, error: 'rollout status is only available for RollingUpdate strategy type' });
+  });
 });
 
 describe('rolloutWarning', () => {

@@ -81,6 +81,10 @@ export function deploymentRolloutStatus(item: ListItem, warning?: string): Rollo
 /** A DaemonSet's rollout, as kubectl's DaemonSetStatusViewer. */
 export function daemonSetRolloutStatus(item: ListItem, warning?: string): RolloutView {
   const { metadata, status } = read(item);
+  const strategy = (item.spec['updateStrategy'] as { type?: unknown } | undefined)?.type;
+  if (strategy !== undefined && strategy !== 'RollingUpdate') {
+    return { message: '', done: false, error: 'rollout status is only available for RollingUpdate strategy type' };
+  }
   const name = JSON.stringify(metadata.name);
   const waiting = (text: string): RolloutView => ({ message: withWarning(text, warning), done: false });
   if (metadata.generation > status.observedGeneration) return waiting('Waiting for daemon set spec update to be observed...');
