@@ -118,6 +118,18 @@ describe.each<BrokerKind>(['embedded', 'mosquitto'])('node lifecycle on the %s b
     });
   }
 
+  /** Two nodes and a Deployment of one, its pod Ready on one of them (the node the test will lose). */
+  async function readyOriginal(): Promise<{ original: DesiredPod; lostNode: string; spareNode: string; lostDesired: ReturnType<TestClient['desired']> }> {
+    await start(['--node-grace', '2s', '--eviction-timeout', '2s']);
+    await bring('node-a');
+    await bring('node-b');
+    await client.request({ op: 'apply', objects: [deploymentManifest('web', 1)] });
+    const { pod: original, node: lostNode } = await placedPod('web', ['node-a', 'node-b']);
+    await report(lostNode, original, readyStatus());
+    await waitFor('the original Ready', async () => (await readyReplicas('web')) === 1);
+    return { original, lostNode, spareNode: lostNode === 'node-a' ? 'node-b' : 'node-a', lostDesired: client.desired(lostNode) };
+  }
+
   async function readyReplicas(name: string): Promise<unknown> {
     return (await client.list('deployments')).find((d) => d.metadata.name === name)?.status?.['readyReplicas'];
   }
@@ -170,15 +182,7 @@ describe.each<BrokerKind>(['embedded', 'mosquitto'])('node lifecycle on the %s b
   });
 
   it('replaces a Deployment pod of a node offline for --eviction-timeout, and drops the original once the replacement is Ready', async () => {
-    await start(['--node-grace', '2s', '--eviction-timeout', '2s']);
-    await bring('node-a');
-    await bring('node-b');
-    await client.request({ op: 'apply', objects: [deploymentManifest('web', 1)] });
-    const { pod: original, node: lostNode } = await placedPod('web', ['node-a', 'node-b']);
-    const spareNode = lostNode === 'node-a' ? 'node-b' : 'node-a';
-    await report(lostNode, original, readyStatus());
-    await waitFor('the original Ready', async () => (await readyReplicas('web')) === 1);
-    const lostDesired = client.desired(lostNode);
+    const { original, lostNode, spareNode, lostDesired } = await readyOriginal();
 
     const offlineAt = await dropOff(lostNode);
     const { pod: replacement } = await placedPod('web', [spareNode]);
@@ -229,15 +233,7 @@ describe.each<BrokerKind>(['embedded', 'mosquitto'])('node lifecycle on the %s b
   });
 
   it('keeps the original and deletes the replacement when the node comes back after the eviction, while the replacement is not Ready', async () => {
-    await start(['--node-grace', '2s', '--eviction-timeout', '2s']);
-    await bring('node-a');
-    await bring('node-b');
-    await client.request({ op: 'apply', objects: [deploymentManifest('web', 1)] });
-    const { pod: original, node: lostNode } = await placedPod('web', ['node-a', 'node-b']);
-    const spareNode = lostNode === 'node-a' ? 'node-b' : 'node-a';
-    await report(lostNode, original, readyStatus());
-    await waitFor('the original Ready', async () => (await readyReplicas('web')) === 1);
-    const lostDesired = client.desired(lostNode);
+    const { original, lostNode, spareNode, lostDesired } = await readyOriginal();
 
     await dropOff(lostNode);
     const { pod: replacement } = await placedPod('web', [spareNode]);
