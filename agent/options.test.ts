@@ -17,6 +17,7 @@ describe('parseAgentOptions', () => {
       dockerHost: 'unix:///var/run/docker.sock',
       resyncMs: 10_000,
       statusIntervalMs: 10_000,
+      keepaliveSeconds: 10,
       backoffMs: 10_000,
       backoffMaxMs: 300_000,
       allowPrivileged: false,
@@ -27,11 +28,11 @@ describe('parseAgentOptions', () => {
 
   it('reads every flag, and its environment variable', () => {
     const argv = ['--broker', 'mqtt://h:1', '--prefix', 'p', '--node', 'n1', '--state-dir', '/s', '--label', 'a=1', '--label', 'zone=b',
-      '--taint', 'dedicated=gpu:NoSchedule', '--taint', 'flaky:NoExecute', '--docker-host', 'tcp://h:2375', '--resync', '2.5', '--status-interval', '3s', '--backoff', '500ms', '--backoff-max', '1m30s', '--allow-privileged', '--log-level', 'debug'];
+      '--taint', 'dedicated=gpu:NoSchedule', '--taint', 'flaky:NoExecute', '--docker-host', 'tcp://h:2375', '--resync', '2.5', '--status-interval', '3s', '--keepalive', '4', '--backoff', '500ms', '--backoff-max', '1m30s', '--allow-privileged', '--log-level', 'debug'];
     expect(parseAgentOptions(argv, {}, host)).toEqual({
       broker: 'mqtt://h:1', prefix: 'p', node: 'n1', stateDir: '/s', labels: { a: '1', zone: 'b' },
       taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }, { key: 'flaky', effect: 'NoExecute' }], dockerHost: 'tcp://h:2375',
-      resyncMs: 2500, statusIntervalMs: 3000, backoffMs: 500, backoffMaxMs: 90_000, allowPrivileged: true, logLevel: 'debug',
+      resyncMs: 2500, statusIntervalMs: 3000, keepaliveSeconds: 4, backoffMs: 500, backoffMaxMs: 90_000, allowPrivileged: true, logLevel: 'debug',
     });
     expect(parseAgentOptions([], { BATON_ALLOW_PRIVILEGED: 'true', BATON_BACKOFF: '2s' }, host)).toMatchObject({ allowPrivileged: true, backoffMs: 2000 });
     const env = { BATON_BROKER: 'mqtt://e:1', BATON_NODE: 'from-env', BATON_LABELS: 'a=1, b=2', BATON_RESYNC: '5', BATON_DOCKER_HOST: 'unix:///run/d.sock' };
@@ -46,6 +47,9 @@ describe('parseAgentOptions', () => {
   it('refuses durations that are not durations, and a cap below the first back-off', () => {
     expect(() => parseAgentOptions(['--backoff', 'soon'], {}, host)).toThrow(/--backoff "soon": must be a duration such as 500ms, 10s/);
     expect(() => parseAgentOptions(['--resync', '0'], {}, host)).toThrow(/--resync "0"/);
+    expect(() => parseAgentOptions(['--keepalive', '1500ms'], {}, host)).toThrow('--keepalive 1500ms: must be whole seconds, from 1s to 65535s');
+    expect(() => parseAgentOptions(['--keepalive', '0'], {}, host)).toThrow(/--keepalive "0"/);
+    expect(parseAgentOptions([], { BATON_KEEPALIVE: '1m' }, host).keepaliveSeconds).toBe(60);
     expect(() => parseAgentOptions(['--backoff', '1m', '--backoff-max', '10s'], {}, host)).toThrow('--backoff-max 10s: must not be shorter than --backoff 1m');
   });
 

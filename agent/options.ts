@@ -18,6 +18,7 @@ export const agentOptionSpecs: readonly OptionSpec[] = [
   { name: 'taint', env: 'BATON_TAINTS', kind: 'list', placeholder: 'K[=V]:EFFECT', description: `node taint, repeatable (env: comma separated); EFFECT is ${taintEffects.join(', ')}` },
   { name: 'docker-host', env: 'BATON_DOCKER_HOST', kind: 'string', placeholder: 'URL', description: 'Docker engine, unix:// or tcp://', default: 'unix:///var/run/docker.sock' },
   { name: 'resync', env: 'BATON_RESYNC', kind: 'string', placeholder: 'DURATION', description: 'full reconcile period, the safety net behind Docker events (10s, 1m; a bare number is seconds)', default: '10s' },
+  { name: 'keepalive', env: 'BATON_KEEPALIVE', kind: 'string', placeholder: 'DURATION', description: 'MQTT keep-alive, whole seconds; the broker says the node offline (its last will) after 1.5 times this without a word from it', default: '10s' },
   { name: 'status-interval', env: 'BATON_STATUS_INTERVAL', kind: 'string', placeholder: 'DURATION', description: 'node status heartbeat', default: '10s' },
   { name: 'backoff', env: 'BATON_BACKOFF', kind: 'string', placeholder: 'DURATION', description: 'first back-off after a crash, a failed pull or a failed start; it doubles each time up to --backoff-max (kubelet: 10s)', default: '10s' },
   { name: 'backoff-max', env: 'BATON_BACKOFF_MAX', kind: 'string', placeholder: 'DURATION', description: 'longest back-off; a container that ran for twice this long starts its back-off over (kubelet: 5m)', default: '5m' },
@@ -38,6 +39,8 @@ export interface AgentOptions {
   readonly dockerHost: string;
   readonly resyncMs: number;
   readonly statusIntervalMs: number;
+  /** MQTT keep-alive: a silent network cut is seen by the broker within 1.5 times this. */
+  readonly keepaliveSeconds: number;
   readonly backoffMs: number;
   readonly backoffMaxMs: number;
   readonly allowPrivileged: boolean;
@@ -98,6 +101,11 @@ export function parseAgentOptions(
   } catch (error) {
     throw new UsageError(`--broker: ${(error as Error).message}`);
   }
+  const keepaliveMs = parseDuration(stringOption(values, 'keepalive'), 'keepalive');
+  // MQTT carries the keep-alive as a 16-bit count of seconds.
+  if (keepaliveMs % 1000 !== 0 || keepaliveMs > 65_535_000) {
+    throw new UsageError(`--keepalive ${stringOption(values, 'keepalive')}: must be whole seconds, from 1s to 65535s`);
+  }
   const backoffMs = parseDuration(stringOption(values, 'backoff'), 'backoff');
   const backoffMaxMs = parseDuration(stringOption(values, 'backoff-max'), 'backoff-max');
   if (backoffMaxMs < backoffMs) throw new UsageError(`--backoff-max ${stringOption(values, 'backoff-max')}: must not be shorter than --backoff ${stringOption(values, 'backoff')}`);
@@ -111,6 +119,7 @@ export function parseAgentOptions(
     dockerHost,
     resyncMs: parseDuration(stringOption(values, 'resync'), 'resync'),
     statusIntervalMs: parseDuration(stringOption(values, 'status-interval'), 'status-interval'),
+    keepaliveSeconds: keepaliveMs / 1000,
     backoffMs,
     backoffMaxMs,
     allowPrivileged: booleanOption(values, 'allow-privileged'),

@@ -50,6 +50,7 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
     clientId: `baton-agent-${options.node}`,
     will: { topic: topics.nodeStatus(options.node), payload: encodePayload(offlineStatus(options.node, 'ConnectionLost')), retain: true },
     reconnect: true,
+    keepaliveSeconds: options.keepaliveSeconds,
   });
   const agent = new Agent({
     config: {
