@@ -5,7 +5,8 @@ import { afterEach, beforeEach } from 'vitest';
 import { requireBuiltAgent, startAgent, uniqueNode, type StartedAgent } from '../integration/agent-harness.js';
 import { requireBuiltCli } from '../integration/cli-fixtures.js';
 import { BrokerFixture, requireBuiltCoordinator, startCoordinator, TestClient } from '../integration/coordinator-harness.js';
-import { docker, removeNodeContainers } from './docker.js';
+import { removeNodeContainers } from './docker.js';
+import { nodeContainers } from './node-containers.js';
 import { runCli, type Running } from './processes.js';
 import { recordTopics, type TopicLog } from './topic-log.js';
 import { waitFor } from './wait.js';
@@ -49,13 +50,6 @@ export interface FleetContainer {
   restartCount: number;
   batonRestartCount: string | undefined;
   env: string[];
-}
-
-interface Inspected {
-  Id: string;
-  RestartCount: number;
-  State: { Running: boolean; StartedAt: string };
-  Config: { Labels: Record<string, string>; Env: string[] | null };
 }
 
 export function isReady(pod: PodItem): boolean {
@@ -186,32 +180,10 @@ export class Fleet {
   }
 
   /** Every container of the fleet's nodes (running or not), optionally only those of pods whose name starts with `podPrefix`. */
-  async containers(podPrefix = '', attempt = 0): Promise<FleetContainer[]> {
-    // Every Baton container on the engine; those of other nodes are left out below.
-    const out = await docker('ps', '-aq', '--no-trunc', '--filter', 'label=io.baton.node');
-    const ids = out === '' ? [] : out.split('\n');
-    if (ids.length === 0) return [];
-    let inspected: Inspected[];
-    try {
-      inspected = JSON.parse(await docker('inspect', ...ids)) as Inspected[];
-    } catch (error) {
-      // A container removed between the two commands fails the inspect: look again.
-      if (attempt < 5) return this.containers(podPrefix, attempt + 1);
-      throw error;
-    }
-    return inspected
-      .map((c) => ({
-        id: c.Id,
-        node: c.Config.Labels['io.baton.node'] ?? '',
-        pod: c.Config.Labels['io.baton.pod'] ?? '',
-        container: c.Config.Labels['io.baton.container'] ?? '',
-        running: c.State.Running,
-        startedAt: c.State.StartedAt,
-        restartCount: c.RestartCount,
-        batonRestartCount: c.Config.Labels['io.baton.restart-count'],
-        env: c.Config.Env ?? [],
-      }))
-      .filter((c) => this.nodes.includes(c.node) && c.pod.startsWith(podPrefix) && c.container !== 'POD');
+  async containers(podPrefix = ''): Promise<FleetContainer[]> {
+    return (await nodeContainers(this.nodes))
+      .filter((c) => c.pod.startsWith(podPrefix) && !c.isSandbox)
+      .map(({ id, node, pod, container, running, startedAt, restartCount, batonRestartCount, env }) => ({ id, node, pod, container, running, startedAt, restartCount, batonRestartCount, env }));
   }
 
   /** Records every message under `filter` (see recordTopics) until the fleet stops. */
