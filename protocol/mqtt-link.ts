@@ -1,4 +1,5 @@
-import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { connect, type IClientOptions, type IStore, type MqttClient } from 'mqtt';
+import { DEFAULT_RECONNECT_POLICY, INITIAL_RECONNECT_STATE, nextReconnect, type ReconnectPolicy, type ReconnectState } from './reconnect-backoff.js';
 import { topicMatches } from './topics.js';
 
 /**
@@ -6,6 +7,13 @@ import { topicMatches } from './topics.js';
  * so any broker works. Publishing is for snapshots: while disconnected a publish is
  * dropped (it returns false) instead of queued, and owners republish their snapshots
  * from `onConnect`, so nothing grows without bound during an outage.
+ *
+ * Reconnecting is Baton's, not MQTT.js's (whose period is fixed): after a connection is
+ * lost or an attempt fails, the next attempt waits as reconnect-backoff.ts says (1 s
+ * doubling to 30 s, jittered, starting over after a connection that stayed up). When a
+ * connection closes, whatever was still waiting for the broker's acknowledgement is
+ * dropped (its publish resolves false) rather than replayed on the next connection: a
+ * replayed snapshot would only be older than the one its owner republishes on connect.
  */
 
 export type MessageHandler = (topic: string, payload: Buffer) => void;
@@ -19,6 +27,8 @@ export interface MqttLinkOptions {
   /** Reconnect forever (daemons) or fail on the first error (the CLI). */
   reconnect: boolean;
   connectTimeoutMs?: number;
+  /** How long to wait between reconnect attempts (tests shorten it). */
+  reconnectPolicy?: ReconnectPolicy;
   username?: string;
   password?: string;
 }
@@ -54,10 +64,37 @@ export function parseBrokerUrl(url: string): URL {
   return parsed;
 }
 
+/** What the client holds for the broker; all zero while disconnected (see `backlog`). */
+export interface LinkBacklog {
+  /** Packets sent and not yet acknowledged. */
+  inFlight: number;
+  /** Packets held for the next connection (MQTT.js's offline queue). */
+  queued: number;
+  /** Packets in the outgoing store, kept for a resend. */
+  stored: number;
+}
+
+/** Deletes every packet held in an MQTT.js store. */
+async function emptyStore(store: IStore): Promise<void> {
+  const ids: number[] = [];
+  for await (const packet of store.createStream() as AsyncIterable<unknown>) {
+    const id = typeof packet === 'object' && packet !== null ? (packet as { messageId?: unknown }).messageId : undefined;
+    if (typeof id === 'number') ids.push(id);
+  }
+  for (const id of ids) store.del({ messageId: id }, () => undefined);
+}
+
 export class MqttLink {
   private client: MqttClient | undefined;
   private readonly handlers: { filter: string; handler: MessageHandler }[] = [];
   private readonly connectListeners: (() => void)[] = [];
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private reconnectState: ReconnectState = INITIAL_RECONNECT_STATE;
+  /** performance.now() when the current connection came up; undefined while down. */
+  private connectedAt: number | undefined;
+  /** Counts closed connections: a publish that fails across one was lost with it. */
+  private closedConnections = 0;
+  private stopping = false;
 
   constructor(private readonly options: MqttLinkOptions) {}
 
@@ -85,7 +122,7 @@ export class MqttLink {
       clientId: this.options.clientId,
       clean: true,
       keepalive: this.options.keepaliveSeconds ?? 10,
-      reconnectPeriod: this.options.reconnect ? 1000 : 0,
+      reconnectPeriod: 0, // attempts are scheduled by onClose, with back-off
       connectTimeout: this.options.connectTimeoutMs ?? 5000,
       queueQoSZero: false,
       resubscribe: false, // restored in the connect handler, before the onConnect listeners run
@@ -101,10 +138,12 @@ export class MqttLink {
       }
     });
     client.on('connect', () => {
+      this.connectedAt = performance.now();
       void this.restoreSubscriptions(client).then(() => {
         for (const listener of this.connectListeners) listener();
       });
     });
+    client.on('close', () => this.onClose(client));
     if (this.options.reconnect) {
       client.on('error', () => {
         // Reconnection is automatic; owners watch `isConnected` and `onConnect`.
@@ -124,12 +163,49 @@ export class MqttLink {
     });
   }
 
+  /**
+   * A connection closed (lost, refused, timed out, or ended by `stop`). Drops what waited
+   * for an acknowledgement on it, then schedules the next attempt. Runs once per
+   * connection attempt; an attempt already scheduled is not doubled.
+   */
+  private onClose(client: MqttClient): void {
+    this.closedConnections += 1;
+    // Each removal fails its publish (resolved false by publish). MQTT.js may have failed
+    // them already, leaving the packets in its store for a resend: those go too.
+    for (const id of Object.keys(client.outgoing)) client.removeOutgoingMessage(Number(id));
+    void emptyStore(client.outgoingStore);
+    const connectedForMs = this.connectedAt === undefined ? undefined : performance.now() - this.connectedAt;
+    this.connectedAt = undefined;
+    if (!this.options.reconnect || this.stopping || this.reconnectTimer !== undefined) return;
+    const next = nextReconnect(this.reconnectState, { connectedForMs, random: Math.random() }, this.options.reconnectPolicy ?? DEFAULT_RECONNECT_POLICY);
+    this.reconnectState = next.state;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      // A fresh outgoing store and the same options; 'close' comes again if it fails.
+      if (!this.stopping) client.reconnect();
+    }, next.delayMs);
+  }
+
+  /**
+   * What the client holds for the broker. While disconnected all three stay zero however
+   * many publishes are attempted: the proof that an outage queues nothing (tests, and a
+   * diagnostic for the curious). While connected, `inFlight` counts unacknowledged QoS 1
+   * packets, bounded by how long a silent connection takes to be declared dead (1.5 × the
+   * keep-alive), after which they are dropped.
+   */
+  async backlog(): Promise<LinkBacklog> {
+    const client = this.requireClient();
+    let stored = 0;
+    for await (const _packet of client.outgoingStore.createStream()) stored += 1;
+    return { inFlight: Object.keys(client.outgoing).length, queued: client.queue.length, stored };
+  }
+
   /** Subscribes (QoS 1) and routes matching messages to `handler`; kept across reconnects. */
   async subscribe(filter: string, handler: MessageHandler): Promise<void> {
     this.handlers.push({ filter, handler });
     const client = this.requireClient();
     if (!client.connected) return; // subscribed on connect by restoreSubscriptions
-    await client.subscribeAsync(filter, { qos: 1 });
+    await this.subscribeNow(client, [filter]);
   }
 
   /**
@@ -141,7 +217,16 @@ export class MqttLink {
     for (const filter of filters) this.handlers.push({ filter, handler });
     const client = this.requireClient();
     if (!client.connected || filters.length === 0) return;
-    await client.subscribeAsync([...filters], { qos: 1 });
+    await this.subscribeNow(client, filters);
+  }
+
+  /** A daemon's subscription lost with its connection is restored on the next; the CLI's fails. */
+  private async subscribeNow(client: MqttClient, filters: readonly string[]): Promise<void> {
+    if (!this.options.reconnect) {
+      await client.subscribeAsync([...filters], { qos: 1 });
+      return;
+    }
+    await this.unlessConnectionLost(client, () => client.subscribeAsync([...filters], { qos: 1 }));
   }
 
   private async restoreSubscriptions(client: MqttClient): Promise<void> {
@@ -161,14 +246,33 @@ export class MqttLink {
   }
 
   /**
-   * Publishes at QoS 1. Returns false without queueing if disconnected. An empty
-   * payload with `retain` clears the retained message.
+   * Publishes at QoS 1 and resolves true once the broker has acknowledged it. Resolves
+   * false, and keeps nothing, when it was not delivered: at once if disconnected, or when
+   * the connection is lost before the acknowledgement. Owners republish their snapshots
+   * from `onConnect`. An empty payload with `retain` clears the retained message.
    */
   async publish(topic: string, payload: string | Buffer, options: { retain: boolean }): Promise<boolean> {
     const client = this.requireClient();
     if (!client.connected) return false;
-    await client.publishAsync(topic, payload, { qos: 1, retain: options.retain });
-    return true;
+    const sent = await this.unlessConnectionLost(client, () => client.publishAsync(topic, payload, { qos: 1, retain: options.retain }));
+    return sent !== 'lost';
+  }
+
+  /**
+   * Runs an exchange with the broker; if it fails because its connection went away,
+   * returns 'lost' (a resubscribe or a republish on the next connect makes up for it).
+   * Any other failure is thrown.
+   */
+  private async unlessConnectionLost<T>(client: MqttClient, exchange: () => Promise<T>): Promise<T | 'lost'> {
+    const stream = client.stream;
+    const closedBefore = this.closedConnections;
+    try {
+      return await exchange();
+    } catch (error) {
+      // MQTT.js fails pending packets just before it closes the socket, so either sign counts.
+      if (this.closedConnections !== closedBefore || stream.destroyed || !client.connected) return 'lost';
+      throw error;
+    }
   }
 
   /**
@@ -180,6 +284,9 @@ export class MqttLink {
   async stop(options: { farewell?: { topic: string; payload: string; retain: boolean }; timeoutMs?: number } = {}): Promise<void> {
     const client = this.client;
     if (!client) return;
+    this.stopping = true;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
     const farewell = options.farewell;
     const graceful = (async () => {
       if (farewell !== undefined && client.connected) {
