@@ -1,5 +1,6 @@
 import type { NodePolicy } from './admission.js';
 import type { PodContainer } from './container-labels.js';
+import type { RestartClock } from './restart-timing.js';
 import type { PlannedContainer } from './container-spec.js';
 import type { RestartBackoff } from './restart-policy.js';
 import type { ProbeView } from './probes/probe-view.js';
@@ -38,8 +39,8 @@ export type Action =
   /** Removes an emptyDir volume whose pod is gone. */
   | (ActionBase & { readonly type: 'removeVolume'; readonly name: string })
   /**
-   * Nothing to do before `until` (epoch ms; Infinity: until something changes): the loop
-   * wakes itself then. `announce` is published as a Warning event once per `key`, not
+   * Nothing to do before `until` (monotonic ms, Clock.mono; Infinity: until something
+   * changes): the loop wakes itself then. `announce` is published as a Warning event once per `key`, not
    * once per pass that waits.
    */
   | (ActionBase & { readonly type: 'wait'; readonly until: number; readonly announce?: { readonly key: string; readonly reason: string; readonly message: string } });
@@ -53,9 +54,9 @@ export interface StepFailure {
   /** Kubernetes' waiting reason: CreateContainerError, CreateContainerConfigError, RunContainerError. */
   readonly reason: string;
   readonly message: string;
-  /** Epoch ms. */
+  /** Monotonic ms (Clock.mono), as `retryAt`: a wall-clock jump neither stretches nor skips the back-off. */
   readonly at: number;
-  /** Failures in a row, and when the next attempt may be made (epoch ms). */
+  /** Failures in a row, and when the next attempt may be made. */
   readonly failures: number;
   readonly retryAt: number;
 }
@@ -76,9 +77,9 @@ export interface ProbeState {
   view(containerId: string): ProbeView | undefined;
 }
 
-export interface PlanContext {
+export interface PlanContext extends RestartClock {
   readonly node: string;
-  /** Epoch ms. */
+  /** Wall clock, epoch ms: for timestamps and the times Docker recorded. Every wait is on `mono`. */
   readonly now: number;
   readonly hostIP?: string;
   /** Images present on the engine (as referenced in pod specs). */

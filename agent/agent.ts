@@ -8,6 +8,7 @@ import { BATON_VERSION, PROTOCOL_VERSION } from '../protocol/version.js';
 import type { HostPathType } from '../protocol/manifest.js';
 import { failureKey, type PlanContext, type StepFailure } from './actions.js';
 import type { NodePolicy } from './admission.js';
+import type { Clock } from './clock.js';
 import { LABELS, specHash } from './container-labels.js';
 import { sandboxHash } from './container-spec.js';
 import type { DesiredStore } from './desired-store.js';
@@ -22,6 +23,7 @@ import { probeTargets } from './probe-targets.js';
 import { ProbeManager } from './probes/probe-manager.js';
 import { ImagePuller } from './pulls/image-puller.js';
 import type { RestartBackoff } from './restart-policy.js';
+import { ExitSightings } from './restart-timing.js';
 import { describe, type ActualContainer, type ActualVolume, type ContainerRuntime } from './runtime/runtime.js';
 import { WakeLoop } from './wake-loop.js';
 
@@ -55,7 +57,8 @@ export interface AgentDeps {
   readonly sandboxImage: SandboxImage;
   readonly prepareHostPath: (path: string, type: HostPathType) => Promise<HostPathKind>;
   readonly log: Logger;
-  readonly now: () => number;
+  /** Waits and back-offs run on its monotonic clock; statuses and events are dated by its wall clock. */
+  readonly clock: Clock;
 }
 
 /**
@@ -70,6 +73,7 @@ export class Agent {
   private readonly puller: ImagePuller;
   private readonly probes: ProbeManager;
   private readonly failures = new Map<string, StepFailure>();
+  private readonly exits = new ExitSightings();
   private readonly timers: NodeJS.Timeout[] = [];
   private facts: StaticFacts | undefined;
   private usage: Usage | undefined;
@@ -86,17 +90,18 @@ export class Agent {
 
   constructor(private readonly deps: AgentDeps) {
     const { config, link, topics, log } = deps;
-    this.loop = new WakeLoop(() => this.reconcile(), log);
+    const { clock } = deps;
+    this.loop = new WakeLoop(() => this.reconcile(), log, () => clock.mono());
     const events: EventSink = { emit: (e) => this.emitEvent(e) };
     const wake = (): void => this.loop.wake();
-    this.puller = new ImagePuller({ runtime: deps.runtime, events, log, now: deps.now, onChange: wake, backoff: config.backoff });
-    this.probes = new ProbeManager({ runtime: deps.runtime, events, log, onChange: wake, now: deps.now });
+    this.puller = new ImagePuller({ runtime: deps.runtime, events, log, clock, onChange: wake, backoff: config.backoff });
+    this.probes = new ProbeManager({ runtime: deps.runtime, events, log, onChange: wake, clock });
     this.executor = new Executor({
       runtime: deps.runtime,
       events,
       failures: this.failures,
       log,
-      now: deps.now,
+      now: () => clock.mono(),
       backoff: config.backoff,
       puller: this.puller,
       ensureSandboxImage: () => deps.sandboxImage.ensure(),
@@ -104,7 +109,7 @@ export class Agent {
       onDetachedDone: wake,
     });
     this.pods = new PodStatusPublisher(config.node, link, topics, log);
-    this.startedAt = deps.now();
+    this.startedAt = clock.wall();
   }
 
   /** Loads the saved desired state, connects, and starts the loop; `signal` ends the watches. */
@@ -145,7 +150,7 @@ export class Agent {
     await this.loop.stop();
     await Promise.all([this.probes.stop(), this.puller.stop()]);
     const { link, topics, config } = this.deps;
-    const offline = encodePayload(offlineStatus(config.node, 'AgentStopped', this.deps.now()));
+    const offline = encodePayload(offlineStatus(config.node, 'AgentStopped', this.deps.clock.wall()));
     await link.stop({ farewell: { topic: topics.nodeStatus(config.node), payload: offline, retain: true } });
     await this.deps.store.flushed();
   }
@@ -189,6 +194,7 @@ export class Agent {
     let volumes: ActualVolume[];
     try {
       [actual, volumes] = await Promise.all([runtime.listContainers(label), runtime.listVolumes(label)]);
+      this.exits.observe(actual, this.deps.clock.mono());
       if (this.runtimeVersion === 'unknown') this.runtimeVersion = await runtime.version();
       this.setRuntimeProblem(undefined);
     } catch (error) {
@@ -206,13 +212,14 @@ export class Agent {
     await this.executor.execute(actions);
     if (actions.some((a) => a.type !== 'wait' && a.type !== 'pull')) {
       actual = await runtime.listContainers(label);
+      this.exits.observe(actual, this.deps.clock.mono());
       images = await this.presentImages(wantedImages);
       this.probes.sync(probeTargets(desired, ownContainers(actual, config.node)));
     }
     // A new sandbox lets its pod's containers be created: look again at once.
     if (actions.some((a) => a.type === 'createSandbox')) this.loop.wake();
     const waits = actions.flatMap((a) => (a.type === 'wait' ? [a.until] : []));
-    if (waits.length > 0) this.loop.wakeAt(Math.min(...waits), this.deps.now());
+    if (waits.length > 0) this.loop.wakeAt(Math.min(...waits));
     const requesters = actions.flatMap((a) => (a.type === 'pull' || a.type === 'create' ? [a.requesterKey] : []));
     this.puller.retain(new Set(wantedImages), new Set(requesters));
 
@@ -229,7 +236,9 @@ export class Agent {
     const { config } = this.deps;
     return {
       node: config.node,
-      now: this.deps.now(),
+      now: this.deps.clock.wall(),
+      mono: this.deps.clock.mono(),
+      exitsSeenAt: this.exits.seenAt,
       ...(this.facts?.hostIP !== undefined ? { hostIP: this.facts.hostIP } : {}),
       images,
       failures: this.failures,
@@ -284,7 +293,7 @@ export class Agent {
       ...(this.runtimeProblem !== undefined ? { runtimeProblem: this.runtimeProblem } : {}),
       ...(applied ? { observedGeneration: applied.generation, pods: applied.pods } : {}),
       startedAt: this.startedAt,
-      now: this.deps.now(),
+      now: this.deps.clock.wall(),
     });
     this.reportedGeneration = applied?.generation;
     link.publish(topics.nodeStatus(config.node), encodePayload(status), { retain: true }).catch((error: unknown) => {
@@ -294,7 +303,7 @@ export class Agent {
 
   private emitEvent(e: LifecycleEvent): void {
     const { config, link, topics } = this.deps;
-    const event: NodeEvent = { protocol: PROTOCOL_VERSION, node: config.node, time: new Date(this.deps.now()).toISOString(), ...e };
+    const event: NodeEvent = { protocol: PROTOCOL_VERSION, node: config.node, time: new Date(this.deps.clock.wall()).toISOString(), ...e };
     // Events are best effort and never awaited; the pod status carries the lasting truth.
     link.publish(topics.nodeEvents(config.node), encodePayload(event), { retain: false }).catch((error: unknown) => {
       this.deps.log.debug({ reason: describe(error) }, 'event not published');

@@ -32,7 +32,7 @@ class World {
   constructor(options: { pullable?: string[]; images?: string[] } = {}, runtime?: FakeRuntime) {
     this.runtime = runtime ?? new FakeRuntime({ images: options.images ?? [IMAGE], pullable: options.pullable ?? [], now: () => new Date(this.now) });
     const sink: EventSink = { emit: (e) => this.events.push(e) };
-    this.puller = new ImagePuller({ runtime: this.runtime, events: sink, log, now: () => this.now, onChange: () => undefined, backoff: KUBELET_RESTART_BACKOFF });
+    this.puller = new ImagePuller({ runtime: this.runtime, events: sink, log, clock: { wall: () => this.now, mono: () => this.now }, onChange: () => undefined, backoff: KUBELET_RESTART_BACKOFF });
     this.executor = new Executor({
       runtime: this.runtime,
       events: sink,
@@ -62,6 +62,8 @@ class World {
     return {
       node: NODE,
       now: this.now,
+      mono: this.now,
+      exitsSeenAt: new Map<string, number>(),
       images: await this.images(d),
       failures: this.failures,
       backoff: KUBELET_RESTART_BACKOFF,

@@ -14,6 +14,7 @@ export interface ExecutorDeps {
   /** Failed steps, remembered for the planner's back-off; owned by the agent. */
   readonly failures: Map<string, StepFailure>;
   readonly log: Logger;
+  /** Monotonic ms (Clock.mono): failed steps back off on it, whatever the wall clock does. */
   readonly now: () => number;
   /** The back-off between attempts of a failed create or start. */
   readonly backoff: BackoffPolicy;
@@ -110,7 +111,7 @@ export class Executor {
     for (const action of group) {
       const fields = { pod: action.pod, container: action.container, action: action.type, reason: action.reason };
       if (action.type === 'wait') {
-        this.deps.log.debug({ ...fields, ...(Number.isFinite(action.until) ? { until: new Date(action.until).toISOString() } : {}) }, 'waiting');
+        this.deps.log.debug({ ...fields, ...(Number.isFinite(action.until) ? { inMs: Math.max(0, Math.round(action.until - this.deps.now())) } : {}) }, 'waiting');
         continue;
       }
       // A pull request is repeated each pass while the pull runs; the puller logs the pull itself.

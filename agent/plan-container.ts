@@ -5,6 +5,7 @@ import type { PodContainer } from './container-labels.js';
 import { endOf, type ContainerSituation } from './container-situation.js';
 import { createSpec, type ContainerInstance } from './container-spec.js';
 import { formatBackoff } from './restart-policy.js';
+import { restartDueAt } from './restart-timing.js';
 
 /**
  * The actions for one container of a pod: create it, start it, restart it by policy
@@ -31,7 +32,7 @@ export function planContainer(pod: DesiredPod, spec: ContainerSpec, situation: C
   };
 
   if (current === undefined) {
-    if (failure && retryAt > context.now) return [waitForFailure(failure)];
+    if (failure && retryAt > context.mono) return [waitForFailure(failure)];
     // A first start, or a replacement after a spec or sandbox change: the count goes on,
     // and so does the back-off when only the sandbox changed.
     const lastState = endOf(previous);
@@ -58,14 +59,14 @@ export function planContainer(pod: DesiredPod, spec: ContainerSpec, situation: C
     case 'removing':
       return removals;
     case 'created':
-      if (failure && retryAt > context.now) return [...removals, waitForFailure(failure)];
+      if (failure && retryAt > context.mono) return [...removals, waitForFailure(failure)];
       return [...removals, { type: 'start', ...base, id: a.id, specHash: hash, reason: `container ${spec.name} is created but not running` }];
     case 'exited':
     case 'dead': {
       const decision = situation.restart;
       if (decision === undefined || !decision.restart) return removals;
-      const at = Math.max(decision.at, retryAt);
-      if (at > context.now) {
+      const at = Math.max(restartDueAt(a, decision, context), retryAt);
+      if (at > context.mono) {
         const announce = { key: a.id, reason: 'BackOff', message: `Back-off restarting failed container ${spec.name} in pod ${pod.name}` };
         return [...removals, { type: 'wait', ...base, until: at, announce, reason: `back-off ${formatBackoff(decision.delayMs)} restarting failed container: ${decision.reason}` }];
       }
@@ -122,11 +123,11 @@ export const ERR_IMAGE_PULL_SHOWN_MS = 1000;
 
 function pullActions(image: string, requesterKey: string, base: { pod: string; podUid: string; container: string }, context: PlanContext, reason: string): Action[] {
   const failure = context.pulls.view(image)?.failure;
-  if (failure === undefined || failure.retryAt <= context.now) return [{ type: 'pull', ...base, image, requesterKey, reason }];
+  if (failure === undefined || failure.retryAt <= context.mono) return [{ type: 'pull', ...base, image, requesterKey, reason }];
   const announce = { key: `${requesterKey}@${failure.at}`, reason: 'BackOff', message: `Back-off pulling image "${image}"` };
   const waits: Action[] = [{ type: 'wait', ...base, until: failure.retryAt, announce, reason: `back-off pulling image ${image}: ${failure.message}` }];
   // Wake once more when the status turns from ErrImagePull to ImagePullBackOff.
   const flip = failure.at + ERR_IMAGE_PULL_SHOWN_MS;
-  if (flip > context.now) waits.push({ type: 'wait', ...base, until: flip, reason: 'ErrImagePull shown' });
+  if (flip > context.mono) waits.push({ type: 'wait', ...base, until: flip, reason: 'ErrImagePull shown' });
   return waits;
 }

@@ -6,6 +6,7 @@ import { isDone, isExited, situate, type ContainerSituation } from './container-
 import { needsSandbox, sandboxHash, sandboxSpec } from './container-spec.js';
 import { planContainer } from './plan-container.js';
 import { decideRestart, formatBackoff } from './restart-policy.js';
+import { restartDueAt } from './restart-timing.js';
 import type { ActualContainer, ActualVolume } from './runtime/runtime.js';
 
 /**
@@ -110,12 +111,15 @@ function sandboxActions(pod: DesiredPod, sandboxes: readonly PodContainer[], con
   const hash = sandboxHash(pod);
   const base = { pod: pod.name, podUid: pod.uid, container: '' };
   const failure = context.failures.get(failureKey(pod.uid, '', hash));
-  if (failure && failure.retryAt > context.now) return [{ type: 'wait', ...base, until: failure.retryAt, reason: `${failure.reason}: ${failure.message}` }];
+  if (failure && failure.retryAt > context.mono) return [{ type: 'wait', ...base, until: failure.retryAt, reason: `${failure.reason}: ${failure.message}` }];
   const dead = sandboxes.filter((s) => s.specHash === hash && isExited(s)).sort((a, b) => Date.parse(b.actual.createdAt) - Date.parse(a.actual.createdAt))[0];
   const decision = dead
     ? decideRestart('Always', { exitCode: dead.actual.exitCode ?? 0, startedAt: Date.parse(dead.actual.startedAt ?? ''), finishedAt: Date.parse(dead.actual.finishedAt ?? ''), ...(dead.backoffMs !== undefined ? { backoffMs: dead.backoffMs } : {}) }, context.backoff)
     : undefined;
-  if (decision?.restart && decision.at > context.now) return [{ type: 'wait', ...base, until: decision.at, reason: `back-off ${formatBackoff(decision.delayMs)} recreating the pod sandbox` }];
+  if (dead !== undefined && decision?.restart) {
+    const dueAt = restartDueAt(dead.actual, decision, context);
+    if (dueAt > context.mono) return [{ type: 'wait', ...base, until: dueAt, reason: `back-off ${formatBackoff(decision.delayMs)} recreating the pod sandbox` }];
+  }
   const spec = sandboxSpec(context.node, pod, context.sandboxImage, decision?.restart ? decision.nextBackoffMs : undefined);
   return [{ type: 'createSandbox', ...base, spec, specHash: hash, reason: dead ? 'the pod sandbox died' : `pod ${pod.name} has no running sandbox` }];
 }

@@ -74,7 +74,7 @@ describe('derivePodStatus', () => {
     const s = derivePodStatus(web, [], failed);
     expect(s.containerStatuses[0]?.state).toEqual({ waiting: { reason: 'ErrImagePull', message: 'manifest unknown' } });
     expect(s.phase).toBe('Pending');
-    const later = derivePodStatus(web, [], { ...failed, now: T0 + 2000 });
+    const later = derivePodStatus(web, [], { ...failed, now: T0 + 2000, mono: T0 + 2000 });
     expect(later.containerStatuses[0]?.state).toEqual({ waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${IMAGE}": manifest unknown` } });
   });
 

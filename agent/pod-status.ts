@@ -8,6 +8,7 @@ import { needsSandbox } from './container-spec.js';
 import { ERR_IMAGE_PULL_SHOWN_MS, pullRequesterKey } from './plan-container.js';
 import { currentSandbox } from './plan.js';
 import { formatBackoff } from './restart-policy.js';
+import { restartDueAt } from './restart-timing.js';
 import type { PullProgress } from './runtime/runtime.js';
 
 /**
@@ -116,7 +117,7 @@ function containerStatus(pod: DesiredPod, spec: ContainerSpec, situation: Contai
       // Exited and about to run again: Kubernetes shows the wait and the run that ended.
       const waiting =
         failure ? { reason: failure.reason, message: failure.message }
-        : decision.at > context.now ? { reason: 'CrashLoopBackOff', message: `back-off ${formatBackoff(decision.delayMs)} restarting failed container=${spec.name} pod=${pod.name}_default(${pod.uid})` }
+        : restartDueAt(a, decision, context) > context.mono ? { reason: 'CrashLoopBackOff', message: `back-off ${formatBackoff(decision.delayMs)} restarting failed container=${spec.name} pod=${pod.name}_default(${pod.uid})` }
         : waitingBeforeCreate(pod, spec, hash, current.restartCount + 1, undefined, context);
       // Restarted at once with nothing to wait for: the run that ended is what there is to see.
       if (waiting.reason === 'ContainerCreating' && waiting.message === undefined) return { ...common, ready: false, started: false, state: terminated, ...lastState };
@@ -141,8 +142,8 @@ function waitingBeforeCreate(
   const needsPull = spec.imagePullPolicy === 'Always' ? !context.pulls.isSatisfied(pullRequesterKey(pod.uid, spec.name, hash, restartCount)) : !isPresent;
   const pull = needsPull ? context.pulls.view(spec.image) : undefined;
   if (pull?.inFlight) return { reason: 'ContainerCreating', message: `Pulling image "${spec.image}"${progressText(pull.inFlight.progress)}` };
-  if (pull?.failure && pull.failure.retryAt > context.now) {
-    return context.now < pull.failure.at + ERR_IMAGE_PULL_SHOWN_MS
+  if (pull?.failure && pull.failure.retryAt > context.mono) {
+    return context.mono < pull.failure.at + ERR_IMAGE_PULL_SHOWN_MS
       ? { reason: 'ErrImagePull', message: pull.failure.message }
       : { reason: 'ImagePullBackOff', message: `Back-off pulling image "${spec.image}": ${pull.failure.message}` };
   }

@@ -4,6 +4,7 @@ import { MqttLink } from '../protocol/mqtt-link.js';
 import { optionsHelp, UsageError } from '../protocol/options.js';
 import { Topics } from '../protocol/topics.js';
 import { Agent } from './agent.js';
+import { systemClock } from './clock.js';
 import { DesiredStore } from './desired-store.js';
 import { NodeFacts } from './node-facts.js';
 import { offlineStatus } from './node-status.js';
@@ -71,7 +72,7 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
     facts: new NodeFacts(),
     store: new DesiredStore(options.stateDir, options.node, log),
     log,
-    now: () => Date.now(),
+    clock: systemClock,
   });
 
   const shutdown = new AbortController();

@@ -63,21 +63,54 @@ describe('WakeLoop', () => {
       let passes = 0;
       const loop = new WakeLoop(async () => {
         passes++;
-      }, log);
+      }, log, () => Date.now());
       const now = Date.now();
-      loop.wakeAt(now + 20, now);
-      loop.wakeAt(now + 5000, now);
+      loop.wakeAt(now + 20);
+      loop.wakeAt(now + 5000);
       await vi.advanceTimersByTimeAsync(19);
       expect(passes).toBe(0);
       await vi.advanceTimersByTimeAsync(1);
       await loop.idle();
       expect(passes).toBe(1);
-      loop.wakeAt(Date.now() + 10, Date.now());
+      loop.wakeAt(Date.now() + 10);
       await loop.stop();
       await vi.advanceTimersByTimeAsync(30);
       expect(passes).toBe(1);
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('waits out a time beyond setTimeout\'s reach instead of firing at once', async () => {
+    vi.useFakeTimers();
+    try {
+      let passes = 0;
+      const loop = new WakeLoop(async () => {
+        passes++;
+      }, log, () => Date.now());
+      loop.wakeAt(Date.now() + 3 * 365 * 24 * 3600_000);
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(passes).toBe(0);
+      // It wakes once at the timer's limit (about 24.8 days), not before.
+      await vi.advanceTimersByTimeAsync(2 ** 31 - 1 - 60_000);
+      await loop.idle();
+      expect(passes).toBe(1);
+      await loop.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('tells since when the pass under way runs, and nothing while idle', async () => {
+    let mono = 1000;
+    let release: () => void = () => undefined;
+    const loop = new WakeLoop(() => new Promise<void>((r) => (release = r)), log, () => mono);
+    expect(loop.busySince()).toBeUndefined();
+    loop.wake();
+    mono = 5000;
+    expect(loop.busySince()).toBe(1000);
+    release();
+    await loop.idle();
+    expect(loop.busySince()).toBeUndefined();
   });
 });

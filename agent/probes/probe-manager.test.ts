@@ -23,7 +23,7 @@ beforeEach(() => {
   runtime = new FakeRuntime({ images: ['app:1'] });
   events = [];
   changes = 0;
-  manager = new ProbeManager({ runtime, events: { emit: (e) => events.push(e) }, log, onChange: () => changes++, now: () => Date.now() });
+  manager = new ProbeManager({ runtime, events: { emit: (e) => events.push(e) }, log, onChange: () => changes++, clock: { wall: () => Date.now(), mono: () => Date.now() } });
 });
 
 afterEach(async () => {

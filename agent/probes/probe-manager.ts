@@ -1,3 +1,4 @@
+import { monoDeadline, readClock, type Clock } from '../clock.js';
 import type { EventSink } from '../event-sink.js';
 import type { ContainerSpec, Probe } from '../../protocol/manifest.js';
 import type { Logger } from '../../protocol/log.js';
@@ -17,7 +18,7 @@ export interface ProbeTarget {
   readonly container: string;
   /** Its probes and ports (named ports). */
   readonly spec: ContainerSpec;
-  /** Epoch ms the container instance started running. */
+  /** Epoch ms the container instance started running, as Docker recorded it (wall clock). */
   readonly startedAt: number;
   /**
    * Where httpGet and tcpSocket reach the pod when the probe names no host: the pod IP,
@@ -34,7 +35,8 @@ export interface ProbeManagerDeps {
   readonly log: Logger;
   /** Called when a view changes (started, ready, failed); only wakes the agent's loop. */
   readonly onChange: () => void;
-  readonly now: () => number;
+  /** Probe periods and timeouts run on `mono`; `wall` only reads a container's start. */
+  readonly clock: Clock;
 }
 
 const specKeys = { startup: 'startupProbe', liveness: 'livenessProbe', readiness: 'readinessProbe' } as const;
@@ -61,7 +63,7 @@ interface Watched {
  * per probe (a run ends at its timeout), results moved by thresholds. The agent reads
  * the views; a change only wakes its loop (`onChange`).
  *
- * Decisions use `now()`; timers are plain setTimeout, one per container, all cleared
+ * Decisions use the monotonic clock; timers are plain setTimeout, one per container, all cleared
  * when the container stops being a target and on `stop()`. Memory is bounded by the
  * targets: a gone container's state is dropped, and a run still in flight for it is
  * discarded when it ends.
@@ -119,7 +121,7 @@ export class ProbeManager {
     }
     const entry: Watched = {
       target,
-      schedule: scheduleProbes(timings, target.startedAt, this.deps.now()),
+      schedule: scheduleProbes(timings, this.startedAtMono(target.startedAt), this.deps.clock.mono()),
       results,
       failed: undefined,
       view: deriveView(results, undefined),
@@ -129,6 +131,17 @@ export class ProbeManager {
     };
     this.watched.set(target.containerId, entry);
     this.arm(entry);
+  }
+
+  /**
+   * When the container started, on the monotonic clock: the time Docker recorded, read
+   * against the wall clock now, but never later than now. A start that the wall clock
+   * puts in the future (the clock was set back since) counts as now, so the initial delay
+   * is waited once and no more; a clock set forward can only shorten it.
+   */
+  private startedAtMono(startedAt: number): number {
+    const now = readClock(this.deps.clock);
+    return monoDeadline(startedAt, 0, now.mono, now);
   }
 
   private drop(entry: Watched): void {
@@ -145,13 +158,13 @@ export class ProbeManager {
     entry.timer = undefined;
     const at = nextWakeAt(entry.schedule);
     if (at === undefined || entry.gone) return;
-    entry.timer = setTimeout(() => this.runDue(entry), Math.max(0, at - this.deps.now()));
+    entry.timer = setTimeout(() => this.runDue(entry), Math.max(0, at - this.deps.clock.mono()));
   }
 
   private runDue(entry: Watched): void {
     entry.timer = undefined;
     if (entry.gone) return;
-    const now = this.deps.now();
+    const now = this.deps.clock.mono();
     for (const type of dueProbes(entry.schedule, now)) {
       const probe = entry.target.spec[specKeys[type]];
       if (probe === undefined) continue;
@@ -170,9 +183,9 @@ export class ProbeManager {
   /** A run ended: count it against the thresholds, report a failure, update the view. */
   private record(entry: Watched, type: ProbeType, probe: Probe, outcome: ProbeOutcome): void {
     if (entry.gone) return;
-    const { events, log, now } = this.deps;
+    const { events, log, clock } = this.deps;
     const { pod, container } = entry.target;
-    const at = now();
+    const at = clock.mono();
     entry.schedule = endProbe(entry.schedule, type, at);
     const message = outcome.message.length > MAX_EVENT_MESSAGE ? `${outcome.message.slice(0, MAX_EVENT_MESSAGE - 3)}...` : outcome.message;
     if (outcome.isError === true) {

@@ -2,7 +2,7 @@ import type { ProbeType } from './probe-result.js';
 
 /**
  * When each probe of one running container runs, as plain data over an injected time
- * (epoch ms). Pure: the probe manager asks which probes are due and when to wake next,
+ * (monotonic ms, Clock.mono: a jump of the wall clock moves no probe). Pure: the probe manager asks which probes are due and when to wake next,
  * and reports when a run begins and ends.
  *
  * The rules, after kubelet and the Kubernetes docs:
@@ -33,7 +33,7 @@ export interface ScheduledProbe {
 }
 
 export interface ProbeSchedule {
-  /** Epoch ms the container instance started running. */
+  /** When the container instance started running, on the same clock as `now`. */
   readonly startedAt: number;
   /** Only the probes the container has. */
   readonly probes: Readonly<Partial<Record<ProbeType, ScheduledProbe>>>;

@@ -24,7 +24,7 @@ function harness(runtime: Pick<ContainerRuntime, 'pullImage'>) {
     runtime,
     events: { emit: (e) => events.push(e) },
     log: createLogger('image-puller-test', 'silent'),
-    now: () => state.now,
+    clock: { wall: () => state.now, mono: () => state.now },
     onChange: () => state.changes++,
     backoff: KUBELET_BACKOFF,
   });

@@ -1,6 +1,7 @@
 import type { EventSink } from '../event-sink.js';
 import type { Logger } from '../../protocol/log.js';
 import type { BackoffPolicy } from '../backoff.js';
+import { readClock, wallTimeOf, type Clock } from '../clock.js';
 import { describe, ImagePullError, type ContainerRuntime, type PullProgress } from '../runtime/runtime.js';
 import { PullLedger, type PullRequester } from './pull-ledger.js';
 
@@ -8,10 +9,12 @@ export type { PullRequester } from './pull-ledger.js';
 
 /** What the agent shows of an image's pulls in a pod's status. */
 export interface PullView {
+  /** `startedAt` on the monotonic clock (Clock.mono). */
   readonly inFlight?: { readonly startedAt: number; readonly progress?: PullProgress };
   /**
-   * The last pull of this image failed; no new pull before retryAt (epoch ms). Kept while
-   * a retry is in flight, cleared when a pull succeeds.
+   * The last pull of this image failed (`at`); no new pull before `retryAt`; both on the
+   * monotonic clock, so a jump of the wall clock neither stretches nor skips the back-off.
+   * Kept while a retry is in flight, cleared when a pull succeeds.
    */
   readonly failure?: { readonly message: string; readonly at: number; readonly retryAt: number; readonly failures: number };
 }
@@ -21,8 +24,8 @@ export interface ImagePullerDeps {
   readonly runtime: Pick<ContainerRuntime, 'pullImage'>;
   readonly events: EventSink;
   readonly log: Logger;
-  /** Epoch ms. */
-  readonly now: () => number;
+  /** Back-offs run on `mono`; `wall` only dates the retry time in events. */
+  readonly clock: Clock;
   /** Wakes the agent's loop: a pull ended, or its progress moved. */
   readonly onChange: () => void;
   readonly backoff: BackoffPolicy;
@@ -68,7 +71,7 @@ export class ImagePuller {
    */
   request(image: string, requester: PullRequester): void {
     if (this.isStopped) return;
-    const decision = this.ledger.request(image, requester, this.deps.now());
+    const decision = this.ledger.request(image, requester, this.deps.clock.mono());
     switch (decision.kind) {
       case 'start':
         this.start(image, decision.requesters);
@@ -79,7 +82,7 @@ export class ImagePuller {
       case 'backoff':
         if (decision.isNew) {
           this.announce(requester, image, 'Warning', 'BackOff', `Back-off pulling image ${JSON.stringify(image)}`, {
-            retryAt: new Date(decision.failure.retryAt).toISOString(),
+            retryAt: this.wallIso(decision.failure.retryAt),
           });
         }
         return;
@@ -133,7 +136,7 @@ export class ImagePuller {
   }
 
   private start(image: string, requesters: readonly PullRequester[]): void {
-    const pull: InFlightPull = { startedAt: this.deps.now(), controller: new AbortController() };
+    const pull: InFlightPull = { startedAt: this.deps.clock.mono(), controller: new AbortController() };
     this.pulls.set(image, pull);
     for (const requester of requesters) {
       this.announce(requester, image, 'Normal', 'Pulling', `Pulling image ${JSON.stringify(image)}`);
@@ -164,7 +167,7 @@ export class ImagePuller {
   }
 
   private succeeded(image: string, pull: InFlightPull): void {
-    const seconds = ((this.deps.now() - pull.startedAt) / 1000).toFixed(3);
+    const seconds = ((this.deps.clock.mono() - pull.startedAt) / 1000).toFixed(3);
     for (const requester of this.ledger.succeeded(image)) {
       this.announce(requester, image, 'Normal', 'Pulled', `Successfully pulled image ${JSON.stringify(image)} in ${seconds}s`);
     }
@@ -173,11 +176,11 @@ export class ImagePuller {
   private failed(image: string, error: unknown): void {
     // The event names the image itself, so it carries the engine's reason without our prefix.
     const reason = error instanceof ImagePullError ? describe(error.cause) : describe(error);
-    const { failure, requesters } = this.ledger.failed(image, describe(error), this.deps.now());
+    const { failure, requesters } = this.ledger.failed(image, describe(error), this.deps.clock.mono());
     for (const requester of requesters) {
       this.announce(requester, image, 'Warning', 'Failed', `Failed to pull image ${JSON.stringify(image)}: ${reason}`, {
         failures: failure.failures,
-        retryAt: new Date(failure.retryAt).toISOString(),
+        retryAt: this.wallIso(failure.retryAt),
       });
     }
     if (requesters.length === 0) {
@@ -189,10 +192,15 @@ export class ImagePuller {
   private progressed(image: string, pull: InFlightPull, progress: PullProgress): void {
     if (this.pulls.get(image) !== pull || pull.controller.signal.aborted) return;
     pull.progress = progress;
-    const now = this.deps.now();
+    const now = this.deps.clock.mono();
     if (pull.changedAt !== undefined && now - pull.changedAt < PULL_CHANGE_INTERVAL_MS) return;
     pull.changedAt = now;
     this.deps.onChange();
+  }
+
+  /** A monotonic time as the wall clock now dates it, for people reading the log. */
+  private wallIso(mono: number): string {
+    return new Date(wallTimeOf(mono, readClock(this.deps.clock))).toISOString();
   }
 
   /** Emits an event to the requester's pod and container, and logs it once with the same reason. */

@@ -2,7 +2,7 @@ import { backoffDelay, type BackoffPolicy } from '../backoff.js';
 
 /**
  * The failure record of one image's pulls (ImagePullBackOff), as plain data over an
- * injected time (epoch ms). Pure.
+ * injected time (monotonic ms, Clock.mono: a wall-clock jump changes no back-off). Pure.
  *
  * After kubelet's image backoff: each failure in a row doubles the wait before the next
  * pull (10 s, 20 s, ... capped at 300 s); the wait runs from the moment the pull failed;

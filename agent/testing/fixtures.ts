@@ -112,6 +112,9 @@ export function planContext(overrides: ContextOverrides = {}): PlanContext {
   return {
     node: NODE,
     now: T0,
+    // The tests' monotonic clock reads as the wall clock, until a test jumps one of them.
+    mono: T0,
+    exitsSeenAt: new Map(),
     hostIP: '192.168.1.20',
     images: new Set([IMAGE]),
     failures: new Map(),
