@@ -2,6 +2,7 @@ import Docker from 'dockerode';
 import { Readable, type Duplex } from 'node:stream';
 import { containerCreateBody } from './docker-create-body.js';
 import { runExec } from './docker-exec.js';
+import { keepWatching } from './event-watch.js';
 import { readJsonLines } from './json-lines.js';
 import { foldPullMessage, isReportDue, summarizePull, type PullLayers } from './pull-progress.js';
 import {
@@ -19,6 +20,7 @@ import {
   type ExecResult,
   type PullProgress,
   type RuntimeEvent,
+  type WatchState,
 } from './runtime.js';
 
 /**
@@ -45,7 +47,6 @@ export function dockerOptions(dockerHost: string): Docker.DockerOptions {
 }
 
 const UNSET_TIME = '0001-01-01T00:00:00Z';
-const EVENT_RETRY_MS = 1000;
 
 function statusCode(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null || !('statusCode' in error)) return undefined;
@@ -196,21 +197,16 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  watchEvents(label: { key: string; value: string }, onEvent: (event: RuntimeEvent) => void, signal: AbortSignal): void {
-    const follow = async (): Promise<void> => {
-      while (!signal.aborted) {
-        try {
-          const stream = (await this.docker.getEvents({
-            filters: { type: ['container'], label: [`${label.key}=${label.value}`] },
-          })) as Readable;
-          await readJsonLines(stream, (message) => onEvent(runtimeEvent(message)), signal);
-        } catch {
-          // The engine went away; look again shortly. The periodic resync covers the gap.
-        }
-        if (!signal.aborted) await delay(EVENT_RETRY_MS, signal);
-      }
+  watchEvents(label: { key: string; value: string }, onEvent: (event: RuntimeEvent) => void, signal: AbortSignal, onWatch?: (state: WatchState) => void): void {
+    const open = async (openSignal: AbortSignal): Promise<{ ended: Promise<void> }> => {
+      // Resolves when the engine has answered the subscription, before any event.
+      const stream = (await this.docker.getEvents({
+        filters: { type: ['container'], label: [`${label.key}=${label.value}`] },
+        abortSignal: openSignal,
+      })) as Readable;
+      return { ended: readJsonLines(stream, (message) => onEvent(runtimeEvent(message)), openSignal) };
     };
-    void follow();
+    void keepWatching(open, { signal, ...(onWatch ? { onWatch } : {}) });
   }
 
   exec(id: string, command: readonly string[], timeoutMs: number): Promise<ExecResult> {
@@ -272,16 +268,4 @@ function splitReference(image: string): { repo: string; tag: string } {
   const colon = image.lastIndexOf(':');
   if (colon > image.lastIndexOf('/')) return { repo: image.slice(0, colon), tag: image.slice(colon + 1) };
   return { repo: image, tag: 'latest' };
-}
-
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

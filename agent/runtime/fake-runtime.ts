@@ -16,6 +16,7 @@ import {
   type ExecResult,
   type PullProgress,
   type RuntimeEvent,
+  type WatchState,
 } from './runtime.js';
 
 /**
@@ -177,10 +178,12 @@ export class FakeRuntime implements ContainerRuntime {
     return Promise.resolve();
   }
 
-  watchEvents(label: { key: string; value: string }, onEvent: (event: RuntimeEvent) => void, signal: AbortSignal): void {
+  /** The fake engine never goes away: the watch is in place at once, and says so. */
+  watchEvents(label: { key: string; value: string }, onEvent: (event: RuntimeEvent) => void, signal: AbortSignal, onWatch?: (state: WatchState) => void): void {
     const watcher = { ...label, onEvent };
     this.watchers.add(watcher);
     signal.addEventListener('abort', () => this.watchers.delete(watcher), { once: true });
+    if (onWatch) queueMicrotask(() => signal.aborted || onWatch({ state: 'watching' }));
   }
 
   async exec(id: string, command: readonly string[], timeoutMs: number): Promise<ExecResult> {

@@ -15,6 +15,7 @@ import {
   type ContainerCreateSpec,
   type ContainerRuntime,
   type RuntimeEvent,
+  type WatchState,
 } from './runtime.js';
 
 /**
@@ -228,8 +229,9 @@ export function defineRuntimeContract(name: string, subject: () => RuntimeContra
       const mine = scope();
       const theirs = scope();
       const seen: RuntimeEvent[] = [];
+      const states: WatchState[] = [];
       const abort = new AbortController();
-      subject().runtime.watchEvents({ key: LABEL, value: mine }, (e) => seen.push(e), abort.signal);
+      subject().runtime.watchEvents({ key: LABEL, value: mine }, (e) => seen.push(e), abort.signal, (s) => states.push(s));
       try {
         // The watch may take a moment to be in place: keep making events until one arrives.
         const id = await subject().runtime.createContainer(spec(mine));
@@ -243,6 +245,8 @@ export function defineRuntimeContract(name: string, subject: () => RuntimeContra
           return false;
         }, { timeoutMs: 15_000, intervalMs: 300 });
         expect(seen.every((e) => e.containerId !== other)).toBe(true);
+        // The watch said it was in place (and, the engine being up all along, never lost).
+        expect(states).toEqual([{ state: 'watching' }]);
       } finally {
         abort.abort();
       }

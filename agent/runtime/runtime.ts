@@ -137,6 +137,16 @@ export interface RuntimeEvent {
   readonly action: string;
 }
 
+/**
+ * What an event watch says about itself. `watching`: the engine accepted the
+ * subscription; events before it may have been missed, so look at everything again.
+ * `lost`: the stream ended or could not be opened (the engine is away, or restarting);
+ * the watch tries again in `retryInMs`, the `failures`-th try in a row.
+ */
+export type WatchState =
+  | { readonly state: 'watching' }
+  | { readonly state: 'lost'; readonly reason: string; readonly retryInMs: number; readonly failures: number };
+
 export interface ContainerRuntime {
   /** Every container carrying the label `key=value`, running or not. */
   listContainers(label: { readonly key: string; readonly value: string }): Promise<ActualContainer[]>;
@@ -159,9 +169,16 @@ export interface ContainerRuntime {
   removeContainer(id: string): Promise<void>;
   /**
    * Calls `onEvent` for container events on containers carrying the label, until
-   * `signal` aborts. Reconnects by itself after the engine goes away.
+   * `signal` aborts. Subscribes again by itself, with back-off, after the engine goes
+   * away, telling `onWatch` each time the subscription is lost and each time it is in
+   * place again.
    */
-  watchEvents(label: { readonly key: string; readonly value: string }, onEvent: (event: RuntimeEvent) => void, signal: AbortSignal): void;
+  watchEvents(
+    label: { readonly key: string; readonly value: string },
+    onEvent: (event: RuntimeEvent) => void,
+    signal: AbortSignal,
+    onWatch?: (state: WatchState) => void,
+  ): void;
   /**
    * Runs `command` in a running container and resolves with its exit code. After
    * `timeoutMs` it rejects with ExecTimeoutError, having killed the command where the

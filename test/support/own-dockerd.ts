@@ -1,0 +1,254 @@
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { TEST_IMAGE } from './docker.js';
+import { startProcess, type Running } from './processes.js';
+import { waitFor } from './wait.js';
+
+const run = promisify(execFile);
+
+/**
+ * A private Docker engine for one test, so the test may kill and restart it without
+ * touching the machine's own. Everything it owns is its own: a data root, an exec root
+ * (never /var/run/docker), a pidfile and a unix socket under one temporary directory,
+ * and a bridge this file creates (never docker0, never `--bridge=none`, which would
+ * delete the system's docker0). It adds no iptables rules and leaves IP forwarding
+ * alone, so the system engine's rules stay as they are; its containers reach each other
+ * and the host over the bridge, which is all the tests need.
+ *
+ * `kill()` is `kill -9` of dockerd (its containerd dies with it; the containers'
+ * shims do not). `start()` starts it again on the same data root. `remove()` removes
+ * its containers, stops it and deletes the bridge, mounts and directory, whatever state
+ * the test left it in.
+ */
+export interface OwnDockerd {
+  /** `unix:///tmp/.../docker.sock`, for the agent's `--docker-host`. */
+  readonly host: string;
+  readonly bridge: string;
+  /** Whether containers outlive the daemon (`--live-restore`). */
+  readonly liveRestore: boolean;
+  /** The running dockerd's PID, undefined while it is down. */
+  pid(): number | undefined;
+  /** The `docker` CLI against this engine, output trimmed. */
+  docker(...args: string[]): Promise<string>;
+  /** SIGKILL to dockerd; resolves once it has exited. */
+  kill(): Promise<void>;
+  /** Starts dockerd on the same data root (when down) and waits until it answers. */
+  start(): Promise<void>;
+  /** Removes everything; idempotent and safe after any failure. */
+  remove(): Promise<void>;
+}
+
+export interface OwnDockerdOptions {
+  /** Keep containers running across a daemon restart (dockerd `--live-restore`). Default false, as Docker's. */
+  readonly liveRestore?: boolean;
+  /** Images copied from the system engine (`docker save | docker load`); default the test image. */
+  readonly images?: readonly string[];
+}
+
+const ANSWER_TIMEOUT_MS = 60_000;
+
+export async function startOwnDockerd(options: OwnDockerdOptions = {}): Promise<OwnDockerd> {
+  const dir = await mkdtemp(join(tmpdir(), 'baton-dockerd-'));
+  const bridge = `btn${randomBytes(4).toString('hex')}`; // 11 characters; Linux allows 15
+  const socket = join(dir, 'docker.sock');
+  const host = `unix://${socket}`;
+  const liveRestore = options.liveRestore ?? false;
+  let daemon: Running | undefined;
+  let isRemoved = false;
+
+  const cli = async (...args: string[]): Promise<string> => {
+    const { stdout } = await run('docker', ['-H', host, ...args], { maxBuffer: 16 * 1024 * 1024 });
+    return stdout.trim();
+  };
+  const isDown = (): boolean => daemon === undefined || daemon.child.exitCode !== null || daemon.child.signalCode !== null;
+
+  const start = async (): Promise<void> => {
+    if (isRemoved) throw new Error('this dockerd was removed');
+    if (!isDown()) return;
+    const started = startProcess('dockerd', [
+      '--config-file', join(dir, 'daemon.json'),
+      '--data-root', join(dir, 'data'),
+      '--exec-root', join(dir, 'exec'),
+      '--pidfile', join(dir, 'dockerd.pid'),
+      '--host', host,
+      '--bridge', bridge,
+      '--iptables=false',
+      '--ip-masq=false',
+      '--ip-forward=false',
+      ...(liveRestore ? ['--live-restore'] : []),
+      '--log-level', 'warn',
+    ]);
+    daemon = started;
+    // After a kill the engine first restores its containers (without live-restore it
+    // stops each, waiting out its stop timeout), and only then answers.
+    await waitFor(`the private dockerd on ${host} to answer\n${started.output()}`, async () => {
+      if (started.child.exitCode !== null || started.child.signalCode !== null) throw new Error(`dockerd exited: ${started.output()}`);
+      return (await cli('version', '--format', '{{.Server.Version}}').catch(() => '')) !== '';
+    }, { timeoutMs: ANSWER_TIMEOUT_MS, intervalMs: 100 });
+  };
+
+  const kill = async (): Promise<void> => {
+    if (daemon !== undefined && !isDown()) await daemon.stop('SIGKILL');
+    await forgetContainerd(join(dir, 'exec'));
+  };
+
+  const remove = async (): Promise<void> => {
+    if (isRemoved) return;
+    const problems: string[] = [];
+    const attempt = async (what: string, step: () => Promise<unknown>): Promise<void> => {
+      await step().catch((error: unknown) => problems.push(`${what}: ${error instanceof Error ? error.message : String(error)}`));
+    };
+    // Containers left running by a killed daemon are only reachable through a daemon:
+    // start one again (it restores them), then remove them all through it.
+    await attempt('restart for cleanup', start);
+    await attempt('remove containers', async () => {
+      const ids = (await cli('ps', '-aq')).split('\n').filter((id) => id !== '');
+      if (ids.length > 0) await cli('rm', '-f', ...ids);
+    });
+    isRemoved = true;
+    await attempt('stop dockerd', async () => daemon?.stop('SIGTERM'));
+    await attempt('kill leftover shims', () => killShimsOf(join(dir, 'exec')));
+    await attempt('unmount', () => unmountUnder(dir));
+    await attempt('delete bridge', async () => (await bridgeExists(bridge)) && run('ip', ['link', 'del', bridge]));
+    await attempt('remove directory', () => rm(dir, { recursive: true, force: true }));
+    if (problems.length > 0) throw new Error(`the private dockerd in ${dir} was not cleaned up fully: ${problems.join('; ')}`);
+  };
+
+  try {
+    await writeFile(join(dir, 'daemon.json'), '{}\n');
+    await createBridge(bridge);
+    await start();
+    for (const image of options.images ?? [TEST_IMAGE]) await copyImage(image, host);
+  } catch (error) {
+    await remove().catch(() => undefined);
+    throw error;
+  }
+
+  return {
+    host,
+    bridge,
+    liveRestore,
+    pid: () => (isDown() ? undefined : daemon?.pid),
+    docker: cli,
+    kill,
+    start,
+    remove,
+  };
+}
+
+/** Creates the bridge on a 10.x.y.0/24 that no route of this machine overlaps, and brings it up. */
+async function createBridge(bridge: string): Promise<void> {
+  const routes = await routedNetworks();
+  let subnet: number | undefined;
+  for (let i = 0; i < 100 && subnet === undefined; i++) {
+    const [a = 0, b = 0] = randomBytes(2);
+    const candidate = ((10 << 24) | ((200 + (a % 50)) << 16) | (b << 8)) >>> 0;
+    if (!routes.some((r) => overlaps(r, { address: candidate, bits: 24 }))) subnet = candidate;
+  }
+  if (subnet === undefined) throw new Error('no free 10.x.y.0/24 for the private bridge');
+  await run('ip', ['link', 'add', 'name', bridge, 'type', 'bridge']);
+  await run('ip', ['addr', 'add', `${formatAddress(subnet + 1)}/24`, 'dev', bridge]);
+  await run('ip', ['link', 'set', bridge, 'up']);
+}
+
+interface Network {
+  readonly address: number;
+  readonly bits: number;
+}
+
+/** The destination of every IPv4 route in every table but the default route. */
+async function routedNetworks(): Promise<Network[]> {
+  const { stdout } = await run('ip', ['-4', 'route', 'show', 'table', 'all']);
+  const networks: Network[] = [];
+  for (const line of stdout.split('\n')) {
+    // `172.17.0.0/16 dev docker0 ...`, `local 127.0.0.1 dev lo table local ...`
+    const match = /^(?:[a-z]+\s+)?(\d+)\.(\d+)\.(\d+)\.(\d+)(?:\/(\d+))?\s/.exec(line);
+    if (match === null) continue;
+    const [a, b, c, d] = match.slice(1, 5).map(Number);
+    networks.push({ address: (((a ?? 0) << 24) | ((b ?? 0) << 16) | ((c ?? 0) << 8) | (d ?? 0)) >>> 0, bits: Number(match[5] ?? 32) });
+  }
+  return networks;
+}
+
+function overlaps(x: Network, y: Network): boolean {
+  const bits = Math.min(x.bits, y.bits);
+  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+  return ((x.address & mask) >>> 0) === ((y.address & mask) >>> 0);
+}
+
+function formatAddress(address: number): string {
+  return [24, 16, 8, 0].map((shift) => (address >>> shift) & 255).join('.');
+}
+
+async function bridgeExists(bridge: string): Promise<boolean> {
+  return run('ip', ['link', 'show', bridge]).then(() => true, () => false);
+}
+
+/** `docker save IMAGE | docker -H HOST load`. */
+async function copyImage(image: string, host: string): Promise<void> {
+  const save = spawn('docker', ['save', image], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const load = spawn('docker', ['-H', host, 'load', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let errors = '';
+  save.stderr.on('data', (d: Buffer) => (errors += d.toString()));
+  load.stderr.on('data', (d: Buffer) => (errors += d.toString()));
+  save.stdout.pipe(load.stdin);
+  const [[saved], [loaded]] = (await Promise.all([once(save, 'exit'), once(load, 'exit')])) as [[number | null], [number | null]];
+  if (saved !== 0 || loaded !== 0) throw new Error(`could not copy ${image} into the private dockerd: ${errors.trim()}`);
+}
+
+/**
+ * dockerd's own containerd dies with it (its parent-death signal), but may linger as a
+ * zombie until something reaps it; a new dockerd that finds the pidfile naming a live
+ * PID would wait for that zombie's socket and give up. Waits for the old containerd to
+ * be dead or a zombie, then drops its pidfile so the next dockerd starts a fresh one.
+ */
+async function forgetContainerd(execRoot: string): Promise<void> {
+  const pidFile = join(execRoot, 'containerd', 'containerd.pid');
+  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+  if (Number.isInteger(pid) && pid > 0) {
+    await waitFor(`the killed dockerd's containerd (PID ${pid}) to end`, async () => {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+      // The state follows the parenthesised command name: Z (zombie) or X (dead) have ended.
+      const state = stat?.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      return stat === undefined || state === 'Z' || state === 'X';
+    }, { timeoutMs: 10_000, intervalMs: 50 });
+  }
+  await rm(pidFile, { force: true });
+}
+
+/** Kills containerd shims (and so their containers) that still serve this exec root's containerd. */
+async function killShimsOf(execRoot: string): Promise<void> {
+  const { stdout } = await run('ps', ['-eo', 'pid=,args=']);
+  const address = join(execRoot, 'containerd', 'containerd.sock');
+  for (const line of stdout.split('\n')) {
+    const match = /^\s*(\d+)\s+(.*)$/.exec(line);
+    if (match?.[1] === undefined || match[2] === undefined) continue;
+    if (match[2].includes('containerd-shim') && match[2].includes(address)) {
+      try {
+        process.kill(Number(match[1]), 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+  }
+}
+
+/** Unmounts whatever the engine left mounted under `dir` (its data root is bind-mounted on itself), deepest first. */
+async function unmountUnder(dir: string): Promise<void> {
+  for (let round = 0; round < 5; round++) {
+    const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');
+    const points = mountinfo
+      .split('\n')
+      .map((line) => line.split(' ')[4])
+      .filter((p): p is string => p !== undefined && (p === dir || p.startsWith(`${dir}/`)))
+      .sort((a, b) => b.length - a.length);
+    if (points.length === 0) return;
+    for (const point of points) await run('umount', ['-l', point]).catch(() => undefined);
+  }
+  throw new Error(`mounts are left under ${dir}`);
+}
