@@ -1,0 +1,170 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { NodeStatus, PodStatusReport } from '../../protocol/messages.js';
+import { BrokerView, desiredState, requireBuiltAgent, testPod, topics, uniqueNode } from '../integration/agent-harness.js';
+import { removeNodeContainers } from '../support/docker.js';
+import { startMosquitto } from '../support/mosquitto.js';
+import { createNetnsLink } from '../support/netns.js';
+import { nodeContainers, type NodeContainer } from '../support/node-containers.js';
+import { freePort } from '../support/ports.js';
+import { repoRoot, type Running } from '../support/processes.js';
+import { recordTopics, type TopicLog } from '../support/topic-log.js';
+import { waitFor } from '../support/wait.js';
+
+/**
+ * A network partition between an agent and its broker, made with a network namespace and
+ * a veth pair, cut silently and healed. The broker says the node offline (its last will)
+ * within 1.5 × the keep-alive; meanwhile the node keeps its pods running and restarts the
+ * crashing one by policy; healed, the agent reconnects with its back-off, says online,
+ * republishes every pod status at once, and nothing healthy was recreated.
+ *
+ * The agent runs inside the namespace, so it cannot reach the containers' bridge IPs:
+ * these pods have no httpGet or tcpSocket probes.
+ */
+
+/** The agent's keep-alive, seconds: short, so the test waits seconds, not tens of them. */
+const KEEPALIVE_S = 2;
+/**
+ * When the broker must have fired the will, from the cut: 1.5 × the keep-alive after the
+ * last packet it heard, rounded up to its whole-second clock, plus its sweep: mosquitto
+ * 2.0.11 looks for expired keep-alives every 5 s, not at each client's deadline.
+ */
+const WILL_BOUND_MS = (1.5 * KEEPALIVE_S + 1 + 6) * 1000;
+const STEADY = ['steady-a', 'steady-b'];
+const CRASH = 'crash';
+
+const cleanups: (() => Promise<void>)[] = [];
+let agent: Running | undefined;
+let failed = false;
+
+beforeAll(() => {
+  requireBuiltAgent();
+});
+
+afterEach(async (context) => {
+  if (context.task.result?.state === 'fail' || failed) console.log(`agent output (tail):\n${agent?.output().slice(-12_000) ?? ''}`);
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((error: unknown) => console.log('cleanup failed:', error));
+  agent = undefined;
+});
+
+function canConnect(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** The node's latest status in the log, and when it came. */
+function nodeStatusAfter(log: TopicLog, node: string, from: number, state: NodeStatus['state']): number | undefined {
+  return log.messages.find((m) => m.topic === topics.nodeStatus(node) && m.at >= from && m.payload !== '' && (JSON.parse(m.payload) as NodeStatus).state === state)?.at;
+}
+
+function podReport(log: TopicLog, node: string, pod: string, from: number): PodStatusReport | undefined {
+  const m = log.messages.findLast((x) => x.topic === topics.podStatus(node, pod) && x.at >= from && x.payload !== '');
+  return m ? (JSON.parse(m.payload) as PodStatusReport) : undefined;
+}
+
+const restartsOf = (containers: readonly NodeContainer[], pod: string): number =>
+  Math.max(-1, ...containers.filter((c) => c.pod === pod && !c.isSandbox).map((c) => Number(c.batonRestartCount ?? '0')));
+
+const steadyOf = (containers: readonly NodeContainer[]): NodeContainer[] =>
+  containers.filter((c) => STEADY.includes(c.pod)).sort((a, b) => a.pod.localeCompare(b.pod));
+
+describe('a network partition between the agent and its broker', () => {
+  it('says the node offline within 1.5 × the keep-alive, keeps the pods going, and reconnects without recreating anything', async () => {
+    const node = uniqueNode('np');
+    const net = await createNetnsLink();
+    cleanups.push(() => net.remove());
+
+    // One mosquitto: the test reads it on loopback, the agent reaches it across the pair.
+    const agentPort = await freePort();
+    const broker = await startMosquitto({ extraConfig: `listener ${agentPort} ${net.hostAddress}` });
+    cleanups.push(() => broker.stop());
+    await waitFor('mosquitto on the host end of the pair', () => canConnect(net.hostAddress, agentPort), { timeoutMs: 5000, intervalMs: 50 });
+    const log = await recordTopics(broker.url, `${topics.root}/nodes/${node}/#`);
+    cleanups.push(() => log.stop());
+    const view = await BrokerView.connect(broker.url);
+    cleanups.push(() => view.close());
+
+    const stateDir = await mkdtemp(join(tmpdir(), `baton-agent-${node}-`));
+    cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
+    cleanups.push(() => removeNodeContainers(node));
+    agent = net.start(process.execPath, [
+      `${repoRoot}dist/baton-agent.js`,
+      '--broker', `mqtt://${net.hostAddress}:${agentPort}`,
+      '--node', node,
+      '--state-dir', stateDir,
+      '--resync', '1',
+      '--status-interval', '1',
+      '--keepalive', String(KEEPALIVE_S),
+      '--backoff', '1s',
+      '--backoff-max', '2s',
+      '--log-level', 'debug',
+    ]);
+    const started = agent;
+    cleanups.push(() => started.stop('SIGKILL'));
+    await waitFor('the node online across the pair', () => view.nodeStatus(node)?.state === 'online', { timeoutMs: 15_000 });
+
+    await view.publishDesired(desiredState(node, 1, [
+      ...STEADY.map((name) => testPod(name)),
+      testPod(CRASH, { command: ['sh', '-c', 'sleep 1; exit 1'], restartPolicy: 'Always' }),
+    ]));
+    await waitFor('the steady pods Running and the crashing pod restarted once, on the broker', () =>
+      STEADY.every((pod) => view.podStatus(node, pod)?.status.phase === 'Running') &&
+      (view.podStatus(node, CRASH)?.status.containerStatuses[0]?.restartCount ?? 0) >= 1, { timeoutMs: 20_000 });
+    const before = steadyOf(await nodeContainers([node]));
+    expect(before.map((c) => [c.pod, c.running])).toEqual(STEADY.map((pod) => [pod, true]));
+
+    // Cut: the agent's packets stop reaching the broker, and the broker's the agent.
+    const cutAt = performance.now();
+    await net.cut();
+    const offlineAt = await waitFor('the last will: the node offline on the broker', () => nodeStatusAfter(log, node, cutAt, 'offline'), { timeoutMs: WILL_BOUND_MS + 2000, intervalMs: 20 });
+    const willMs = offlineAt - cutAt;
+    expect(view.nodeStatus(node)).toMatchObject({ state: 'offline', reason: 'ConnectionLost' });
+    // The broker heard the agent until the cut (a status a second) and nothing after it:
+    // no reset, no FIN, so the will waits for the keep-alive to run out.
+    expect(willMs).toBeGreaterThanOrEqual(1.5 * KEEPALIVE_S * 1000 - 2000);
+    expect(willMs).toBeLessThanOrEqual(WILL_BOUND_MS);
+
+    // Partitioned: the crashing pod keeps restarting by policy, the steady ones run on.
+    const restartsAtOffline = restartsOf(await nodeContainers([node]), CRASH);
+    const during = await waitFor('two more restarts of the crashing pod while cut off', async () => {
+      const containers = await nodeContainers([node]);
+      return restartsOf(containers, CRASH) >= restartsAtOffline + 2 ? containers : undefined;
+    }, { timeoutMs: 15_000, intervalMs: 200 });
+    expect(steadyOf(during)).toEqual(before);
+    expect(performance.now() - cutAt).toBeGreaterThan(1.5 * KEEPALIVE_S * 1000);
+    expect(agent.child.exitCode).toBeNull();
+
+    // Heal: the agent reconnects (after its current back-off) and says online again.
+    const restartsAtHeal = restartsOf(await nodeContainers([node]), CRASH);
+    const healedAt = performance.now();
+    await net.heal();
+    const onlineAt = await waitFor('the node online again', () => nodeStatusAfter(log, node, healedAt, 'online'), { timeoutMs: 20_000, intervalMs: 20 });
+    const reconnectMs = onlineAt - healedAt;
+
+    // Every pod status is current within seconds: republished after the heal, the steady
+    // pods with the very containers that ran before the cut.
+    const currentAt = await waitFor('every pod status republished and current', () => {
+      const steadyCurrent = before.every((c) => {
+        const report = podReport(log, node, c.pod, healedAt);
+        return report?.status.phase === 'Running' && report.status.containerStatuses[0]?.containerID === `docker://${c.id}`;
+      });
+      const crash = podReport(log, node, CRASH, healedAt);
+      return steadyCurrent && (crash?.status.containerStatuses[0]?.restartCount ?? -1) >= restartsAtHeal ? performance.now() : undefined;
+    }, { timeoutMs: 5000, intervalMs: 20 });
+    expect(currentAt - onlineAt).toBeLessThan(3000);
+
+    // Nothing healthy was recreated: same IDs, same StartedAt, no restarts, one container each.
+    const after = await nodeContainers([node]);
+    expect(steadyOf(after)).toEqual(before);
+    expect(restartsOf(after, CRASH)).toBeGreaterThanOrEqual(restartsAtHeal);
+    console.log(`network partition: last will ${Math.round(willMs)} ms after the cut (keep-alive ${KEEPALIVE_S} s), online ${Math.round(reconnectMs)} ms after the heal, pod statuses current ${Math.round(currentAt - onlineAt)} ms later`);
+  });
+});
