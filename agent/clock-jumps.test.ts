@@ -32,7 +32,7 @@ const jumps = [
   { name: 'set forward 10 years', jumpMs: 10 * YEAR_MS },
 ];
 
-function context(clock: FakeClock, sightings: ExitSightings, overrides: Partial<PlanContext> = {}): PlanContext {
+function context(clock: FakeClock, sightings: ExitSightings, overrides: Pick<Partial<PlanContext>, 'failures' | 'images'> = {}): PlanContext {
   return planContext({ now: clock.wall(), mono: clock.mono(), exitsSeenAt: sightings.seenAt, ...overrides });
 }
 
