@@ -24,7 +24,7 @@ import { ProbeManager } from './probes/probe-manager.js';
 import { ImagePuller } from './pulls/image-puller.js';
 import type { RestartBackoff } from './restart-policy.js';
 import { ExitSightings } from './restart-timing.js';
-import { describe, type ActualContainer, type ActualVolume, type ContainerRuntime } from './runtime/runtime.js';
+import { describe, type ActualContainer, type ActualVolume, type ContainerRuntime, type WatchState } from './runtime/runtime.js';
 import { WakeLoop } from './wake-loop.js';
 
 export interface AgentConfig {
@@ -133,7 +133,7 @@ export class Agent {
     await link.start();
     await link.subscribe(topics.nodeDesired(config.node), (_topic, payload) => this.onDesired(payload));
     await link.subscribe(topics.allPodStatuses(config.node), (topic, payload) => this.pods.onMessage(topic, payload));
-    runtime.watchEvents({ key: LABELS.node, value: config.node }, () => this.loop.wake(), signal);
+    runtime.watchEvents({ key: LABELS.node, value: config.node }, () => this.loop.wake(), signal, (state) => this.onWatch(state));
     this.timers.push(setInterval(() => this.loop.wake(), config.resyncMs));
     this.timers.push(setInterval(() => void this.heartbeat(), config.statusIntervalMs));
     log.info({ generation: store.current?.generation }, 'agent started');
@@ -263,6 +263,23 @@ export class Agent {
     const unique = [...new Set(images)];
     const found = await Promise.all(unique.map(async (i) => ((await this.deps.runtime.inspectImage(i).catch(() => undefined)) ? i : undefined)));
     return new Set(found.filter((i): i is string => i !== undefined));
+  }
+
+  /**
+   * A lost event stream is how a killed or restarting engine shows first: the loop looks
+   * at once (its failing list says the node is not Ready), and again as soon as the
+   * stream is back (the re-list adopts what still runs and restarts what died, making up
+   * for the events missed meanwhile). While the engine stays away, the heartbeat keeps
+   * looking; the watch's own retries are not each a pass.
+   */
+  private onWatch(state: WatchState): void {
+    if (state.state === 'watching') {
+      this.deps.log.debug('watching the container runtime\'s events');
+      this.loop.wake();
+      return;
+    }
+    this.deps.log.debug({ reason: state.reason, retryInMs: state.retryInMs }, 'lost the container runtime\'s events; subscribing again');
+    if (state.failures === 1) this.loop.wake();
   }
 
   private setRuntimeProblem(problem: string | undefined): void {
