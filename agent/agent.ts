@@ -140,6 +140,11 @@ export class Agent {
     this.loop.wake();
   }
 
+  /** When the reconcile pass under way began (monotonic ms); undefined while the loop waits. The systemd watchdog reads it. */
+  passRunningSince(): number | undefined {
+    return this.loop.busySince();
+  }
+
   /**
    * Stops the loop (awaiting the pass in flight), says offline (AgentStopped) and
    * disconnects. Containers keep running. A detached stop of a removed pod is not waited
@@ -217,7 +222,7 @@ export class Agent {
       this.probes.sync(probeTargets(desired, ownContainers(actual, config.node)));
     }
     // A new sandbox lets its pod's containers be created: look again at once.
-    if (actions.some((a) => a.type === 'createSandbox')) this.loop.wake();
+    if (actions.some((a) => a.type === 'createSandbox' || (a.type === 'start' && a.container === ''))) this.loop.wake();
     const waits = actions.flatMap((a) => (a.type === 'wait' ? [a.until] : []));
     if (waits.length > 0) this.loop.wakeAt(Math.min(...waits));
     const requesters = actions.flatMap((a) => (a.type === 'pull' || a.type === 'create' ? [a.requesterKey] : []));

@@ -5,6 +5,7 @@ import { optionsHelp, UsageError } from '../protocol/options.js';
 import { Topics } from '../protocol/topics.js';
 import { Agent } from './agent.js';
 import { systemClock } from './clock.js';
+import { isLoopAlive, notifySettings, SdNotify, systemdNotifySend } from './sd-notify.js';
 import { DesiredStore } from './desired-store.js';
 import { NodeFacts } from './node-facts.js';
 import { offlineStatus } from './node-status.js';
@@ -75,12 +76,25 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
     clock: systemClock,
   });
 
+  // Under systemd (Type=notify): READY=1 once started, watchdog pings while the loop is
+  // alive (a pass stuck for a whole watchdog period stops them), STOPPING=1 on the way out.
+  const notify = notifySettings(env, process.pid);
+  const notifier =
+    notify === undefined
+      ? undefined
+      : new SdNotify({
+          settings: notify,
+          send: systemdNotifySend(process.pid, env),
+          isAlive: () => isLoopAlive(agent.passRunningSince(), systemClock.mono(), notify.watchdogMs ?? Infinity),
+          log,
+        });
+
   const shutdown = new AbortController();
   const stop = (signal: string): void => {
     if (shutdown.signal.aborted) return;
     log.info({ reason: signal }, 'stopping; containers keep running');
     shutdown.abort();
-    agent.stop().then(
+    Promise.all([notifier?.stopping(), agent.stop()]).then(
       () => process.exit(0),
       (error: unknown) => {
         log.error({ reason: (error as Error).message }, 'unclean stop');
@@ -96,6 +110,7 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
   } catch (error) {
     return fatal(error);
   }
+  notifier?.ready();
   return undefined;
 }
 
