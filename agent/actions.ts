@@ -27,6 +27,7 @@ export type Action =
   /** Creates the container and starts it. */
   /** `isImagePresent`: the image was on the node and nothing was pulled for it (reported as kubelet does). */
   | (ActionBase & { readonly type: 'create'; readonly planned: PlannedContainer; readonly specHash: string; readonly requesterKey: string; readonly isImagePresent: boolean })
+  /** Starts a created container; with `container` '' the pod's sandbox. */
   | (ActionBase & { readonly type: 'start'; readonly id: string; readonly specHash: string })
   /** Stops a running container that failed its liveness or startup probe; it stays, to be restarted by policy. */
   | (ActionBase & { readonly type: 'kill'; readonly id: string; readonly graceSeconds: number; readonly message: string })

@@ -162,6 +162,20 @@ describe('converges', () => {
     expect(first.runtime.calls.length).toBe(calls);
   });
 
+  it('after an agent killed between creating and starting a sandbox, in 2 passes: that sandbox is started, nothing made twice', async () => {
+    const first = new World();
+    const d = desired([twoContainers]);
+    const [make] = await first.plan(d);
+    if (make?.type !== 'createSandbox') throw new Error('expected the sandbox first');
+    await first.runtime.importImage(Buffer.alloc(0), PAUSE_IMAGE, {});
+    const made = await first.runtime.createContainer(make.spec); // ... and the agent dies here
+    const restarted = new World({}, first.runtime);
+    expect(await restarted.converge(d)).toBe(2);
+    const after = await restarted.actual();
+    expect(after.map((c) => c.state)).toEqual(['running', 'running', 'running']);
+    expect(after.filter((c) => c.labels[LABELS.role] === 'sandbox').map((c) => c.id)).toEqual([made]);
+  });
+
   it('after every pod is removed, in 1 pass, leaving a foreign container alone', async () => {
     const world = new World();
     await world.converge(desired([pod('a'), twoContainers]));

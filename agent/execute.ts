@@ -175,6 +175,10 @@ export class Executor {
         return;
       }
       case 'start':
+        if (action.container === '') {
+          await this.startSandbox(action.podUid, action.id, failureKey(action.podUid, '', action.specHash), action.pod);
+          return;
+        }
         await this.start(action.podUid, action.id, failureKey(action.podUid, action.container, action.specHash), where);
         return;
       case 'kill':
@@ -232,6 +236,19 @@ export class Executor {
     }
     this.deps.failures.delete(key);
     this.deps.events.emit({ type: 'Normal', reason: 'Started', message: `Started container ${where.container}`, ...where });
+  }
+
+  /** Starts a pod sandbox that exists already; a failure is the sandbox's, as when creating one. */
+  private async startSandbox(podUid: string, id: string, key: string, pod: string): Promise<void> {
+    try {
+      await this.deps.runtime.startContainer(id);
+    } catch (error) {
+      this.fail(podUid, key, 'start', 'CreatePodSandboxError', error);
+      this.deps.events.emit({ type: 'Warning', reason: 'FailedCreatePodSandBox', message: `Failed to start pod sandbox: ${describe(error)}`, pod });
+      throw new StepError('sandbox start failed', { cause: error });
+    }
+    this.deps.failures.delete(key);
+    this.deps.log.debug({ pod, container: id.slice(0, 12) }, 'pod sandbox running');
   }
 
   /** Remembers a failed step; the planner waits out the back-off before trying again. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { NodeDesired } from '../protocol/messages.js';
 import { failureKey, type PullView, type StepFailure } from './actions.js';
 import { LABELS, specHash } from './container-labels.js';
-import { emptyDirVolumeName } from './container-spec.js';
+import { emptyDirVolumeName, sandboxHash } from './container-spec.js';
 import { plan } from './plan.js';
 import { pullRequesterKey } from './plan-container.js';
 import type { ActualContainer, ActualVolume } from './runtime/runtime.js';
@@ -199,6 +199,25 @@ const cases: Case[] = [
     desired: desired([duo]),
     actual: [withId({ ...sandboxOf(duo, { state: 'exited' }), labels: { ...sandboxOf(duo).labels, [LABELS.backoff]: '20000' }, startedAt: new Date(T0 - 3000).toISOString(), finishedAt: new Date(T0 - 1000).toISOString() }, 's0')],
     expected: ['remove duo/sandbox s0', 'wait duo/ +19000ms'],
+  },
+  {
+    name: 'a sandbox created but never started (the agent killed between the two steps) is started, not made again',
+    desired: desired([duo]),
+    actual: [withId(sandboxOf(duo, { state: 'created' }), 's0')],
+    expected: ['start duo/ s0'],
+  },
+  {
+    name: 'an unstarted sandbox that failed to start is replaced after the back-off',
+    desired: desired([duo]),
+    actual: [withId(sandboxOf(duo, { state: 'created' }), 's0')],
+    context: { failures: new Map([[failureKey(duo.uid, '', sandboxHash(duo)), { podUid: duo.uid, step: 'start', reason: 'CreatePodSandboxError', message: 'port in use', at: T0 - 1, failures: 1, retryAt: T0 + 5000 }]]) },
+    expected: ['remove duo/sandbox s0', 'wait duo/ +5000ms'],
+  },
+  {
+    name: 'an unstarted sandbox of an older configuration is replaced',
+    desired: desired([pod('duo', { containers: [{ name: 'app', image: IMAGE, ports: [{ containerPort: 80, hostPort: 8080 }] }, { name: 'side', image: IMAGE }] }, duo.uid)]),
+    actual: [withId(sandboxOf(duo, { state: 'created' }), 's0')],
+    expected: ['remove duo/sandbox s0', 'sandbox duo'],
   },
   {
     name: 'Never: once its containers ran, a pod whose sandbox died gets no new one; what still runs is stopped',

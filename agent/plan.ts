@@ -89,7 +89,25 @@ function planPod(pod: DesiredPod, mine: readonly PodContainer[], context: PlanCo
   if (isOver) return [...planContainers(pod, apps, unplaced, undefined, context), ...removeOthers];
   // The containers wait for the next pass, when the sandbox (and its IP) exists; the
   // ones joined to an old sandbox stay until then, so their restart count carries on.
+  const unstarted = unstartedSandbox(pod, sandboxes, context);
+  if (unstarted !== undefined) {
+    const start: Action = { type: 'start', pod: pod.name, podUid: pod.uid, container: '', id: unstarted.actual.id, specHash: unstarted.specHash, reason: 'the pod sandbox is created but not running' };
+    return [...removeOthers.filter((a) => a.type !== 'remove' || a.id !== unstarted.actual.id), start];
+  }
   return [...removeOthers, ...sandboxActions(pod, sandboxes, context)];
+}
+
+/**
+ * The pod's sandbox that was created but never started (an agent killed between the two
+ * steps): it is started, not made again, so nothing of the pod is lost or made twice.
+ * Once starting it has failed, it is replaced as a dead one is, with the back-off.
+ */
+function unstartedSandbox(pod: DesiredPod, sandboxes: readonly PodContainer[], context: PlanContext): PodContainer | undefined {
+  const hash = sandboxHash(pod);
+  if (context.failures.has(failureKey(pod.uid, '', hash))) return undefined;
+  return sandboxes
+    .filter((s) => s.specHash === hash && s.actual.state === 'created')
+    .sort((a, b) => Date.parse(b.actual.createdAt) - Date.parse(a.actual.createdAt))[0];
 }
 
 /** Each container's actions, and the removal of containers the spec no longer has. */
