@@ -128,6 +128,10 @@ export function sandboxSpec(node: string, pod: DesiredPod, image: string, backof
     ...(mounts.length > 0 ? { mounts } : {}),
     // The pod's containers join its IPC namespace too, as in Kubernetes.
     shareableIpc: true,
+    // The pause process ignores SIGTERM: without this, every stop the engine makes by
+    // itself (shutting down, or coming back from a crash without live-restore) would wait
+    // its 10 s for the sandbox. Not part of sandboxHash: sandboxes made before keep running.
+    stopSignal: 'SIGKILL',
   };
 }
 

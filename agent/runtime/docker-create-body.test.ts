@@ -24,6 +24,11 @@ describe('containerCreateBody', () => {
     });
   });
 
+  it('a stop signal only when asked for (the engine\'s default is SIGTERM)', () => {
+    expect(containerCreateBody(base).StopSignal).toBeUndefined();
+    expect(containerCreateBody({ ...base, stopSignal: 'SIGKILL' }).StopSignal).toBe('SIGKILL');
+  });
+
   it('a container on another one\'s network takes neither hostname nor ports', () => {
     const body = containerCreateBody({ ...base, ports: [], network: { mode: 'container', id: 'abc' }, ipcContainerId: 'abc' });
     expect(body.Hostname).toBeUndefined();

@@ -25,6 +25,7 @@ export interface EngineCreateBody {
   WorkingDir?: string;
   Hostname?: string;
   ExposedPorts?: Record<string, object>;
+  StopSignal?: string;
   HostConfig: {
     RestartPolicy: { Name: string };
     NetworkMode?: string;
@@ -62,6 +63,7 @@ export function containerCreateBody(spec: ContainerCreateSpec): EngineCreateBody
   if (spec.command && spec.command.length > 0) body.Entrypoint = [...spec.command];
   if (spec.args && spec.args.length > 0) body.Cmd = [...spec.args];
   if (spec.workingDir !== undefined) body.WorkingDir = spec.workingDir;
+  if (spec.stopSignal !== undefined) body.StopSignal = spec.stopSignal;
   if (network.mode === 'host') body.HostConfig.NetworkMode = 'host';
   if (network.mode === 'container') body.HostConfig.NetworkMode = `container:${network.id}`;
   if (spec.ipcContainerId !== undefined) body.HostConfig.IpcMode = `container:${spec.ipcContainerId}`;

@@ -165,7 +165,8 @@ export class FakeRuntime implements ContainerRuntime {
     if (this.containers.get(id)?.state !== 'running') return;
     this.calls.push(`stop ${id}`);
     await this.stopGate;
-    this.exit(id, 143);
+    // 128 + the signal's number, as the engine reports a container ended by it.
+    this.exit(id, this.containers.get(id)?.spec.stopSignal === 'SIGKILL' ? 137 : 143);
   }
 
   removeContainer(id: string): Promise<void> {

@@ -140,6 +140,18 @@ export function defineRuntimeContract(name: string, subject: () => RuntimeContra
       expect(c?.ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     });
 
+    it('stops a container with stop signal SIGKILL at once, though its PID 1 ignores SIGTERM', async () => {
+      const group = scope();
+      // `sleep` as PID 1 has no handler, so SIGTERM does nothing: only the signal asked for ends it.
+      const id = await run(group, { stopSignal: 'SIGKILL' });
+      const started = performance.now();
+      await subject().runtime.stopContainer(id, 30);
+      expect(performance.now() - started).toBeLessThan(10_000);
+      const c = await find(group, id);
+      expect(c?.state).toBe('exited');
+      expect(c?.exitCode).toBe(137);
+    });
+
     it('stops a running container; stopping it again is success', async () => {
       const group = scope();
       const id = await subject().runtime.createContainer(spec(group));

@@ -101,6 +101,11 @@ export interface ContainerCreateSpec {
   readonly mounts?: readonly Mount[];
   readonly devices?: readonly DeviceMapping[];
   readonly privileged?: boolean;
+  /**
+   * The signal that stops it, whoever stops it: the agent, or the engine itself as it
+   * shuts down or, without live-restore, comes back from a crash. SIGTERM when absent.
+   */
+  readonly stopSignal?: string;
   /** CPU limit in billionths of a core. */
   readonly nanoCpus?: number;
   /** Memory limit in bytes; swap is not allowed beyond it (Kubernetes runs without swap). */
