@@ -95,6 +95,8 @@ export class MqttLink {
   /** Counts closed connections: a publish that fails across one was lost with it. */
   private closedConnections = 0;
   private stopping = false;
+  /** The store being emptied after the last close (backlog reports once it is done). */
+  private emptying: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: MqttLinkOptions) {}
 
@@ -173,7 +175,7 @@ export class MqttLink {
     // Each removal fails its publish (resolved false by publish). MQTT.js may have failed
     // them already, leaving the packets in its store for a resend: those go too.
     for (const id of Object.keys(client.outgoing)) client.removeOutgoingMessage(Number(id));
-    void emptyStore(client.outgoingStore);
+    this.emptying = emptyStore(client.outgoingStore).catch(() => undefined);
     const connectedForMs = this.connectedAt === undefined ? undefined : performance.now() - this.connectedAt;
     this.connectedAt = undefined;
     if (!this.options.reconnect || this.stopping || this.reconnectTimer !== undefined) return;
@@ -195,6 +197,7 @@ export class MqttLink {
    */
   async backlog(): Promise<LinkBacklog> {
     const client = this.requireClient();
+    await this.emptying;
     let stored = 0;
     for await (const _packet of client.outgoingStore.createStream()) stored += 1;
     return { inFlight: Object.keys(client.outgoing).length, queued: client.queue.length, stored };
