@@ -78,14 +78,27 @@ describe('DesiredStore', () => {
     expect(again.current).toMatchObject({ generation: 7, pods: [{ name: 'web' }] });
   });
 
-  it('moves a corrupt file aside and starts empty', async () => {
+  it('moves a corrupt file aside, as it was, and starts empty', async () => {
     const { dir, store: s } = await store();
     await writeFile(join(dir, 'desired.json'), '{"protocol":"v1", trunc');
     await s.load();
     expect(s.current).toBeUndefined();
     const files = await readdir(dir);
-    expect(files.some((f) => f.startsWith('desired.json.corrupt-'))).toBe(true);
+    const aside = files.find((f) => f.startsWith('desired.json.corrupt-'));
+    expect(aside).toBeDefined();
+    expect(await readFile(join(dir, aside ?? ''), 'utf8')).toBe('{"protocol":"v1", trunc');
     expect(files).not.toContain('desired.json');
+  });
+
+  it('removes the temporary file of a write cut short, keeping the saved state', async () => {
+    const { dir, store: s } = await store();
+    s.offer(payload(desired([pod('web')], 2)));
+    await s.flushed();
+    await writeFile(join(dir, 'desired.json.tmp-4242'), '{"protocol":"v1","node":');
+    const again = new DesiredStore(dir, NODE, log);
+    await again.load();
+    expect(again.current?.generation).toBe(2);
+    expect(await readdir(dir)).toEqual(['desired.json']);
   });
 
   it('does not run another node\'s saved state', async () => {

@@ -1,9 +1,10 @@
-import { rename } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { readFileIfExists, writeFileAtomic } from '../protocol/atomic-file.js';
 import { decodePayload, encodePayload } from '../protocol/codec.js';
 import type { Logger } from '../protocol/log.js';
 import { nodeDesiredSchema, type NodeDesired } from '../protocol/messages.js';
+import { describeUnusable } from './saved-state-problem.js';
 
 /**
  * The desired state this node runs from: the newest generation seen, from the broker or,
@@ -53,10 +54,13 @@ export class DesiredStore {
   }
 
   /**
-   * Loads the saved desired state. A file that cannot be read as one is renamed aside
-   * (kept for diagnosis) and the agent starts with none, never crashes.
+   * Loads the saved desired state. A file that cannot be used is renamed aside (kept for
+   * inspection) with one error line naming the file, what is wrong with it and where it
+   * went; the agent then starts with none: it changes nothing in Docker (what runs keeps
+   * running) until the broker's retained desired state arrives. It never crashes on it.
    */
   async load(): Promise<void> {
+    await this.removeStaleTemporaries();
     let text: string | undefined;
     try {
       text = await readFileIfExists(this.path);
@@ -72,14 +76,26 @@ export class DesiredStore {
       this.log.info({ generation: offer.desired.generation, pods: offer.desired.pods.length }, 'loaded the saved desired state');
       return;
     }
-    const reason = decoded.ok ? (offer && !offer.accepted ? offer.reason : 'unusable') : decoded.reason;
+    const reason = decoded.ok ? (offer && !offer.accepted ? offer.reason : 'unusable') : describeUnusable(text, decoded.reason);
     const aside = `${this.path}.corrupt-${Date.now()}`;
+    let kept = `kept it as ${aside}`;
     try {
       await rename(this.path, aside);
     } catch (error) {
-      this.log.error({ reason: (error as Error).message, path: this.path }, 'cannot move the unusable desired state aside');
+      kept = `could not move it aside (${(error as Error).message})`;
     }
-    this.log.error({ reason, path: aside }, 'the saved desired state is unusable; moved it aside and starting without one');
+    this.log.error(
+      { path: this.path, ...(kept.startsWith('kept') ? { keptAs: aside } : {}), reason },
+      `cannot use the saved desired state ${this.path}: ${reason}; ${kept}; running containers are left as they are until the broker sends the desired state`,
+    );
+  }
+
+  /** A write cut short by a crash leaves its temporary file (see writeFileAtomic); it never became the state. */
+  private async removeStaleTemporaries(): Promise<void> {
+    const folder = dirname(this.path);
+    const prefix = `${basename(this.path)}.tmp-`;
+    const names = await readdir(folder).catch(() => [] as string[]);
+    await Promise.all(names.filter((n) => n.startsWith(prefix)).map((n) => rm(join(folder, n), { force: true }).catch(() => undefined)));
   }
 
   /** Takes a payload from the desired topic; saves and returns it if it is newer than the held one. */
