@@ -151,6 +151,7 @@ describe('a network partition between the agent and its broker', () => {
     expect(before.map((c) => [c.pod, c.running])).toEqual(STEADY.map((pod) => [pod, true]));
 
     // Cut: the agent's packets stop reaching the broker, and the broker's the agent.
+    const restartsAtCut = restartsOf(await nodeContainers([node]), CRASH);
     const cutAt = performance.now();
     await net.cut();
     const offlineAt = await waitFor('the last will: the node offline on the broker', () => nodeStatusAfter(log, node, cutAt, 'offline'), { timeoutMs: broker.willBoundMs + 2000, intervalMs: 20 });
@@ -162,10 +163,9 @@ describe('a network partition between the agent and its broker', () => {
     expect(willMs).toBeLessThanOrEqual(broker.willBoundMs);
 
     // Partitioned: the crashing pod keeps restarting by policy, the steady ones run on.
-    const restartsAtOffline = restartsOf(await nodeContainers([node]), CRASH);
     const during = await waitFor('two more restarts of the crashing pod while cut off', async () => {
       const containers = await nodeContainers([node]);
-      return restartsOf(containers, CRASH) >= restartsAtOffline + 2 ? containers : undefined;
+      return restartsOf(containers, CRASH) >= restartsAtCut + 2 ? containers : undefined;
     }, { timeoutMs: 15_000, intervalMs: 200 });
     expect(steadyOf(during)).toEqual(before);
     expect(performance.now() - cutAt).toBeGreaterThan(1.5 * KEEPALIVE_S * 1000);
