@@ -12,11 +12,12 @@ export function describeUnusable(text: string, decodeReason: string): string {
     message = error instanceof Error ? error.message : String(error);
   }
   if (message === undefined) return `it is JSON but not a desired state: ${decodeReason}`;
-  const size = Buffer.byteLength(text);
-  if (isCutShort(message, text)) return `it is cut short: its ${size} bytes end in the middle of the JSON document (a write that never finished)`;
-  // The parser quotes the text it choked on; garbage may be binary, so only its words are kept.
-  const words = message.replace(/, ".*" is not valid JSON$/s, '').replace(/[^\x20-\x7e]/g, '?');
-  return `it is not JSON (${words}; ${size} bytes)`;
+  // Bytes that are not UTF-8 text (read as U+FFFD) or control characters: not a text file at all.
+  if (/[\ufffd\x00-\x08\x0e-\x1f]/.test(text)) return 'it is not JSON: binary data, not text';
+  if (isCutShort(message, text)) return `it is cut short: its ${Buffer.byteLength(text)} bytes end in the middle of the JSON document (a write that never finished)`;
+  // The parser quotes the text it choked on; only its words are kept.
+  const words = message.replace(/, ".*"(\.\.\.)? is not valid JSON$/s, '').replace(/[^\x20-\x7e]/g, '?');
+  return `it is not JSON (${words})`;
 }
 
 /** True when the parser ran out of text: the document was complete up to where the file stops. */
