@@ -2,6 +2,7 @@ import Docker from 'dockerode';
 import { Readable, type Duplex } from 'node:stream';
 import { containerCreateBody } from './docker-create-body.js';
 import { runExec } from './docker-exec.js';
+import { ENGINE_READ_TIMEOUT_MS, withDeadline } from './engine-deadline.js';
 import { keepWatching } from './event-watch.js';
 import { readJsonLines } from './json-lines.js';
 import { foldPullMessage, isReportDue, summarizePull, type PullLayers } from './pull-progress.js';
@@ -60,22 +61,31 @@ function time(value: string | undefined): string | undefined {
 
 export class DockerRuntime implements ContainerRuntime {
   private readonly docker: Docker;
+  private readonly readTimeoutMs: number;
 
-  /** No I/O: dockerode connects on the first call. */
-  constructor(dockerHost: string) {
+  /**
+   * No I/O: dockerode connects on the first call. Reads (lists, the version) fail with
+   * EngineTimeoutError after `readTimeoutMs`; streams, pulls, execs and changes have
+   * their own ends.
+   */
+  constructor(dockerHost: string, options: { readonly readTimeoutMs?: number } = {}) {
     this.docker = new Docker(dockerOptions(dockerHost));
+    this.readTimeoutMs = options.readTimeoutMs ?? ENGINE_READ_TIMEOUT_MS;
   }
 
-  async listContainers(label: { key: string; value: string }): Promise<ActualContainer[]> {
-    const listed = await this.docker.listContainers({ all: true, filters: { label: [`${label.key}=${label.value}`] } });
-    const inspected = await Promise.all(listed.map((c) => this.inspect(c.Id)));
-    return inspected.filter((c): c is ActualContainer => c !== undefined);
+  listContainers(label: { key: string; value: string }): Promise<ActualContainer[]> {
+    // One deadline for the list and the inspects behind it: the agent's pass waits on all of them.
+    return withDeadline('a container list', this.readTimeoutMs, async (abortSignal) => {
+      const listed = await this.docker.listContainers({ all: true, filters: { label: [`${label.key}=${label.value}`] }, abortSignal });
+      const inspected = await Promise.all(listed.map((c) => this.inspect(c.Id, abortSignal)));
+      return inspected.filter((c): c is ActualContainer => c !== undefined);
+    });
   }
 
-  private async inspect(id: string): Promise<ActualContainer | undefined> {
+  private async inspect(id: string, abortSignal: AbortSignal): Promise<ActualContainer | undefined> {
     let info: Docker.ContainerInspectInfo;
     try {
-      info = await this.docker.getContainer(id).inspect();
+      info = await this.docker.getContainer(id).inspect({ abortSignal });
     } catch (error) {
       if (statusCode(error) === 404) return undefined; // removed since it was listed
       throw error;
@@ -223,9 +233,11 @@ export class DockerRuntime implements ContainerRuntime {
     );
   }
 
-  async listVolumes(label: { key: string; value: string }): Promise<ActualVolume[]> {
-    const { Volumes } = await this.docker.listVolumes({ filters: { label: [`${label.key}=${label.value}`] } });
-    return (Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
+  listVolumes(label: { key: string; value: string }): Promise<ActualVolume[]> {
+    return withDeadline('a volume list', this.readTimeoutMs, async (abortSignal) => {
+      const { Volumes } = await this.docker.listVolumes({ filters: { label: [`${label.key}=${label.value}`] }, abortSignal });
+      return (Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
+    });
   }
 
   async removeVolume(name: string): Promise<void> {
@@ -239,9 +251,9 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  async version(): Promise<string> {
-    const v = await this.docker.version();
-    return `docker://${v.Version}`;
+  version(): Promise<string> {
+    // dockerode's typings take no signal here: the deadline races the call instead.
+    return withDeadline('its version', this.readTimeoutMs, async () => `docker://${(await this.docker.version()).Version}`);
   }
 }
 

@@ -232,6 +232,14 @@ export class ContainerStartError extends Error {
   }
 }
 
+/** The engine did not answer in time: frozen, overloaded, or busy restoring its containers after a crash. */
+export class EngineTimeoutError extends Error {
+  override name = 'EngineTimeoutError';
+  constructor(readonly call: string, readonly timeoutMs: number) {
+    super(`the engine did not answer ${call} within ${timeoutMs / 1000}s`);
+  }
+}
+
 /** A command run in a container (exec probe) did not finish in time. */
 export class ExecTimeoutError extends Error {
   override name = 'ExecTimeoutError';

@@ -1,14 +1,8 @@
-import { rm } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { DesiredPod, PodStatusReport } from '../../protocol/messages.js';
-import { TEST_IMAGE } from '../support/docker.js';
-import { startMosquitto } from '../support/mosquitto.js';
-import type { NodeContainer } from '../support/node-containers.js';
-import { startOwnDockerd, type OwnDockerd } from '../support/own-dockerd.js';
-import { waitFor } from '../support/wait.js';
-import { BrokerView, desiredState, requireBuiltAgent, specPod, startAgent, uniqueNode, type StartedAgent } from '../integration/agent-harness.js';
+import { describe, expect, it } from 'vitest';
 import { agentLog } from './agent-log.js';
 import { sameInstances } from './pod-checks.js';
+import { cleanUpAfterEach, engineContainers, isAlive, isNodeReady, isPodUp, only, servicePod, setUp, waitForNotReady } from './private-engine.js';
+import { waitFor } from '../support/wait.js';
 
 /**
  * dockerd killed with -9 under a running agent, then started again on the same data
@@ -18,7 +12,7 @@ import { sameInstances } from './pod-checks.js';
  * - with it, the containers outlive the daemon (their shims keep them) and the engine
  *   adopts them again as it comes back; one whose process died meanwhile is seen exited;
  * - without it (Docker's default), the engine finds them still running as it comes back
- *   and stops each (SIGTERM, SIGKILL after 10 s) before it answers at all.
+ *   and stops each (its stop signal, SIGKILL after 10 s) before it answers at all.
  *
  * Either way, while the engine is away the agent stays up, says its node is not Ready
  * (and why), and changes nothing; once the engine answers, the node is Ready again, what
@@ -27,121 +21,7 @@ import { sameInstances } from './pod-checks.js';
  * so that all this must come from its watch on the engine, not from the safety net.
  */
 
-const cleanups: (() => Promise<void>)[] = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((error: unknown) => console.error(error));
-});
-
-/** Ends on SIGTERM at once (exit 143), as a well-behaved service does; a bare `sleep` as PID 1 would hold the engine's stop for 10 s. */
-const SERVE = ['sh', '-c', 'trap "exit 143" TERM; sleep 3600 & wait $!'];
-
-function servicePod(name: string, containers: readonly string[], restartPolicy: 'Always' | 'OnFailure'): DesiredPod {
-  return specPod(name, {
-    containers: containers.map((c) => ({ name: c, image: TEST_IMAGE, imagePullPolicy: 'Never', command: SERVE })),
-    restartPolicy,
-    terminationGracePeriodSeconds: 1,
-  });
-}
-
-interface Setup {
-  readonly engine: OwnDockerd;
-  readonly view: BrokerView;
-  readonly agent: StartedAgent;
-  readonly node: string;
-}
-
-async function setUp(liveRestore: boolean, pods: readonly DesiredPod[]): Promise<Setup> {
-  requireBuiltAgent();
-  const node = uniqueNode('fdr');
-  const engine = await startOwnDockerd({ liveRestore });
-  cleanups.push(() => engine.remove());
-  const broker = await startMosquitto();
-  cleanups.push(() => broker.stop());
-  const view = await BrokerView.connect(broker.url);
-  cleanups.push(() => view.close());
-  const agent = await startAgent(broker.url, node, {
-    args: ['--docker-host', engine.host, '--resync', '60', '--backoff', '1s', '--backoff-max', '2s'],
-  });
-  cleanups.push(async () => {
-    await agent.process.stop('SIGKILL');
-    await rm(agent.stateDir, { recursive: true, force: true });
-  });
-  await view.publishDesired(desiredState(node, 1, [...pods]));
-  await waitFor('the node Ready and every pod Running and Ready, on the broker', () =>
-    isNodeReady(view, node) && pods.every((p) => isPodUp(view.podStatus(node, p.name))), { timeoutMs: 20_000 });
-  return { engine, view, agent, node };
-}
-
-function isNodeReady(view: BrokerView, node: string): boolean {
-  return view.nodeStatus(node)?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-}
-
-function isPodUp(report: PodStatusReport | undefined): boolean {
-  return report?.status.phase === 'Running' && report.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True');
-}
-
-/** Waits for the node's Ready condition to turn False on the broker, and returns its message. */
-async function waitForNotReady(view: BrokerView, node: string): Promise<string> {
-  return waitFor('the node not Ready on the broker', () => {
-    const ready = view.nodeStatus(node)?.conditions?.find((c) => c.type === 'Ready');
-    return ready?.status === 'False' ? `${ready.reason ?? ''}: ${ready.message ?? ''}` : undefined;
-  }, { timeoutMs: 10_000, intervalMs: 50 });
-}
-
-interface EngineContainer extends NodeContainer {
-  /** The container's main process on the host, 0 when not running. */
-  readonly pid: number;
-  readonly exitCode: number;
-}
-
-interface Inspected {
-  Id: string;
-  Name: string;
-  RestartCount: number;
-  State: { Status: string; Running: boolean; StartedAt: string; Pid: number; ExitCode: number };
-  Config: { Labels: Record<string, string>; Env: string[] | null };
-}
-
-/** Every container of the node on the private engine, as `docker inspect` shows it. */
-async function engineContainers(engine: OwnDockerd, node: string): Promise<EngineContainer[]> {
-  const out = await engine.docker('ps', '-aq', '--no-trunc', '--filter', `label=io.baton.node=${node}`);
-  if (out === '') return [];
-  const inspected = JSON.parse(await engine.docker('inspect', ...out.split('\n'))) as Inspected[];
-  return inspected.map((c) => {
-    const labels = c.Config.Labels;
-    return {
-      id: c.Id,
-      name: c.Name.replace(/^\//, ''),
-      node: labels['io.baton.node'] ?? '',
-      pod: labels['io.baton.pod'] ?? '',
-      container: labels['io.baton.container'] ?? '',
-      isSandbox: labels['io.baton.role'] === 'sandbox',
-      state: c.State.Status,
-      running: c.State.Running,
-      startedAt: c.State.StartedAt,
-      restartCount: c.RestartCount,
-      batonRestartCount: labels['io.baton.restart-count'],
-      env: c.Config.Env ?? [],
-      pid: c.State.Pid,
-      exitCode: c.State.ExitCode,
-    };
-  });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function only<T>(items: readonly T[], what: string): T {
-  expect(items, what).toHaveLength(1);
-  return items[0] as T;
-}
+cleanUpAfterEach();
 
 describe('dockerd killed and started again', () => {
   it('with live-restore: keeps what outlived the daemon and restarts by policy only what died meanwhile', async () => {
@@ -243,4 +123,5 @@ describe('dockerd killed and started again', () => {
     expect(agent.process.child.exitCode).toBeNull();
     expect(agent.process.pid).toBe(agentPid);
   });
+
 });

@@ -39,6 +39,10 @@ export interface OwnDockerd {
   kill(): Promise<void>;
   /** Starts dockerd on the same data root (when down) and waits until it answers. */
   start(): Promise<void>;
+  /** SIGSTOP to dockerd: its socket still accepts connections, but nothing answers. */
+  freeze(): void;
+  /** SIGCONT: it answers again, the calls that waited first. */
+  thaw(): void;
   /** Removes everything; idempotent and safe after any failure. */
   remove(): Promise<void>;
 }
@@ -92,6 +96,11 @@ export async function startOwnDockerd(options: OwnDockerdOptions = {}): Promise<
     }, { timeoutMs: ANSWER_TIMEOUT_MS, intervalMs: 100 });
   };
 
+  const signalDaemon = (signal: NodeJS.Signals): void => {
+    if (daemon === undefined || isDown()) throw new Error('the private dockerd is not running');
+    daemon.child.kill(signal);
+  };
+
   const kill = async (): Promise<void> => {
     if (daemon !== undefined && !isDown()) await daemon.stop('SIGKILL');
     await forgetContainerd(join(dir, 'exec'));
@@ -103,6 +112,7 @@ export async function startOwnDockerd(options: OwnDockerdOptions = {}): Promise<
     const attempt = async (what: string, step: () => Promise<unknown>): Promise<void> => {
       await step().catch((error: unknown) => problems.push(`${what}: ${error instanceof Error ? error.message : String(error)}`));
     };
+    if (daemon !== undefined && !isDown()) daemon.child.kill('SIGCONT');
     // Containers left running by a killed daemon are only reachable through a daemon:
     // start one again (it restores them), then remove them all through it.
     await attempt('restart for cleanup', start);
@@ -137,6 +147,8 @@ export async function startOwnDockerd(options: OwnDockerdOptions = {}): Promise<
     docker: cli,
     kill,
     start,
+    freeze: () => signalDaemon('SIGSTOP'),
+    thaw: () => signalDaemon('SIGCONT'),
     remove,
   };
 }
