@@ -290,8 +290,14 @@ export class Agent {
   private setRuntimeProblem(problem: string | undefined): void {
     if (problem === this.runtimeProblem) return;
     this.runtimeProblem = problem;
-    if (problem !== undefined) this.deps.log.error({ reason: problem }, 'the container runtime does not answer');
-    else this.deps.log.info('the container runtime answers again');
+    if (problem !== undefined) {
+      this.deps.log.error({ reason: problem }, 'the container runtime does not answer');
+    } else {
+      // Steps that failed as the engine went (a create refused by a dockerd shutting down)
+      // say nothing of the pods: try them again now rather than after their back-off.
+      this.failures.clear();
+      this.deps.log.info('the container runtime answers again');
+    }
     this.publishNodeStatus();
   }
 
