@@ -49,8 +49,9 @@ async function main(): Promise<void> {
     ])}\n`,
   );
   if (result.logSample.length > 0) process.stdout.write(`\nlogged in the window (first lines):\n${result.logSample.map((l) => `  ${l}`).join('\n')}\n`);
-  const isMet = result.io.writeBytes === 0 && result.runningAtEnd === result.pods;
-  process.stdout.write(`\ndisk writes at steady state: ${isMet ? 'none (target met)' : 'TARGET MISSED'}\n`);
+  const isSteady = result.runningAtEnd === result.pods;
+  const verdict = (bytesInWindow: number): string => (!isSteady ? 'not steady (pods stopped running)' : bytesInWindow === 0 ? 'none (target met)' : `${perHour(bytesInWindow)} (TARGET MISSED)`);
+  process.stdout.write(`\ndisk writes at steady state: ${verdict(result.io.writeBytes)}\nlog at steady state: ${verdict(result.logBytes)}\n`);
 }
 
 main().then(
