@@ -52,7 +52,10 @@ describe('the agent killed mid-reconcile', () => {
 
   // Killed once the first container exists (sandboxes being made), and once the pods'
   // own containers are being created and started.
-  it.each([1, REPLICAS + 2])('loses, duplicates and restarts nothing when killed at %i containers, and reconverges once back', async (killAt) => {
+  it.each([
+    ['as the first container appears', 1],
+    ['with the pods\' own containers being made', REPLICAS + 2],
+  ])('killed %s: loses, duplicates and restarts nothing, and reconverges once back', async (_when, killAt) => {
     const f = fleet();
     const node = f.nodeName(0);
     const log = await f.record(`baton/v1/nodes/${node}/#`);
