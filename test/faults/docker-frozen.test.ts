@@ -16,7 +16,7 @@ cleanUpAfterEach();
 
 describe('dockerd frozen and thawed', () => {
   it('is not Ready once a read goes unanswered for 10 s, and Ready again after, nothing touched', async () => {
-    const { engine, view, agent, node } = await setUp(false, [servicePod('calm', ['main'], 'Always')], '1');
+    const { engine, view, agent, node } = await setUp(false, [servicePod('calm', ['main'], 'Always')], { resync: '1' });
     const before = await engineContainers(engine, node);
     engine.freeze();
     const frozenAt = Date.now();

@@ -124,4 +124,37 @@ describe('dockerd killed and started again', () => {
     expect(agent.process.pid).toBe(agentPid);
   });
 
+  it('stopped gracefully (systemctl restart docker) without live-restore: every pod runs again as soon as the engine is back, nothing duplicated', async () => {
+    // The kubelet's 10 s first back-off: a step refused by the engine as it shut down must not hold a pod that long.
+    const { engine, view, agent, node } = await setUp(false, [servicePod('web', ['main', 'side'], 'Always'), servicePod('job', ['main'], 'Always')], { backoff: '10s' });
+    const before = await engineContainers(engine, node);
+    const agentPid = agent.process.pid;
+
+    // The engine stops its containers while still answering: the agent sees them die and acts, racing the shutdown.
+    await engine.stop();
+    expect(await waitForNotReady(view, node)).toContain('container runtime is down');
+    await engine.start();
+    const back = Date.now();
+    await waitFor('the node Ready and both pods Running again, every container restarted', () => {
+      const statuses = ['web', 'job'].flatMap((p) => view.podStatus(node, p)?.status.containerStatuses ?? []);
+      return isNodeReady(view, node) && isPodUp(view.podStatus(node, 'web')) && isPodUp(view.podStatus(node, 'job')) &&
+        statuses.length === 3 && statuses.every((s) => s.restartCount >= 1);
+    }, { timeoutMs: 5_000 });
+    console.log(`Ready and converged ${Date.now() - back} ms after dockerd answered again`);
+
+    const after = await engineContainers(engine, node);
+    console.log(`restart counts: ${after.filter((c) => !c.isSandbox).map((c) => `${c.pod}/${c.container} ${c.batonRestartCount ?? '?'}`).join(', ')}`);
+    expect(after.filter((c) => before.some((b) => b.id === c.id)), 'the stopped instances are replaced').toEqual([]);
+    expect(after.every((c) => c.running)).toBe(true);
+    for (const [pod, container] of [['web', 'main'], ['web', 'side'], ['job', 'main']] as const) {
+      const instance = only(after.filter((c) => c.pod === pod && c.container === container), `one ${pod}/${container}`);
+      // Once for the stop by the shutdown; a second time only if a restart the agent made
+      // while the engine shut down was stopped by it in turn. Each by restartPolicy Always.
+      expect(Number(instance.batonRestartCount), `${pod}/${container} restart count`).toBeGreaterThanOrEqual(1);
+      expect(Number(instance.batonRestartCount), `${pod}/${container} restart count`).toBeLessThanOrEqual(2);
+    }
+    only(after.filter((c) => c.pod === 'web' && c.isSandbox), 'one sandbox of web');
+    expect(agent.process.child.exitCode).toBeNull();
+    expect(agent.process.pid).toBe(agentPid);
+  });
 });

@@ -45,9 +45,9 @@ export /**
  * A private engine (with or without live-restore), a mosquitto and the built agent on
  * them, running `pods` (desired generation 1) until each is Running and Ready on the
  * broker. The agent's resync is a minute unless told otherwise, so what happens must come
- * from its watch on the engine; crashing pods back off 1 s, then 2 s.
+ * from its watch on the engine; its first back-off is 1 s unless told otherwise.
  */
-async function setUp(liveRestore: boolean, pods: readonly DesiredPod[], resync = '60'): Promise<Setup> {
+async function setUp(liveRestore: boolean, pods: readonly DesiredPod[], timing: { resync?: string; backoff?: string } = {}): Promise<Setup> {
   requireBuiltAgent();
   const node = uniqueNode('fdr');
   const engine = await startOwnDockerd({ liveRestore });
@@ -57,7 +57,7 @@ async function setUp(liveRestore: boolean, pods: readonly DesiredPod[], resync =
   const view = await BrokerView.connect(broker.url);
   cleanups.push(() => view.close());
   const agent = await startAgent(broker.url, node, {
-    args: ['--docker-host', engine.host, '--resync', resync, '--backoff', '1s', '--backoff-max', '2s'],
+    args: ['--docker-host', engine.host, '--resync', timing.resync ?? '60', '--backoff', timing.backoff ?? '1s', '--backoff-max', '20s'],
   });
   cleanups.push(async () => {
     await agent.process.stop('SIGKILL');

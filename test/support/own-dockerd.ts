@@ -37,6 +37,8 @@ export interface OwnDockerd {
   docker(...args: string[]): Promise<string>;
   /** SIGKILL to dockerd; resolves once it has exited. */
   kill(): Promise<void>;
+  /** SIGTERM to dockerd, as `systemctl stop docker` does; resolves once it has shut down. */
+  stop(): Promise<void>;
   /** Starts dockerd on the same data root (when down) and waits until it answers. */
   start(): Promise<void>;
   /** SIGSTOP to dockerd: its socket still accepts connections, but nothing answers. */
@@ -96,6 +98,10 @@ export async function startOwnDockerd(options: OwnDockerdOptions = {}): Promise<
     }, { timeoutMs: ANSWER_TIMEOUT_MS, intervalMs: 100 });
   };
 
+  const stop = async (): Promise<void> => {
+    if (daemon !== undefined && !isDown()) await daemon.stop('SIGTERM');
+  };
+
   const signalDaemon = (signal: NodeJS.Signals): void => {
     if (daemon === undefined || isDown()) throw new Error('the private dockerd is not running');
     daemon.child.kill(signal);
@@ -146,6 +152,7 @@ export async function startOwnDockerd(options: OwnDockerdOptions = {}): Promise<
     pid: () => (isDown() ? undefined : daemon?.pid),
     docker: cli,
     kill,
+    stop,
     start,
     freeze: () => signalDaemon('SIGSTOP'),
     thaw: () => signalDaemon('SIGCONT'),
