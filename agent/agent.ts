@@ -132,7 +132,9 @@ export class Agent {
     link.onConnect(() => this.onConnect());
     await link.start();
     await link.subscribe(topics.nodeDesired(config.node), (_topic, payload) => this.onDesired(payload));
-    await link.subscribe(topics.allPodStatuses(config.node), (topic, payload) => this.pods.onMessage(topic, payload));
+    await link.subscribe(topics.allPodStatuses(config.node), (topic, payload) => {
+      if (this.pods.onMessage(topic, payload)) this.loop.wake();
+    });
     runtime.watchEvents({ key: LABELS.node, value: config.node }, () => this.loop.wake(), signal, (state) => this.onWatch(state));
     this.timers.push(setInterval(() => this.loop.wake(), config.resyncMs));
     this.timers.push(setInterval(() => void this.heartbeat(), config.statusIntervalMs));

@@ -34,16 +34,23 @@ export class PodStatusPublisher {
     private readonly log: Logger,
   ) {}
 
-  /** Handles a message on this node's pods/+ topics (our own, read back). */
-  onMessage(topic: string, payload: Buffer): void {
+  /**
+   * Handles a message on this node's pods/+ topics (our own, read back). Returns true when
+   * the broker holds a status for a pod this agent has not published: left by an earlier
+   * run (killed before it cleared a removed pod's status, say), it wants a pass now to be
+   * cleared or taken over, not at the next periodic resync.
+   */
+  onMessage(topic: string, payload: Buffer): boolean {
     const pod = this.topics.parseNodeTopic(topic)?.rest[1];
-    if (pod === undefined) return;
+    if (pod === undefined) return false;
     if (payload.length === 0) {
       this.onBroker.delete(pod);
-      return;
+      return false;
     }
     const decoded = decodePayload(podStatusReportSchema, payload);
-    if (decoded.ok && decoded.value.node === this.node && decoded.value.name === pod) this.onBroker.set(pod, decoded.value);
+    if (!decoded.ok || decoded.value.node !== this.node || decoded.value.name !== pod) return false;
+    this.onBroker.set(pod, decoded.value);
+    return !this.published.has(pod);
   }
 
   /** Derives every desired pod's status, publishes the changed ones and clears the gone ones. Returns without waiting for the broker. */

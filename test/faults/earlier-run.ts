@@ -23,15 +23,16 @@ export interface EarlierRun {
 }
 
 /**
- * Runs an agent for a new node with `pods` (desired generation `generation`, retained on
- * a mosquitto of its own) until every pod is Running on the broker and the desired state
+ * Runs an agent for a new node with `pods` (desired generation `generation`, default 4,
+ * retained on a mosquitto of its own, with `brokerConfig` lines if given) until every pod is Running on the broker and the desired state
  * is saved, then kills it with SIGKILL. The containers keep running. `cleanup` gets the
  * undoing of it all: the broker, the node's containers and the state directory.
  */
-export async function earlierRun(prefix: string, pods: DesiredPod[], cleanup: (undo: () => Promise<unknown>) => void, generation = 4): Promise<EarlierRun> {
+export async function earlierRun(prefix: string, pods: DesiredPod[], cleanup: (undo: () => Promise<unknown>) => void, options: { generation?: number; brokerConfig?: string } = {}): Promise<EarlierRun> {
   requireBuiltAgent();
+  const generation = options.generation ?? 4;
   const node = uniqueNode(prefix);
-  const broker = await startMosquitto();
+  const broker = await startMosquitto(options.brokerConfig !== undefined ? { extraConfig: options.brokerConfig } : {});
   cleanup(() => broker.stop());
   const agent = await startAgent(broker.url, node, { args: FAST_BACKOFF });
   cleanup(async () => {

@@ -29,7 +29,7 @@ const corruptions: [string, (saved: Buffer) => Buffer, RegExp][] = [
 
 describe('an unusable state file', () => {
   it.each(corruptions)('%s: the agent says so, keeps it aside and the containers, then converges on the broker\'s desired state', async (_what, corrupt, why) => {
-    const run = await earlierRun('fsf', [testPod('steady-a'), testPod('steady-b')], cleanup, 5);
+    const run = await earlierRun('fsf', [testPod('steady-a'), testPod('steady-b')], cleanup, { generation: 5 });
     expect(run.containers).toHaveLength(2);
     const file = join(run.stateDir, 'desired.json');
     const bad = corrupt(await readFile(file));
