@@ -98,10 +98,13 @@ describe('the agent killed mid-reconcile', () => {
       expect(c.restartCount, describeContainer(c)).toBe(0);
       if (!c.isSandbox) expect(c.batonRestartCount, describeContainer(c)).toBe('0');
     }
-    // What the pods say on the broker: Running, no restarts.
+    // What the pods say on the broker: Running, no restarts, and started when the first
+    // agent said they did (the new one took that over from the broker, not guessed anew).
     for (const t of podTopics) {
       const report = JSON.parse(log.latest.get(t) ?? '{}') as PodStatusReport;
       expect(report.status.containerStatuses.map((s) => s.restartCount)).toEqual([0, 0]);
+      const first = log.messages.slice(0, restartFrom).find((m) => m.topic === t && m.payload !== '');
+      if (first) expect(report.status.startTime, t).toBe((JSON.parse(first.payload) as PodStatusReport).status.startTime);
     }
 
     // From the new agent's "online" (sent when it connects) to all pods Running on the broker.
