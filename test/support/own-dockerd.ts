@@ -58,8 +58,11 @@ export interface OwnDockerdOptions {
 
 const ANSWER_TIMEOUT_MS = 60_000;
 
+const DIR_PREFIX = join(tmpdir(), 'baton-dockerd-');
+
 export async function startOwnDockerd(options: OwnDockerdOptions = {}): Promise<OwnDockerd> {
-  const dir = await mkdtemp(join(tmpdir(), 'baton-dockerd-'));
+  await removeOrphanedEngines();
+  const dir = await mkdtemp(DIR_PREFIX);
   const bridge = `btn${randomBytes(4).toString('hex')}`; // 11 characters; Linux allows 15
   const socket = join(dir, 'docker.sock');
   const host = `unix://${socket}`;
@@ -160,6 +163,42 @@ export async function startOwnDockerd(options: OwnDockerdOptions = {}): Promise<
   };
 }
 
+/**
+ * Removes the engines of test runs that were killed before they could clean up: a
+ * dockerd of ours whose parent is gone (its parent is then PID 1). An engine of a test
+ * still running has its test process as parent and is left alone.
+ */
+async function removeOrphanedEngines(): Promise<void> {
+  const { stdout } = await run('ps', ['-eo', 'pid=,ppid=,args=']);
+  for (const line of stdout.split('\n')) {
+    const match = /^\s*(\d+)\s+(\d+)\s+dockerd\s(.*)$/.exec(line);
+    if (match?.[1] === undefined || match[2] !== '1' || match[3] === undefined) continue;
+    const args = match[3].split(/\s+/);
+    const arg = (name: string): string | undefined => args[args.indexOf(name) + 1];
+    const dataRoot = arg('--data-root');
+    const bridge = arg('--bridge');
+    const host = arg('--host');
+    if (dataRoot === undefined || !dataRoot.startsWith(DIR_PREFIX) || bridge === undefined || host === undefined) continue;
+    const dir = dataRoot.slice(0, dataRoot.lastIndexOf('/'));
+    const pid = Number(match[1]);
+    process.kill(pid, 'SIGCONT');
+    const ids = await run('docker', ['-H', host, 'ps', '-aq']).then(({ stdout: out }) => out.split('\n').filter((id) => id !== ''), () => []);
+    if (ids.length > 0) await run('docker', ['-H', host, 'rm', '-f', ...ids]).catch(() => undefined);
+    process.kill(pid, 'SIGTERM');
+    await waitFor(`the orphaned dockerd ${pid} to stop`, () => hasEnded(pid), { timeoutMs: 15_000 }).catch(() => {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+    });
+    await killShimsOf(join(dir, 'exec'));
+    await unmountUnder(dir).catch(() => undefined);
+    if (await bridgeExists(bridge)) await run('ip', ['link', 'del', bridge]).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** Creates the bridge on a 10.x.y.0/24 that no route of this machine overlaps, and brings it up. */
 async function createBridge(bridge: string): Promise<void> {
   const routes = await routedNetworks();
@@ -230,14 +269,18 @@ async function forgetContainerd(execRoot: string): Promise<void> {
   const pidFile = join(execRoot, 'containerd', 'containerd.pid');
   const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
   if (Number.isInteger(pid) && pid > 0) {
-    await waitFor(`the killed dockerd's containerd (PID ${pid}) to end`, async () => {
-      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
-      // The state follows the parenthesised command name: Z (zombie) or X (dead) have ended.
-      const state = stat?.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      return stat === undefined || state === 'Z' || state === 'X';
-    }, { timeoutMs: 10_000, intervalMs: 50 });
+    await waitFor(`the killed dockerd's containerd (PID ${pid}) to end`, () => hasEnded(pid), { timeoutMs: 10_000, intervalMs: 50 });
   }
   await rm(pidFile, { force: true });
+}
+
+/** True once the process is gone or a zombie (ended, waiting to be reaped). */
+async function hasEnded(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (stat === undefined) return true;
+  // The state follows the parenthesised command name: Z (zombie) or X (dead) have ended.
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state === 'Z' || state === 'X';
 }
 
 /** Kills containerd shims (and so their containers) that still serve this exec root's containerd. */
