@@ -41,13 +41,13 @@ export interface Setup {
   readonly node: string;
 }
 
-export /**
+/**
  * A private engine (with or without live-restore), a mosquitto and the built agent on
  * them, running `pods` (desired generation 1) until each is Running and Ready on the
  * broker. The agent's resync is a minute unless told otherwise, so what happens must come
  * from its watch on the engine; its first back-off is 1 s unless told otherwise.
  */
-async function setUp(liveRestore: boolean, pods: readonly DesiredPod[], timing: { resync?: string; backoff?: string } = {}): Promise<Setup> {
+export async function setUp(liveRestore: boolean, pods: readonly DesiredPod[], timing: { resync?: string; backoff?: string } = {}): Promise<Setup> {
   requireBuiltAgent();
   const node = uniqueNode('fdr');
   const engine = await startOwnDockerd({ liveRestore });
@@ -100,10 +100,17 @@ interface Inspected {
 }
 
 /** Every container of the node on the private engine, as `docker inspect` shows it. */
-export async function engineContainers(engine: OwnDockerd, node: string): Promise<EngineContainer[]> {
+export async function engineContainers(engine: OwnDockerd, node: string, attempt = 0): Promise<EngineContainer[]> {
   const out = await engine.docker('ps', '-aq', '--no-trunc', '--filter', `label=io.baton.node=${node}`);
   if (out === '') return [];
-  const inspected = JSON.parse(await engine.docker('inspect', ...out.split('\n'))) as Inspected[];
+  let inspected: Inspected[];
+  try {
+    inspected = JSON.parse(await engine.docker('inspect', ...out.split('\n'))) as Inspected[];
+  } catch (error) {
+    // A container the agent removed between the two commands fails the inspect: look again.
+    if (attempt < 5) return engineContainers(engine, node, attempt + 1);
+    throw error;
+  }
   return inspected.map((c) => {
     const labels = c.Config.Labels;
     return {
