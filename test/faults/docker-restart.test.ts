@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { agentLog } from './agent-log.js';
 import { sameInstances } from './pod-checks.js';
-import { cleanUpAfterEach, engineContainers, isAlive, isNodeReady, isPodUp, only, servicePod, setUp, waitForNotReady } from './private-engine.js';
+import { cleanUpAfterEach, engineContainers, isAlive, isNodeReady, isPodUp, only, servicePod, setUp, waitForNotReady, type EngineContainer } from './private-engine.js';
+import type { OwnDockerd } from '../support/own-dockerd.js';
 import { waitFor } from '../support/wait.js';
 
 /**
@@ -22,6 +23,14 @@ import { waitFor } from '../support/wait.js';
  */
 
 cleanUpAfterEach();
+
+/** The node's containers once none of `before` is left: stopped instances are replaced, not kept beside their successors. */
+async function replaced(engine: OwnDockerd, node: string, before: readonly EngineContainer[]): Promise<EngineContainer[]> {
+  return waitFor('the stopped instances removed', async () => {
+    const now = await engineContainers(engine, node);
+    return now.some((c) => before.some((b) => b.id === c.id)) ? undefined : now;
+  }, { timeoutMs: 5_000 });
+}
 
 describe('dockerd killed and started again', () => {
   it('with live-restore: keeps what outlived the daemon and restarts by policy only what died meanwhile', async () => {
@@ -107,8 +116,7 @@ describe('dockerd killed and started again', () => {
         statuses.length === 3 && statuses.every((s) => s.restartCount === 1);
     }, { timeoutMs: 15_000 });
     console.log(`Ready and converged ${Date.now() - back} ms after dockerd answered again`);
-    const after = await engineContainers(engine, node);
-    expect(after.filter((c) => before.some((b) => b.id === c.id)), 'the stopped instances are replaced, not kept beside').toEqual([]);
+    const after = await replaced(engine, node, before);
     expect(after).toHaveLength(4);
     expect(after.every((c) => c.running)).toBe(true);
     for (const [pod, container] of [['web', 'main'], ['web', 'side'], ['job', 'main']] as const) {
@@ -142,9 +150,8 @@ describe('dockerd killed and started again', () => {
     }, { timeoutMs: 5_000 });
     console.log(`Ready and converged ${Date.now() - back} ms after dockerd answered again`);
 
-    const after = await engineContainers(engine, node);
+    const after = await replaced(engine, node, before);
     console.log(`restart counts: ${after.filter((c) => !c.isSandbox).map((c) => `${c.pod}/${c.container} ${c.batonRestartCount ?? '?'}`).join(', ')}`);
-    expect(after.filter((c) => before.some((b) => b.id === c.id)), 'the stopped instances are replaced').toEqual([]);
     expect(after.every((c) => c.running)).toBe(true);
     for (const [pod, container] of [['web', 'main'], ['web', 'side'], ['job', 'main']] as const) {
       const instance = only(after.filter((c) => c.pod === pod && c.container === container), `one ${pod}/${container}`);
