@@ -1,18 +1,19 @@
 import { rm } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { removeNodeContainers } from '../support/docker.js';
+import { docker, removeNodeContainers } from '../support/docker.js';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
 import { nodeContainers } from '../support/node-containers.js';
 import { waitFor } from '../support/wait.js';
 import { BrokerView, desiredState, requireBuiltAgent, startAgent, testPod, uniqueNode } from '../integration/agent-harness.js';
 import { agentLog } from './agent-log.js';
 import { packetsFrom, VERBOSE_BROKER_LOG } from './broker-log.js';
-import { crashPod, currentRestarts, restartsInDocker, sameInstances } from './pod-checks.js';
+import { crashPod, currentRestarts, livenessPod, restartsInDocker, sameInstances } from './pod-checks.js';
 
 /**
  * The broker stopped for longer than the agent's keep-alive, then started again empty
- * (no persistence: every retained message is gone). Meanwhile the pods keep running and
- * the crashing one keeps being restarted by policy. Once the broker is back the statuses
+ * (no persistence: every retained message is gone). Meanwhile the pods keep running,
+ * the crashing one keeps being restarted by policy and a failing liveness probe still
+ * restarts its container. Once the broker is back the statuses
  * on it are current within seconds, nothing the agent said while offline is delivered
  * late, nothing healthy was recreated, and only a newer desired generation is applied.
  */
@@ -31,7 +32,7 @@ async function brokerOn(port?: number): Promise<Mosquitto> {
 }
 
 describe('the broker stopped for longer than the keep-alive', () => {
-  it('keeps the pods running and restarting, then catches the broker up without recreating anything', async () => {
+  it('keeps the pods running, restarting and probed, then catches the broker up without recreating anything', async () => {
     requireBuiltAgent();
     const node = uniqueNode('fbo');
     const first = await brokerOn();
@@ -41,12 +42,13 @@ describe('the broker stopped for longer than the keep-alive', () => {
       await removeNodeContainers(node);
       await rm(agent.stateDir, { recursive: true, force: true });
     });
-    const pods = [testPod('steady-a'), testPod('steady-b'), crashPod('crash')];
+    const pods = [testPod('steady-a'), testPod('steady-b'), crashPod('crash'), livenessPod('probed')];
     const view = await BrokerView.connect(first.url);
     await view.publishDesired(desiredState(node, 2, pods));
     await waitFor('the steady pods Running and a first restart of the crashing one, on the broker', () =>
       view.podStatus(node, 'steady-a')?.status.phase === 'Running' &&
       view.podStatus(node, 'steady-b')?.status.phase === 'Running' &&
+      view.podStatus(node, 'probed')?.status.phase === 'Running' &&
       (view.podStatus(node, 'crash')?.status.containerStatuses[0]?.restartCount ?? 0) >= 1);
     await view.close();
     const healthy = (await nodeContainers([node])).filter((c) => c.pod.startsWith('steady-'));
@@ -55,9 +57,13 @@ describe('the broker stopped for longer than the keep-alive', () => {
     await first.stop();
     const down = Date.now();
     const restartsBefore = await restartsInDocker(node, 'crash');
-    const during = await waitFor('two restarts by policy, and longer than 1.5 keep-alives, while the broker is down', async () => {
+    // Probes keep working: the probed pod's liveness check starts failing now.
+    const [probed] = (await nodeContainers([node])).filter((c) => c.pod === 'probed' && c.running);
+    await docker('exec', probed?.id ?? 'none', 'rm', '/tmp/alive');
+    const during = await waitFor('two restarts by policy, a restart by the liveness probe, and longer than 1.5 keep-alives, while the broker is down', async () => {
       const count = await restartsInDocker(node, 'crash');
-      return Date.now() - down > 1.5 * KEEPALIVE_S * 1000 && count >= restartsBefore + 2 ? count : undefined;
+      const isProbed = (await restartsInDocker(node, 'probed')) >= 1;
+      return Date.now() - down > 1.5 * KEEPALIVE_S * 1000 && isProbed && count >= restartsBefore + 2 ? count : undefined;
     }, { timeoutMs: 20_000 });
     expect(agent.process.child.exitCode).toBeNull();
     sameInstances(healthy, await nodeContainers([node]));
@@ -74,8 +80,9 @@ describe('the broker stopped for longer than the keep-alive', () => {
         const status = after.podStatus(node, h.pod)?.status;
         return status?.phase === 'Running' && status.containerStatuses[0]?.containerID?.endsWith(h.id) === true;
       });
-      const reported = after.podStatus(node, 'crash')?.status.containerStatuses[0]?.restartCount;
-      return after.nodeStatus(node)?.state === 'online' && isSteadyCurrent && reported === currentRestarts(containers, 'crash');
+      const reported = (pod: string): number | undefined => after.podStatus(node, pod)?.status.containerStatuses[0]?.restartCount;
+      const isProbedCurrent = reported('probed') === currentRestarts(containers, 'probed');
+      return after.nodeStatus(node)?.state === 'online' && isSteadyCurrent && isProbedCurrent && reported('crash') === currentRestarts(containers, 'crash');
     }, { timeoutMs: 15_000 });
     // This includes the agent's reconnect back-off (it grows while the broker is away).
     console.log(`statuses current ${Date.now() - back} ms after the broker came back`);

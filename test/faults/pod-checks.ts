@@ -1,7 +1,8 @@
 import { expect } from 'vitest';
 import type { DesiredPod } from '../../protocol/messages.js';
 import { nodeContainers, type NodeContainer } from '../support/node-containers.js';
-import { testPod } from '../integration/agent-harness.js';
+import { specPod, testPod } from '../integration/agent-harness.js';
+import { TEST_IMAGE } from '../support/docker.js';
 
 /** The pods and checks the fault tests share. */
 
@@ -11,6 +12,22 @@ import { testPod } from '../integration/agent-harness.js';
  */
 export function crashPod(name: string): DesiredPod {
   return testPod(name, { command: ['sh', '-c', 'sleep 1; exit 1'], restartPolicy: 'Always' });
+}
+
+/**
+ * A pod whose liveness probe (`cat /tmp/alive`, every second) passes until the file is
+ * removed (`docker exec ID rm /tmp/alive`): then the agent kills and restarts it.
+ */
+export function livenessPod(name: string): DesiredPod {
+  return specPod(name, {
+    terminationGracePeriodSeconds: 1,
+    containers: [{
+      name: 'main',
+      image: TEST_IMAGE,
+      command: ['sh', '-c', 'touch /tmp/alive; sleep 3600'],
+      livenessProbe: { exec: { command: ['cat', '/tmp/alive'] }, periodSeconds: 1, failureThreshold: 1 },
+    }],
+  });
 }
 
 /**
