@@ -7,6 +7,22 @@ describe('withDeadline', () => {
     await expect(withDeadline('a list', 1000, async () => 'answer')).resolves.toBe('answer');
   });
 
+  it('lets a list and an inspect per container share the signal without a MaxListenersExceededWarning', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      await withDeadline('a container list', 1000, async (signal) => {
+        for (let i = 0; i < 30; i++) signal.addEventListener('abort', () => undefined);
+        return 'listed';
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('passes on the call\'s own failure', async () => {
     await expect(withDeadline('a list', 1000, () => Promise.reject(new Error('connect ECONNREFUSED')))).rejects.toThrow('connect ECONNREFUSED');
   });

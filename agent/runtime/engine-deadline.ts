@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { EngineTimeoutError } from './runtime.js';
 
 /**
@@ -16,6 +17,10 @@ export const ENGINE_READ_TIMEOUT_MS = 10_000;
  */
 export async function withDeadline<T>(what: string, timeoutMs: number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
+  // A list shares the signal with an inspect per container, each adding a listener:
+  // the signal lives only for this call, so no count of them is a leak (and Node's
+  // MaxListenersExceededWarning on every resync would only wear the SD card via journald).
+  setMaxListeners(0, controller.signal);
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
