@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes this machine ready to run Baton and its tests: Docker Engine running, mosquitto
-# and a static busybox installed, the local busybox image built. Idempotent: it installs
+# a static busybox, iproute2, systemd-notify and python3 installed, the local busybox
+# image built. Idempotent: it installs
 # or starts only what is missing. Debian/Ubuntu packages via apt-get (as root); elsewhere
 # it names what to install.
 set -euo pipefail
@@ -15,6 +16,10 @@ command -v mosquitto >/dev/null 2>&1 || missing+=(mosquitto)
 command -v mosquitto_sub >/dev/null 2>&1 || missing+=(mosquitto-clients)
 { [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; } || missing+=(busybox-static)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+# The systemd notify test: systemd-notify is what the agent sends with, and a small
+# python3 program stands in for systemd's socket (Node cannot bind a datagram socket).
+command -v systemd-notify >/dev/null 2>&1 || missing+=(systemd)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
 
 if [ ${#missing[@]} -gt 0 ]; then
   # Unique names, order kept.
