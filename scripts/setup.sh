@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# Makes this machine ready to run Baton and its tests: Docker Engine running, mosquitto
-# a static busybox, iproute2, systemd-notify and python3 installed, the local busybox
-# image built. Idempotent: it installs
-# or starts only what is missing. Debian/Ubuntu packages via apt-get (as root); elsewhere
-# it names what to install.
+# Makes this machine ready to run Baton and its tests: Docker Engine running; mosquitto,
+# a static busybox, iproute2, systemd-notify and python3 installed; the local busybox
+# image built. Idempotent: it installs or starts only what is missing. Debian/Ubuntu
+# packages via apt-get (as root); elsewhere it names what to install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
