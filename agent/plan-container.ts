@@ -113,8 +113,18 @@ function runActions(
     }
     case 'IfNotPresent':
       return isPresent ? [create] : pullActions(spec.image, requesterKey, base, context, `image ${spec.image} is not present`);
-    case 'Always':
-      return isPulled ? [create] : pullActions(spec.image, requesterKey, base, context, 'imagePullPolicy is Always');
+    case 'Always': {
+      if (isPulled) return [create];
+      // The edge keeps going alone: when the registry cannot be reached (the Pi is
+      // offline) a restart uses the image already on the node rather than leave the
+      // container down until the network is back. Kubernetes would wait in
+      // ImagePullBackOff; the failed pull is still reported, and retried next start.
+      const failure = context.pulls.view(spec.image)?.failure;
+      if (failure !== undefined && isPresent) {
+        return [{ ...create, isImagePresent: true, reason: `${reason}; pulling ${spec.image} failed (${failure.message}): using the image already on the node` }];
+      }
+      return pullActions(spec.image, requesterKey, base, context, 'imagePullPolicy is Always');
+    }
   }
 }
 

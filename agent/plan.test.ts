@@ -64,6 +64,20 @@ const cases: Case[] = [
     context: { satisfied: [pullRequesterKey(web.uid, 'main', specHash(containerOf(pod('web', { containers: [{ name: 'main', image: IMAGE, imagePullPolicy: 'Always' }] }))), 0)] },
     expected: ['create web/main #0'],
   },
+  {
+    name: 'Always: a failed pull (offline) with the image on the node: create from it rather than stay down',
+    desired: desired([pod('web', { containers: [{ name: 'main', image: IMAGE, imagePullPolicy: 'Always' }] })]),
+    actual: [],
+    context: { pulls: pullFailed(T0 - 100, T0 + 10_000) },
+    expected: ['create web/main #0'],
+  },
+  {
+    name: 'Always: a failed pull with no image on the node: back off as kubelet does',
+    desired: desired([pod('web', { containers: [{ name: 'main', image: IMAGE, imagePullPolicy: 'Always' }] })]),
+    actual: [],
+    context: { images: new Set(), pulls: pullFailed(T0 - 100, T0 + 10_000) },
+    expected: ['wait web/main +10000ms', 'wait web/main +900ms'],
+  },
   { name: ':latest defaults to Always', desired: desired([pod('web', { containers: [{ name: 'main', image: 'app:latest' }] })]), actual: [], context: { images: new Set(['app:latest']) }, expected: ['pull web/main app:latest'] },
   {
     name: 'a failed pull in back-off: wait for the retry, and wake when ErrImagePull turns into ImagePullBackOff',
