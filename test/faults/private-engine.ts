@@ -3,7 +3,7 @@ import { afterEach, expect } from 'vitest';
 import type { DesiredPod, PodStatusReport } from '../../protocol/messages.js';
 import { TEST_IMAGE } from '../support/docker.js';
 import { startMosquitto } from '../support/mosquitto.js';
-import type { NodeContainer } from '../support/node-containers.js';
+import { inspectBatonContainers, type NodeContainer } from '../support/node-containers.js';
 import { startOwnDockerd, type OwnDockerd } from '../support/own-dockerd.js';
 import { waitFor } from '../support/wait.js';
 import { BrokerView, desiredState, requireBuiltAgent, specPod, startAgent, uniqueNode, type StartedAgent } from '../integration/agent-harness.js';
@@ -85,51 +85,12 @@ export async function waitForNotReady(view: BrokerView, node: string, timeoutMs 
   }, { timeoutMs, intervalMs: 50 });
 }
 
-export interface EngineContainer extends NodeContainer {
-  /** The container's main process on the host, 0 when not running. */
-  readonly pid: number;
-  readonly exitCode: number;
-}
-
-interface Inspected {
-  Id: string;
-  Name: string;
-  RestartCount: number;
-  State: { Status: string; Running: boolean; StartedAt: string; Pid: number; ExitCode: number };
-  Config: { Labels: Record<string, string>; Env: string[] | null };
-}
+/** A container on the private engine; the same record as on the system engine. */
+export type EngineContainer = NodeContainer;
 
 /** Every container of the node on the private engine, as `docker inspect` shows it. */
-export async function engineContainers(engine: OwnDockerd, node: string, attempt = 0): Promise<EngineContainer[]> {
-  const out = await engine.docker('ps', '-aq', '--no-trunc', '--filter', `label=io.baton.node=${node}`);
-  if (out === '') return [];
-  let inspected: Inspected[];
-  try {
-    inspected = JSON.parse(await engine.docker('inspect', ...out.split('\n'))) as Inspected[];
-  } catch (error) {
-    // A container the agent removed between the two commands fails the inspect: look again.
-    if (attempt < 5) return engineContainers(engine, node, attempt + 1);
-    throw error;
-  }
-  return inspected.map((c) => {
-    const labels = c.Config.Labels;
-    return {
-      id: c.Id,
-      name: c.Name.replace(/^\//, ''),
-      node: labels['io.baton.node'] ?? '',
-      pod: labels['io.baton.pod'] ?? '',
-      container: labels['io.baton.container'] ?? '',
-      isSandbox: labels['io.baton.role'] === 'sandbox',
-      state: c.State.Status,
-      running: c.State.Running,
-      startedAt: c.State.StartedAt,
-      restartCount: c.RestartCount,
-      batonRestartCount: labels['io.baton.restart-count'],
-      env: c.Config.Env ?? [],
-      pid: c.State.Pid,
-      exitCode: c.State.ExitCode,
-    };
-  });
+export function engineContainers(engine: OwnDockerd, node: string): Promise<EngineContainer[]> {
+  return inspectBatonContainers((...args) => engine.docker(...args), `label=io.baton.node=${node}`);
 }
 
 export function isAlive(pid: number): boolean {

@@ -22,47 +22,60 @@ export interface NodeContainer {
   restartCount: number;
   batonRestartCount: string | undefined;
   env: string[];
+  /** The container's main process on the host, 0 when not running. */
+  pid: number;
+  exitCode: number;
 }
 
 interface Inspected {
   Id: string;
   Name: string;
   RestartCount: number;
-  State: { Status: string; Running: boolean; StartedAt: string };
+  State: { Status: string; Running: boolean; StartedAt: string; Pid: number; ExitCode: number };
   Config: { Labels: Record<string, string>; Env: string[] | null };
 }
 
-/** The containers of the given nodes, running or not, sandboxes included. */
-export async function nodeContainers(nodes: readonly string[], attempt = 0): Promise<NodeContainer[]> {
-  // Every Baton container on the engine (other tests' too); those of other nodes are left out below.
-  const out = await docker('ps', '-aq', '--no-trunc', '--filter', 'label=io.baton.node');
-  const ids = out === '' ? [] : out.split('\n');
-  if (ids.length === 0) return [];
+/** Runs the docker CLI (against the system engine, or a private one) and returns its output. */
+export type DockerCli = (...args: string[]) => Promise<string>;
+
+/**
+ * The Baton containers `filter` picks (a `docker ps --filter` value), running or not,
+ * sandboxes included, through `cli`.
+ */
+export async function inspectBatonContainers(cli: DockerCli, filter: string, attempt = 0): Promise<NodeContainer[]> {
+  const out = await cli('ps', '-aq', '--no-trunc', '--filter', filter);
+  if (out === '') return [];
   let inspected: Inspected[];
   try {
-    inspected = JSON.parse(await docker('inspect', ...ids)) as Inspected[];
+    inspected = JSON.parse(await cli('inspect', ...out.split('\n'))) as Inspected[];
   } catch (error) {
     // A container removed between the two commands fails the inspect: look again.
-    if (attempt < 5) return nodeContainers(nodes, attempt + 1);
+    if (attempt < 5) return inspectBatonContainers(cli, filter, attempt + 1);
     throw error;
   }
-  return inspected
-    .map((c) => {
-      const labels = c.Config.Labels;
-      return {
-        id: c.Id,
-        name: c.Name.replace(/^\//, ''),
-        node: labels['io.baton.node'] ?? '',
-        pod: labels['io.baton.pod'] ?? '',
-        container: labels['io.baton.container'] ?? '',
-        isSandbox: labels['io.baton.role'] === 'sandbox',
-        state: c.State.Status,
-        running: c.State.Running,
-        startedAt: c.State.StartedAt,
-        restartCount: c.RestartCount,
-        batonRestartCount: labels['io.baton.restart-count'],
-        env: c.Config.Env ?? [],
-      };
-    })
-    .filter((c) => nodes.includes(c.node));
+  return inspected.map((c) => {
+    const labels = c.Config.Labels;
+    return {
+      id: c.Id,
+      name: c.Name.replace(/^\//, ''),
+      node: labels['io.baton.node'] ?? '',
+      pod: labels['io.baton.pod'] ?? '',
+      container: labels['io.baton.container'] ?? '',
+      isSandbox: labels['io.baton.role'] === 'sandbox',
+      state: c.State.Status,
+      running: c.State.Running,
+      startedAt: c.State.StartedAt,
+      restartCount: c.RestartCount,
+      batonRestartCount: labels['io.baton.restart-count'],
+      env: c.Config.Env ?? [],
+      pid: c.State.Pid,
+      exitCode: c.State.ExitCode,
+    };
+  });
+}
+
+/** The containers of the given nodes on the system engine, running or not, sandboxes included. */
+export async function nodeContainers(nodes: readonly string[]): Promise<NodeContainer[]> {
+  // Every Baton container on the engine (other tests' too); those of other nodes are left out.
+  return (await inspectBatonContainers(docker, 'label=io.baton.node')).filter((c) => nodes.includes(c.node));
 }
