@@ -1,5 +1,5 @@
 import type { DaemonSetManifest, DeploymentManifest, Manifest, PodManifest } from '../protocol/manifest.js';
-import type { ApplyResult } from '../protocol/messages.js';
+import type { ApplyResult } from '../protocol/requests.js';
 import { validateManifest } from '../protocol/parse-manifests.js';
 import { canonicalJson } from '../protocol/canonical-json.js';
 import type { Workload } from './controllers/owned.js';

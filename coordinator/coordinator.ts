@@ -1,6 +1,7 @@
 import { encodePayload, decodePayload } from '../protocol/codec.js';
 import type { Logger } from '../protocol/log.js';
-import { nodeStatusSchema, podStatusReportSchema, type CoordinatorStatus, type Reply, type Request } from '../protocol/messages.js';
+import { nodeStatusSchema, podStatusReportSchema, type CoordinatorStatus } from '../protocol/messages.js';
+import { type Reply, type Request } from '../protocol/requests.js';
 import type { MqttLink } from '../protocol/mqtt-link.js';
 import type { Topics } from '../protocol/topics.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';

@@ -1,4 +1,4 @@
-import type { CordonResult } from '../protocol/messages.js';
+import type { CordonResult } from '../protocol/requests.js';
 import type { Observations } from './reconcile.js';
 import type { CoordinatorState, Entropy, StoredNode } from './state.js';
 

@@ -1,4 +1,4 @@
-import type { DeleteResult } from '../protocol/messages.js';
+import type { DeleteResult } from '../protocol/requests.js';
 import { ownerUidOf } from './controllers/owned.js';
 import type { CoordinatorState, StoredPod } from './state.js';
 

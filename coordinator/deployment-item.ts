@@ -1,4 +1,4 @@
-import type { ListItem } from '../protocol/messages.js';
+import type { ListItem } from '../protocol/requests.js';
 import type { PodAvailability } from './controllers/owned.js';
 import { deploymentStatus, rolloutSnapshot } from './deployment-status.js';
 import { isPodReady } from './reconcile.js';

@@ -1,4 +1,4 @@
-import type { DrainResult } from '../protocol/messages.js';
+import type { DrainResult } from '../protocol/requests.js';
 import { isKnownNode, nodeNotFound, withCordon } from './cordon.js';
 import type { Observations } from './reconcile.js';
 import type { CoordinatorState, Entropy, StoredPod } from './state.js';

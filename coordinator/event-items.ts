@@ -1,4 +1,4 @@
-import type { EventItem } from '../protocol/messages.js';
+import type { EventItem } from '../protocol/requests.js';
 import type { RecordedEvent } from './events.js';
 
 /**

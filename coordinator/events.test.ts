@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { listItemSchema, type NodeEvent } from '../protocol/messages.js';
+import { type NodeEvent } from '../protocol/messages.js';
+import { listItemSchema } from '../protocol/requests.js';
 import { validate } from '../protocol/validation.js';
 import { eventItem, eventName } from './event-items.js';
 import { EventStore, matchesFilter, type EventLimits, type RecordedEvent } from './events.js';

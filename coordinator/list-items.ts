@@ -1,4 +1,5 @@
-import type { EventItem, ListItem, ListKind, NodeStatus, PodStatus } from '../protocol/messages.js';
+import type { NodeStatus, PodStatus } from '../protocol/messages.js';
+import type { EventItem, ListItem, ListKind } from '../protocol/requests.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { deploymentItem } from './deployment-item.js';
 import { daemonSetCoverage, REVISION_HASH_LABEL } from './controllers/daemonset.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { PodStatus, Reply, Request } from '../protocol/messages.js';
+import type { PodStatus } from '../protocol/messages.js';
+import type { Reply, Request } from '../protocol/requests.js';
 import type { ListContext } from './list-items.js';
 import { reconcile, type Observations } from './reconcile.js';
 import { EventStore } from './events.js';

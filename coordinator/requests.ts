@@ -1,5 +1,5 @@
 import { decodePayload } from '../protocol/codec.js';
-import { requestSchema, type ErrorCode, type Reply, type Request } from '../protocol/messages.js';
+import { requestSchema, type ErrorCode, type Reply, type Request } from '../protocol/requests.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { applyObjects } from './apply.js';
 import { cordonNode } from './cordon.js';

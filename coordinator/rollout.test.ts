@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Reply, Request, RolloutResult } from '../protocol/messages.js';
+import type { Reply, Request, RolloutResult } from '../protocol/requests.js';
 import type { ListContext } from './list-items.js';
 import type { Observations } from './reconcile.js';
 import { handleRequest } from './requests.js';

@@ -1,5 +1,5 @@
 import type { PodTemplate } from '../protocol/manifest.js';
-import type { RolloutResult } from '../protocol/messages.js';
+import type { RolloutResult } from '../protocol/requests.js';
 import { updatedWorkload } from './apply.js';
 import { podTemplateHash } from './pod-names.js';
 import { CHANGE_CAUSE_ANNOTATION, currentRevision, revisionsOf } from './revisions.js';

@@ -1,5 +1,5 @@
 import { MAX_REPLICAS } from '../protocol/manifest.js';
-import type { ScaleResult } from '../protocol/messages.js';
+import type { ScaleResult } from '../protocol/requests.js';
 import { updatedWorkload } from './apply.js';
 import type { CoordinatorState } from './state.js';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodePayload, encodePayload, MAX_PAYLOAD_BYTES } from './codec.js';
-import { coordinatorStatusSchema, nodeStatusSchema, replySchema } from './messages.js';
+import { coordinatorStatusSchema, nodeStatusSchema } from './messages.js';
+import { replySchema } from './requests.js';
 
 describe('decodePayload', () => {
   it('decodes a valid payload from a Buffer or a string, dropping unknown fields', () => {

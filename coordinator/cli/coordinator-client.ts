@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { decodePayload, encodePayload, MAX_REPLY_BYTES } from '../../protocol/codec.js';
-import { coordinatorStatusSchema, replySchema, type Request } from '../../protocol/messages.js';
+import { coordinatorStatusSchema } from '../../protocol/messages.js';
+import { replySchema, type Request } from '../../protocol/requests.js';
 import { PROTOCOL_VERSION } from '../../protocol/version.js';
 import { CliError, CoordinatorError } from './errors.js';
 import { withTimeout, type Session } from './session.js';

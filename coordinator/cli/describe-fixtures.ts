@@ -1,4 +1,4 @@
-import type { EventItem, ListItem } from '../../protocol/messages.js';
+import type { EventItem, ListItem } from '../../protocol/requests.js';
 
 /** Builders for the describe printers' unit tests: plain data as the coordinator sends it. */
 

@@ -1,4 +1,5 @@
-import type { EventItem, ListItem, NodeStatus } from '../../protocol/messages.js';
+import type { NodeStatus } from '../../protocol/messages.js';
+import type { EventItem, ListItem } from '../../protocol/requests.js';
 import { formatCpu, formatMemory, humanMemory, parseCpuMillis, parseMemoryBytes } from '../../protocol/quantity.js';
 import { formatAge } from './age.js';
 import { cell, eventLines, formatTime, indent, mapLines, renderDescription } from './describe-text.js';

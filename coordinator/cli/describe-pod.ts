@@ -1,4 +1,4 @@
-import type { EventItem, ListItem } from '../../protocol/messages.js';
+import type { EventItem, ListItem } from '../../protocol/requests.js';
 import { containersLines, qosClass } from './describe-containers.js';
 import { cell, eventLines, formatTime, indent, mapLines, renderDescription } from './describe-text.js';
 import { viewDescribedPod, type DescribedPod, type VolumeView } from './describe-views.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EventItem } from '../../protocol/messages.js';
+import type { EventItem } from '../../protocol/requests.js';
 import { eventItem } from './describe-fixtures.js';
 import { cell, eventAge, eventLines, formatTime, mapLines } from './describe-text.js';
 

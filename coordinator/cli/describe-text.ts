@@ -1,4 +1,4 @@
-import type { EventItem } from '../../protocol/messages.js';
+import type { EventItem } from '../../protocol/requests.js';
 import { compareEventItems } from '../event-items.js';
 import { formatAge } from './age.js';
 import { alignTabs } from './tab-columns.js';

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../../protocol/messages.js';
+import type { ErrorCode } from '../../protocol/requests.js';
 
 /** A failure the user gets as one line on stderr (`error: ...`) and exit status 1. */
 export class CliError extends Error {

@@ -1,4 +1,4 @@
-import type { ListKind } from '../../protocol/messages.js';
+import type { ListKind } from '../../protocol/requests.js';
 import type { ManifestKind } from '../../protocol/manifest.js';
 
 /** One resource kind as the CLI names it, in kubectl's words. */

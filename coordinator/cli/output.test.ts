@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { ListItem } from '../../protocol/messages.js';
+import type { ListItem } from '../../protocol/requests.js';
 import { formatObjects } from './output.js';
 
 const items: ListItem[] = ['a', 'b'].map((name) => ({

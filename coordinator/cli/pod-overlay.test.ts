@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ListItem, PodStatusReport } from '../../protocol/messages.js';
+import type { PodStatusReport } from '../../protocol/messages.js';
+import type { ListItem } from '../../protocol/requests.js';
 import { overlayPodStatuses } from './pod-overlay.js';
 
 const pending = { phase: 'Pending', conditions: [], containerStatuses: [] };

@@ -1,5 +1,6 @@
 import { decodePayload } from '../../protocol/codec.js';
-import { podStatusReportSchema, type ListItem, type PodStatus, type PodStatusReport } from '../../protocol/messages.js';
+import { podStatusReportSchema, type PodStatus, type PodStatusReport } from '../../protocol/messages.js';
+import { type ListItem } from '../../protocol/requests.js';
 import type { Topics } from '../../protocol/topics.js';
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ListItem, NodeStatus } from '../../protocol/messages.js';
+import type { NodeStatus } from '../../protocol/messages.js';
+import type { ListItem } from '../../protocol/requests.js';
 import { eventItem } from './describe-fixtures.js';
 import { renderEvents, renderItems, renderNodes } from './printers.js';
 

@@ -1,4 +1,5 @@
-import type { EventItem, ListItem, NodeStatus } from '../../protocol/messages.js';
+import type { NodeStatus } from '../../protocol/messages.js';
+import type { EventItem, ListItem } from '../../protocol/requests.js';
 import { humanMemory } from '../../protocol/quantity.js';
 import { formatAge } from './age.js';
 import { cell } from './describe-text.js';

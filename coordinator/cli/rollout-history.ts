@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Revision } from '../../protocol/messages.js';
+import type { Revision } from '../../protocol/requests.js';
 import { validate } from '../../protocol/validation.js';
 import { containersLines } from './describe-containers.js';
 import { volumeLines } from './describe-pod.js';

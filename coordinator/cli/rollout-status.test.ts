@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ListItem } from '../../protocol/messages.js';
+import type { ListItem } from '../../protocol/requests.js';
 import { daemonSetRolloutStatus, deploymentRolloutStatus, rolloutWarning } from './rollout-status.js';
 
 /** `rollout status` lines, step by step, as kubectl's status viewers print them. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ListItem } from '../../protocol/messages.js';
+import type { ListItem } from '../../protocol/requests.js';
 import { validate } from '../../protocol/validation.js';
 
 /**

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { podStatusSchema, type ListItem, type PodStatus } from '../../protocol/messages.js';
+import { podStatusSchema, type PodStatus } from '../../protocol/messages.js';
+import { type ListItem } from '../../protocol/requests.js';
 import { validate } from '../../protocol/validation.js';
 
 /**

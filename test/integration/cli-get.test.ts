@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { ListItem, NodeStatus, PodStatusReport } from '../../protocol/messages.js';
+import type { NodeStatus, PodStatusReport } from '../../protocol/messages.js';
+import type { ListItem } from '../../protocol/requests.js';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
 import { runCli } from '../support/processes.js';
 import { CoordinatorPeer } from './cli-peer.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { decodePayload, encodePayload } from '../../protocol/codec.js';
-import { requestSchema, type Reply, type Request } from '../../protocol/messages.js';
+import { requestSchema, type Reply, type Request } from '../../protocol/requests.js';
 import { MqttLink } from '../../protocol/mqtt-link.js';
 import { Topics } from '../../protocol/topics.js';
 import { PROTOCOL_VERSION } from '../../protocol/version.js';

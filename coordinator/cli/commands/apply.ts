@@ -1,4 +1,4 @@
-import { applyResultSchema } from '../../../protocol/messages.js';
+import { applyResultSchema } from '../../../protocol/requests.js';
 import { validate } from '../../../protocol/validation.js';
 import type { GlobalOptions } from '../args.js';
 import { CoordinatorClient } from '../coordinator-client.js';

@@ -1,4 +1,4 @@
-import { cordonResultSchema, drainResultSchema } from '../../../protocol/messages.js';
+import { cordonResultSchema, drainResultSchema } from '../../../protocol/requests.js';
 import { validate } from '../../../protocol/validation.js';
 import type { GlobalOptions } from '../args.js';
 import { CoordinatorClient } from '../coordinator-client.js';

@@ -1,4 +1,4 @@
-import { deleteResultSchema } from '../../../protocol/messages.js';
+import { deleteResultSchema } from '../../../protocol/requests.js';
 import { validate } from '../../../protocol/validation.js';
 import type { GlobalOptions } from '../args.js';
 import { CoordinatorClient } from '../coordinator-client.js';

@@ -1,5 +1,6 @@
 import { decodePayload } from '../../../protocol/codec.js';
-import { listResultSchema, nodeStatusSchema, type EventItem, type ListItem, type NodeStatus } from '../../../protocol/messages.js';
+import { nodeStatusSchema, type NodeStatus } from '../../../protocol/messages.js';
+import { listResultSchema, type EventItem, type ListItem } from '../../../protocol/requests.js';
 import { subdomainName } from '../../../protocol/names.js';
 import { validate } from '../../../protocol/validation.js';
 import type { DescribableKind, GlobalOptions } from '../args.js';

@@ -1,13 +1,6 @@
 import { decodePayload } from '../../../protocol/codec.js';
-import {
-  coordinatorStatusSchema,
-  eventListResultSchema,
-  listResultSchema,
-  nodeStatusSchema,
-  type EventItem,
-  type ListItem,
-  type NodeStatus,
-} from '../../../protocol/messages.js';
+import { coordinatorStatusSchema, nodeStatusSchema, type NodeStatus } from '../../../protocol/messages.js';
+import { eventListResultSchema, listResultSchema, type EventItem, type ListItem } from '../../../protocol/requests.js';
 import { subdomainName } from '../../../protocol/names.js';
 import { validate } from '../../../protocol/validation.js';
 import { compareEventItems } from '../../event-items.js';

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { listResultSchema, rolloutResultSchema, type ListItem, type RolloutResult } from '../../../protocol/messages.js';
+import { listResultSchema, rolloutResultSchema, type ListItem, type RolloutResult } from '../../../protocol/requests.js';
 import { validate } from '../../../protocol/validation.js';
 import type { GlobalOptions } from '../args.js';
 import { CoordinatorClient, type RequestBody } from '../coordinator-client.js';
