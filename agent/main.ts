@@ -8,7 +8,10 @@ const argv = process.argv.slice(2);
 if (argv.includes('--version')) {
   process.stdout.write(`baton-agent ${BATON_VERSION} (protocol ${PROTOCOL_VERSION}, ${process.arch})\n`);
 } else {
-  const { run } = await import('./program.js');
-  const code = await run(argv, process.env);
-  if (code !== undefined) process.exit(code);
+  // No top-level await: the single binary's bundle is CommonJS.
+  void import('./program.js')
+    .then(({ run }) => run(argv, process.env))
+    .then((code) => {
+      if (code !== undefined) process.exit(code);
+    });
 }

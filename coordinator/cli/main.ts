@@ -86,8 +86,7 @@ function exitSoon(code: number): void {
 process.on('uncaughtException', (error) => exitSoon(fail(error)));
 process.on('unhandledRejection', (error) => exitSoon(fail(error)));
 
-try {
-  exitSoon(await run(parseCommandLine(process.argv.slice(2), process.env)));
-} catch (error) {
-  exitSoon(fail(error));
-}
+// No top-level await: the single binary's bundle is CommonJS.
+Promise.resolve()
+  .then(() => run(parseCommandLine(process.argv.slice(2), process.env)))
+  .then(exitSoon, (error: unknown) => exitSoon(fail(error)));
