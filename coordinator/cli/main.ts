@@ -1,4 +1,4 @@
-import { BATON_VERSION, PROTOCOL_VERSION } from '../../protocol/version.js';
+import { versionLine } from '../../protocol/version.js';
 import { UsageError } from '../../protocol/options.js';
 import { BrokerUnreachableError } from '../../protocol/mqtt-link.js';
 import { parseCommandLine, type Invocation } from './args.js';
@@ -37,7 +37,7 @@ const io: Io = {
 async function run(invocation: Invocation): Promise<number> {
   switch (invocation.verb) {
     case 'version':
-      io.out(`baton ${BATON_VERSION} (protocol ${PROTOCOL_VERSION}, ${process.arch})`);
+      io.out(versionLine('baton'));
       return 0;
     case 'help':
       io.out(helpText(invocation.topic).trimEnd());
