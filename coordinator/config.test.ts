@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../protocol/options.js';
-import { coordinatorHelp, parseCoordinatorArgs, parseListen } from './config.js';
+import { coordinatorHelp, defaultBinariesDir, parseCoordinatorArgs, parseListen } from './config.js';
 
 const parse = (argv: string[], env: NodeJS.ProcessEnv = {}, root = false) => parseCoordinatorArgs(argv, { HOME: '/home/pi', ...env }, root);
 
@@ -15,6 +15,7 @@ describe('parseCoordinatorArgs', () => {
         logLevel: 'info',
         evictionTimeoutMs: 120_000,
         nodeGraceMs: 40_000,
+        binariesDir: '/usr/local/share/baton/binaries',
       },
     });
   });
@@ -26,7 +27,7 @@ describe('parseCoordinatorArgs', () => {
   it('takes --listen, --broker, --state-dir, --prefix and --log-level, or their variables', () => {
     expect(parse(['--listen', '0.0.0.0:11883', '--state-dir', '/s', '--prefix', 'lab', '--log-level', 'debug'])).toEqual({
       kind: 'run',
-      config: { broker: { kind: 'embedded', host: '0.0.0.0', port: 11883 }, stateDir: '/s', prefix: 'lab', logLevel: 'debug', evictionTimeoutMs: 120_000, nodeGraceMs: 40_000 },
+      config: { broker: { kind: 'embedded', host: '0.0.0.0', port: 11883 }, stateDir: '/s', prefix: 'lab', logLevel: 'debug', evictionTimeoutMs: 120_000, nodeGraceMs: 40_000, binariesDir: '/usr/local/share/baton/binaries' },
     });
     expect(parse([], { BATON_BROKER: 'mqtt://hub:1883', BATON_STATE_DIR: '/d' })).toMatchObject({
       config: { broker: { kind: 'external', url: 'mqtt://hub:1883' }, stateDir: '/d' },
@@ -78,6 +79,39 @@ describe('parseCoordinatorArgs', () => {
     });
   });
 
+  describe('serves the installer over HTTP only when asked', () => {
+    it('has no HTTP server by default, nor with an empty BATON_HTTP or --http ""', () => {
+      expect(parse([])).not.toHaveProperty('config.http');
+      expect(parse([], { BATON_HTTP: '' })).not.toHaveProperty('config.http');
+      expect(parse(['--http', ''], { BATON_HTTP: '0.0.0.0:8484' })).not.toHaveProperty('config.http');
+    });
+
+    it.each([
+      [['--http', '0.0.0.0:8484'], {}, { host: '0.0.0.0', port: 8484 }],
+      [[], { BATON_HTTP: '127.0.0.1:18484' }, { host: '127.0.0.1', port: 18484 }],
+      [['--http', '[::]:8484'], { BATON_HTTP: '1.2.3.4:1' }, { host: '::', port: 8484 }],
+    ])('reads %j %j', (argv, env, http) => {
+      expect(parse(argv, env)).toMatchObject({ config: { http } });
+    });
+
+    it('takes --binaries or BATON_BINARIES, else the default for how the program runs', () => {
+      expect(parse(['--binaries', '/srv/bin'])).toMatchObject({ config: { binariesDir: '/srv/bin' } });
+      expect(parse([], { BATON_BINARIES: '/env/bin' })).toMatchObject({ config: { binariesDir: '/env/bin' } });
+      const fromScript = parseCoordinatorArgs([], { HOME: '/h' }, false, '/work/baton/dist/baton-coordinator.js');
+      expect(fromScript).toMatchObject({ config: { binariesDir: '/work/baton/dist/bin' } });
+    });
+
+    it('names --http in its errors', () => {
+      expect(() => parse(['--http', '8484'])).toThrow('--http "8484": expected HOST:PORT, such as 127.0.0.1:8484 or 0.0.0.0:8484');
+      expect(() => parse([], { BATON_HTTP: 'h:99999' })).toThrow(/^--http "h:99999"/);
+    });
+
+    it('shows both flags in --help', () => {
+      expect(coordinatorHelp()).toMatch(/--http HOST:PORT\s+.*\(env BATON_HTTP\)/);
+      expect(coordinatorHelp()).toMatch(/--binaries DIR\s+.*\/usr\/local\/share\/baton\/binaries.*\(env BATON_BINARIES\)/);
+    });
+  });
+
   it('answers --help and --version', () => {
     expect(parse(['--help'])).toEqual({ kind: 'help' });
     expect(parse(['-h'])).toEqual({ kind: 'help' });
@@ -99,6 +133,19 @@ describe('parseCoordinatorArgs', () => {
   ])('rejects %j', (argv, message) => {
     expect(() => parse(argv)).toThrow(UsageError);
     expect(() => parse(argv)).toThrow(message);
+  });
+});
+
+describe('defaultBinariesDir', () => {
+  it.each([
+    ['/work/baton/dist/baton-coordinator.js', '/work/baton/dist/bin'],
+    ['/usr/lib/node_modules/baton/dist/baton-coordinator.mjs', '/usr/lib/node_modules/baton/dist/bin'],
+    // A single binary: argv[1] repeats the program's own name.
+    ['/usr/local/bin/baton-coordinator', '/usr/local/share/baton/binaries'],
+    ['baton-coordinator-linux-arm64', '/usr/local/share/baton/binaries'],
+    [undefined, '/usr/local/share/baton/binaries'],
+  ])('%s -> %s', (script, dir) => {
+    expect(defaultBinariesDir(script)).toBe(dir);
   });
 });
 

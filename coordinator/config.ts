@@ -1,5 +1,5 @@
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { logLevels } from '../protocol/log.js';
 import { parseBrokerUrl } from '../protocol/mqtt-link.js';
 import { DEFAULT_PREFIX } from '../protocol/topics.js';
@@ -8,6 +8,9 @@ import { optionsHelp, parseDuration, parseOptions, stringOption, UsageError, typ
 /** The coordinator's flags, each with its environment variable, and what they mean once checked. */
 
 export const DEFAULT_LISTEN = '127.0.0.1:1883';
+
+/** Where a single-binary coordinator finds the agent binaries it serves (see defaultBinariesDir). */
+export const INSTALLED_BINARIES_DIR = '/usr/local/share/baton/binaries';
 
 export const coordinatorOptions: readonly OptionSpec[] = [
   { name: 'listen', env: 'BATON_LISTEN', kind: 'string', placeholder: 'HOST:PORT', description: 'run the embedded MQTT broker on this address (the default, on 127.0.0.1:1883, when no external broker is given)' },
@@ -30,6 +33,14 @@ export const coordinatorOptions: readonly OptionSpec[] = [
     description: "a node whose status has not been heard for this long is NotReady (agents send theirs every 10s; a lost connection shows sooner, through the agent's last will)",
     default: '40s',
   },
+  { name: 'http', env: 'BATON_HTTP', kind: 'string', placeholder: 'HOST:PORT', description: 'serve the agent installer and the agent binaries over HTTP on this address, such as 0.0.0.0:8484 (default off)' },
+  {
+    name: 'binaries',
+    env: 'BATON_BINARIES',
+    kind: 'string',
+    placeholder: 'DIR',
+    description: `where the agent binaries and their SHA256SUMS are, for --http (default ${INSTALLED_BINARIES_DIR} for the single binary, else bin beside the program: dist/bin of a checkout)`,
+  },
   { name: 'log-level', env: 'BATON_LOG_LEVEL', kind: 'string', placeholder: 'L', description: `log level: ${logLevels.join(', ')}`, default: 'info' },
   { name: 'help', kind: 'boolean', short: 'h', description: 'show this help' },
   { name: 'version', kind: 'boolean', description: 'show the version' },
@@ -37,7 +48,7 @@ export const coordinatorOptions: readonly OptionSpec[] = [
 
 export function coordinatorHelp(): string {
   return [
-    'Usage: baton-coordinator [--listen HOST:PORT | --broker URL] [--state-dir DIR] [options]',
+    'Usage: baton-coordinator [--listen HOST:PORT | --broker URL] [--state-dir DIR] [--http HOST:PORT] [options]',
     '',
     "Baton's control plane: stores the applied objects, schedules pods onto nodes and",
     'publishes each node its desired state over MQTT. Logs JSON to stdout.',
@@ -63,23 +74,37 @@ export interface CoordinatorConfig {
   evictionTimeoutMs: number;
   /** `--node-grace` in ms. */
   nodeGraceMs: number;
+  /** `--http`: where to serve the installer and the binaries; undefined when off. */
+  http?: { host: string; port: number };
+  /** `--binaries`: the folder with the agent binaries and SHA256SUMS. */
+  binariesDir: string;
   /** A broker setting that was given but lost to another (see chooseBroker), to log at start. */
   ignored?: string;
 }
 
-/** `HOST:PORT` or `[IPv6]:PORT`. */
-export function parseListen(value: string): { host: string; port: number } {
+/** `HOST:PORT` or `[IPv6]:PORT`, for the flag named `flag`. */
+export function parseListen(value: string, flag = 'listen'): { host: string; port: number } {
   const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(value.trim());
   const port = Number(match?.[3]);
   const host = match?.[1] ?? match?.[2];
   if (!match || host === undefined || !Number.isInteger(port) || port > 65535) {
-    throw new UsageError(`--listen ${JSON.stringify(value)}: expected HOST:PORT, such as 127.0.0.1:1883 or 0.0.0.0:1883`);
+    const example = flag === 'listen' ? '127.0.0.1:1883 or 0.0.0.0:1883' : '127.0.0.1:8484 or 0.0.0.0:8484';
+    throw new UsageError(`--${flag} ${JSON.stringify(value)}: expected HOST:PORT, such as ${example}`);
   }
   return { host, port };
 }
 
 export function defaultStateDir(isRoot: boolean, home: string): string {
   return isRoot ? '/var/lib/baton/coordinator' : join(home, '.local', 'state', 'baton', 'coordinator');
+}
+
+/**
+ * The default `--binaries`: `bin` beside the program's script when it runs as a script
+ * (`dist/bin` of a checkout or of an npm install), the installed folder when it is a
+ * single binary, whose argv[1] is the program itself rather than a `.js` file.
+ */
+export function defaultBinariesDir(programScript: string | undefined): string {
+  return programScript !== undefined && /\.[cm]?js$/.test(programScript) ? join(dirname(programScript), 'bin') : INSTALLED_BINARIES_DIR;
 }
 
 /**
@@ -112,8 +137,11 @@ function chooseBroker(values: OptionValues, flags: OptionValues): { broker: Brok
 
 export type ParsedCommand = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; config: CoordinatorConfig };
 
-/** Reads flags and environment; throws UsageError for anything wrong. */
-export function parseCoordinatorArgs(argv: readonly string[], env: NodeJS.ProcessEnv, isRoot: boolean): ParsedCommand {
+/**
+ * Reads flags and environment; throws UsageError for anything wrong. `programScript` is
+ * the program's own script (argv[1], symlinks resolved), for the default `--binaries`.
+ */
+export function parseCoordinatorArgs(argv: readonly string[], env: NodeJS.ProcessEnv, isRoot: boolean, programScript?: string): ParsedCommand {
   const { values, positionals } = parseOptions(argv, env, coordinatorOptions);
   if (values.help === true) return { kind: 'help' };
   if (values.version === true) return { kind: 'version' };
@@ -132,5 +160,21 @@ export function parseCoordinatorArgs(argv: readonly string[], env: NodeJS.Proces
   const stateDir = stringOption(values, 'state-dir') ?? defaultStateDir(isRoot, env.HOME ?? homedir());
   const evictionTimeoutMs = parseDuration(stringOption(values, 'eviction-timeout'), 'eviction-timeout', true);
   const nodeGraceMs = parseDuration(stringOption(values, 'node-grace'), 'node-grace');
-  return { kind: 'run', config: { broker, stateDir, prefix, logLevel, evictionTimeoutMs, nodeGraceMs, ...(ignored !== undefined ? { ignored } : {}) } };
+  const httpText = stringOption(values, 'http') ?? '';
+  const http = httpText === '' ? undefined : parseListen(httpText, 'http');
+  const binariesDir = stringOption(values, 'binaries') || defaultBinariesDir(programScript);
+  return {
+    kind: 'run',
+    config: {
+      broker,
+      stateDir,
+      prefix,
+      logLevel,
+      evictionTimeoutMs,
+      nodeGraceMs,
+      ...(http !== undefined ? { http } : {}),
+      binariesDir,
+      ...(ignored !== undefined ? { ignored } : {}),
+    },
+  };
 }

@@ -1,0 +1,37 @@
+/**
+ * What a request to the install server asks for, from its method and target alone.
+ * A binary's name is only a candidate here: the server serves it only if SHA256SUMS lists
+ * it, so nothing taken from the request ever becomes a path on disk.
+ */
+
+export type Route =
+  | { kind: 'installer' }
+  | { kind: 'unit' }
+  | { kind: 'sums' }
+  | { kind: 'binary'; name: string }
+  | { kind: 'not-found' }
+  | { kind: 'method-not-allowed' };
+
+export const ALLOWED_METHODS = ['GET', 'HEAD'] as const;
+
+/** The request target's path: the query and fragment dropped, percent-escapes kept. */
+export function targetPath(target: string): string {
+  return target.replace(/[?#].*$/s, '');
+}
+
+export function matchRoute(method: string, target: string): Route {
+  if (!(ALLOWED_METHODS as readonly string[]).includes(method)) return { kind: 'method-not-allowed' };
+  const path = targetPath(target);
+  if (path === '/install.sh') return { kind: 'installer' };
+  if (path === '/baton-agent.service') return { kind: 'unit' };
+  if (path === '/binaries/SHA256SUMS') return { kind: 'sums' };
+  if (!path.startsWith('/binaries/')) return { kind: 'not-found' };
+  let name: string;
+  try {
+    name = decodeURIComponent(path.slice('/binaries/'.length));
+  } catch {
+    return { kind: 'not-found' };
+  }
+  if (name === '' || name.includes('/') || name.includes('\\') || name.startsWith('.')) return { kind: 'not-found' };
+  return { kind: 'binary', name };
+}
