@@ -5,7 +5,7 @@ import { optionsHelp, UsageError } from '../protocol/options.js';
 import { Topics } from '../protocol/topics.js';
 import { Agent } from './agent.js';
 import { systemClock } from './clock.js';
-import { isLoopAlive, notifySettings, SdNotify, systemdNotifySend } from './sd-notify.js';
+import { isLoopAlive, notifySettings, SdNotify, systemdNotifySend } from '../protocol/sd-notify.js';
 import { DesiredStore } from './desired-store.js';
 import { NodeFacts } from './node-facts.js';
 import { offlineStatus } from './node-status.js';

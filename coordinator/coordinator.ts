@@ -114,6 +114,11 @@ export class Coordinator {
     this.wasConnected = connected;
   }
 
+  /** When the request or control-loop pass under way began (performance.now); undefined while idle. */
+  busySince(): number | undefined {
+    return this.queue.busySince();
+  }
+
   /** Finishes the work in hand, says `offline` and disconnects. Idempotent. */
   async stop(): Promise<void> {
     if (this.stopping) return;

@@ -4,6 +4,7 @@ import { BATON_VERSION, PROTOCOL_VERSION } from '../protocol/version.js';
 import { UsageError } from '../protocol/options.js';
 import { createLogger } from '../protocol/log.js';
 import { MqttLink } from '../protocol/mqtt-link.js';
+import { isLoopAlive, notifySettings, SdNotify, systemdNotifySend } from '../protocol/sd-notify.js';
 import { Topics } from '../protocol/topics.js';
 import { coordinatorHelp, parseCoordinatorArgs, type CoordinatorConfig } from './config.js';
 import { Coordinator } from './coordinator.js';
@@ -104,6 +105,22 @@ async function run(config: CoordinatorConfig): Promise<void> {
     `${PROGRAM} ${BATON_VERSION} started`,
   );
 
+  // Under systemd (Type=notify): READY=1 once the store is loaded and the broker link
+  // started, watchdog pings while the request queue moves (one request or pass stuck for
+  // a whole watchdog period stops them; the queue never waits on the broker), and
+  // STOPPING=1 on the way out.
+  const notify = notifySettings(process.env, process.pid);
+  const notifier =
+    notify === undefined
+      ? undefined
+      : new SdNotify({
+          settings: notify,
+          send: systemdNotifySend(process.pid, process.env),
+          isAlive: () => isLoopAlive(coordinator.busySince(), performance.now(), notify.watchdogMs ?? Infinity),
+          log,
+        });
+  notifier?.ready();
+
   await new Promise<void>((resolve) => {
     const shutdown = (signal: NodeJS.Signals): void => {
       log.info({ reason: signal }, 'shutting down');
@@ -112,7 +129,7 @@ async function run(config: CoordinatorConfig): Promise<void> {
     process.once('SIGTERM', shutdown);
     process.once('SIGINT', shutdown);
   });
-  await coordinator.stop();
+  await Promise.all([notifier?.stopping(), coordinator.stop()]);
   await embedded?.stop();
   log.info({ reason: 'Stopped' }, 'stopped');
 }

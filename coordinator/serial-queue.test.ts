@@ -36,6 +36,33 @@ describe('SerialQueue', () => {
   });
 });
 
+describe('SerialQueue.busySince', () => {
+  it('is the start of the job under way, the next job\'s once it starts, and undefined when idle (also after a failure)', async () => {
+    let now = 100;
+    const queue = new SerialQueue(() => now);
+    expect(queue.busySince()).toBeUndefined();
+    const first = gate();
+    const second = gate();
+    const a = queue.run(() => first.promise);
+    const b = queue.run(async () => {
+      await second.promise;
+      throw new Error('boom');
+    });
+    await Promise.resolve();
+    expect(queue.busySince()).toBe(100);
+    now = 5000; // the first job is still under way: its start stands
+    expect(queue.busySince()).toBe(100);
+    first.open();
+    await a;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(queue.busySince()).toBe(5000);
+    second.open();
+    await expect(b).rejects.toThrow('boom');
+    await queue.idle();
+    expect(queue.busySince()).toBeUndefined();
+  });
+});
+
 describe('Wakeable', () => {
   it('coalesces wake-ups while a run is queued, and runs again when woken during a run', async () => {
     const queue = new SerialQueue();

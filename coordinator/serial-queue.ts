@@ -5,14 +5,29 @@
  */
 export class SerialQueue {
   private tail: Promise<void> = Promise.resolve();
+  private startedAt: number | undefined;
+
+  /** `now`: a monotonic clock in ms, read when a job starts (see busySince). */
+  constructor(private readonly now: () => number = () => performance.now()) {}
 
   run<T>(job: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(job);
-    this.tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
+    const result = this.tail.then(() => {
+      this.startedAt = this.now();
+      return job();
+    });
+    const finished = (): void => {
+      this.startedAt = undefined;
+    };
+    this.tail = result.then(finished, finished);
     return result;
+  }
+
+  /**
+   * When the job under way began (on `now`'s clock); undefined while the queue is idle.
+   * A job that never ends shows here: it is what the systemd watchdog looks at.
+   */
+  busySince(): number | undefined {
+    return this.startedAt;
   }
 
   /** Resolves once every job queued so far has finished. */

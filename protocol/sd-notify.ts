@@ -2,21 +2,22 @@ import { execFile } from 'node:child_process';
 import type { Logger } from '../protocol/log.js';
 
 /**
- * systemd's notify protocol for a `Type=notify` unit with `WatchdogSec=`: READY=1 once
- * the agent runs, WATCHDOG=1 while its reconcile loop is alive, STOPPING=1 on the way
- * out. Nothing at all when systemd did not ask (no NOTIFY_SOCKET).
+ * systemd's notify protocol for a `Type=notify` unit with `WatchdogSec=`, shared by the
+ * agent and the coordinator: READY=1 once the program runs, WATCHDOG=1 while its main
+ * loop is alive (the agent's reconcile loop, the coordinator's request queue),
+ * STOPPING=1 on the way out. Nothing at all when systemd did not ask (no NOTIFY_SOCKET).
  *
  * The protocol is a datagram on a unix socket, which Node cannot send without a native
  * module. Baton ships as one bundled file with no native parts, so the notifications go
  * through `systemd-notify` (part of systemd, so present wherever the socket is), run
- * with `--pid=<agent pid>`: as root it sends with the agent's credentials, so systemd
+ * with `--pid=<program pid>`: as root it sends with the program's credentials, so systemd
  * takes the message as the main process's; as another user the kernel refuses that and
  * it sends as itself, which the unit's `NotifyAccess=all` accepts (it waits until
  * systemd has read the message, so the message is never orphaned by its early exit).
  * One process every half watchdog period costs a few milliseconds of CPU.
  */
 
-/** What systemd asked for, read from the environment it gave the agent. */
+/** What systemd asked for, read from the environment it gave the program. */
 export interface NotifySettings {
   /** NOTIFY_SOCKET: where notifications go. */
   readonly socket: string;
@@ -24,7 +25,7 @@ export interface NotifySettings {
   readonly watchdogMs?: number;
 }
 
-/** Undefined when NOTIFY_SOCKET is unset or empty: the agent then sends nothing. */
+/** Undefined when NOTIFY_SOCKET is unset or empty: the program then sends nothing. */
 export function notifySettings(env: NodeJS.ProcessEnv, pid: number): NotifySettings | undefined {
   const socket = env.NOTIFY_SOCKET;
   if (socket === undefined || socket === '') return undefined;
@@ -35,9 +36,10 @@ export function notifySettings(env: NodeJS.ProcessEnv, pid: number): NotifySetti
 }
 
 /**
- * True while the reconcile loop is alive: idle (waiting to be woken), or in a pass that
- * began less than `stallMs` ago. A pass stuck on a call that never returns stops the
- * pings, and systemd restarts the agent (which restarts no container).
+ * True while the main loop is alive: idle (waiting to be woken), or in a pass (a job)
+ * that began less than `stallMs` ago. A pass stuck on a call that never returns stops
+ * the pings, and systemd restarts the program (the agent's restart restarts no
+ * container; the coordinator's loses nothing its store does not hold).
  */
 export function isLoopAlive(busySince: number | undefined, now: number, stallMs: number): boolean {
   return busySince === undefined || now - busySince < stallMs;
@@ -66,10 +68,10 @@ export interface SdNotifyDeps {
 }
 
 /**
- * The agent's side of the notify protocol. `ready()` sends READY=1 and starts the
+ * The program's side of the notify protocol. `ready()` sends READY=1 and starts the
  * watchdog ticks (every half WATCHDOG_USEC, on Node's monotonic timers): each tick pings
  * only if the loop is alive and the previous ping has finished. `stopping()` ends the
- * ticks and sends STOPPING=1. A failed send is logged, never thrown: the agent runs on.
+ * ticks and sends STOPPING=1. A failed send is logged, never thrown: the program runs on.
  */
 export class SdNotify {
   private timer: NodeJS.Timeout | undefined;
@@ -90,7 +92,7 @@ export class SdNotify {
     this.deps.log.info({ watchdogMs }, 'systemd watchdog on');
   }
 
-  /** Ends the watchdog and tells systemd the agent is stopping; resolves once sent (or failed). */
+  /** Ends the watchdog and tells systemd the program is stopping; resolves once sent (or failed). */
   async stopping(): Promise<void> {
     if (this.isStopped) return;
     this.isStopped = true;
@@ -101,11 +103,11 @@ export class SdNotify {
   private tick(): void {
     if (this.isStopped || this.isPinging) return;
     if (!this.deps.isAlive()) {
-      if (!this.isWithheld) this.deps.log.error({ reason: 'LoopStalled' }, 'the reconcile loop is stuck; withholding the watchdog ping so systemd restarts the agent');
+      if (!this.isWithheld) this.deps.log.error({ reason: 'LoopStalled' }, 'the main loop is stuck; withholding the watchdog ping so systemd restarts the program');
       this.isWithheld = true;
       return;
     }
-    if (this.isWithheld) this.deps.log.info({ reason: 'LoopAlive' }, 'the reconcile loop moves again; watchdog pings resume');
+    if (this.isWithheld) this.deps.log.info({ reason: 'LoopAlive' }, 'the main loop moves again; watchdog pings resume');
     this.isWithheld = false;
     this.isPinging = true;
     void this.notify(['WATCHDOG=1']).finally(() => {
