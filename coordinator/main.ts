@@ -1,4 +1,5 @@
 import { access, constants, mkdir } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { BATON_VERSION, PROTOCOL_VERSION } from '../protocol/version.js';
 import { UsageError } from '../protocol/options.js';
@@ -10,6 +11,8 @@ import { coordinatorHelp, parseCoordinatorArgs, type CoordinatorConfig } from '.
 import { Coordinator } from './coordinator.js';
 import { EmbeddedBroker } from './embedded-broker.js';
 import { goDuration } from './eviction.js';
+import type { BrokerForAgents } from './http/agent-broker.js';
+import { startInstallServer } from './http/serve-installer.js';
 import { randomNameSuffix } from './pod-names.js';
 import { Store } from './store.js';
 
@@ -56,11 +59,13 @@ async function run(config: CoordinatorConfig): Promise<void> {
 
   let embedded: EmbeddedBroker | undefined;
   let url: string;
+  let agentBroker: BrokerForAgents;
   if (config.broker.kind === 'embedded') {
     embedded = new EmbeddedBroker(config.broker.host, config.broker.port);
     try {
       const address = await embedded.start();
       url = brokerUrl(loopbackHost(address.host), address.port);
+      agentBroker = { kind: 'embedded', port: address.port };
       log.info({ listen: `${address.host}:${address.port}` }, 'embedded MQTT broker listening');
     } catch (error) {
       await embedded.stop();
@@ -68,7 +73,12 @@ async function run(config: CoordinatorConfig): Promise<void> {
     }
   } else {
     url = config.broker.url;
+    agentBroker = { kind: 'external', url };
   }
+  const installServer = await startInstallServer(config, agentBroker, log).catch(async (error: unknown) => {
+    await embedded?.stop();
+    throw new FatalError((error as Error).message, { cause: error });
+  });
 
   const topics = new Topics(config.prefix);
   const link = new MqttLink({
@@ -129,15 +139,26 @@ async function run(config: CoordinatorConfig): Promise<void> {
     process.once('SIGTERM', shutdown);
     process.once('SIGINT', shutdown);
   });
-  await Promise.all([notifier?.stopping(), coordinator.stop()]);
+  await Promise.all([notifier?.stopping(), coordinator.stop(), installServer?.stop()]);
   await embedded?.stop();
   log.info({ reason: 'Stopped' }, 'stopped');
+}
+
+/** This program's script with symlinks resolved (an npm bin link), for the default --binaries; a single binary has none. */
+function programScript(): string | undefined {
+  const script = process.argv[1];
+  if (script === undefined) return undefined;
+  try {
+    return realpathSync(script);
+  } catch {
+    return script;
+  }
 }
 
 async function main(argv: readonly string[]): Promise<number> {
   let command: ReturnType<typeof parseCoordinatorArgs>;
   try {
-    command = parseCoordinatorArgs(argv, process.env, process.getuid?.() === 0);
+    command = parseCoordinatorArgs(argv, process.env, process.getuid?.() === 0, programScript());
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`${PROGRAM}: ${error.message}; see ${PROGRAM} --help\n`);

@@ -22,6 +22,8 @@ await Promise.all(Object.entries(programs).map(async ([name, entry]) => {
     packages: 'external',
     sourcemap: 'linked',
     banner: { js: '#!/usr/bin/env node' },
+    // The coordinator serves the agent installer and unit: built in, as text.
+    loader: { '.sh': 'text', '.service': 'text' },
     logLevel: 'warning',
   });
   await chmod(outfile, 0o755);
