@@ -447,31 +447,31 @@ install_agent() {
     chmod 700 "$root$STATE_DIR"
     say "state $root$STATE_DIR: created"
   fi
-  ia_existed=''
-  if [ -e "$root$PROGRAM" ]; then ia_existed=1; fi
+  ia_verb=installed
+  if [ -e "$root$PROGRAM" ]; then ia_verb=replaced; fi
   if put_file "$binary" "$root$PROGRAM" 755 "$binary_how"; then
     changed=1
-    say "program $root$PROGRAM: ${ia_existed:+replaced}${ia_existed:-installed} from $binary_from"
+    say "program $root$PROGRAM: $ia_verb from $binary_from"
   else
     say "program $root$PROGRAM: unchanged"
   fi
   if [ -z "$config_file" ]; then
     say "config $root$CONFIG: kept (no settings given)"
   else
-    ia_existed=''
-    if [ -e "$root$CONFIG" ]; then ia_existed=1; fi
+    ia_verb=written
+    if [ -e "$root$CONFIG" ]; then ia_verb=replaced; fi
     if put_file "$config_file" "$root$CONFIG" 600; then
       changed=1
-      say "config $root$CONFIG: ${ia_existed:+replaced}${ia_existed:-written} (mode 0600)"
+      say "config $root$CONFIG: $ia_verb (mode 0600)"
     else
       say "config $root$CONFIG: unchanged"
     fi
   fi
-  ia_existed=''
-  if [ -e "$root$UNIT_DIR/$UNIT" ]; then ia_existed=1; fi
+  ia_verb=installed
+  if [ -e "$root$UNIT_DIR/$UNIT" ]; then ia_verb=replaced; fi
   if put_file "$unit_file" "$root$UNIT_DIR/$UNIT" 644; then
     changed=1 unit_changed=1
-    say "unit $root$UNIT_DIR/$UNIT: ${ia_existed:+replaced}${ia_existed:-installed}"
+    say "unit $root$UNIT_DIR/$UNIT: $ia_verb"
   else
     say "unit $root$UNIT_DIR/$UNIT: unchanged"
   fi
@@ -500,11 +500,11 @@ install_docker_unit() {
     say "docker: missing in $root and no $DOCKER_UNIT beside the unit: install docker.io on the Pi yourself after the first boot"
     return 0
   fi
-  idu_existed=''
-  if [ -e "$root$UNIT_DIR/$DOCKER_UNIT" ]; then idu_existed=1; fi
+  idu_verb=installed
+  if [ -e "$root$UNIT_DIR/$DOCKER_UNIT" ]; then idu_verb=replaced; fi
   if put_file "$docker_unit_file" "$root$UNIT_DIR/$DOCKER_UNIT" 644; then
     changed=1
-    say "unit $root$UNIT_DIR/$DOCKER_UNIT: ${idu_existed:+replaced}${idu_existed:-installed} (docker.io is installed on the first boot)"
+    say "unit $root$UNIT_DIR/$DOCKER_UNIT: $idu_verb (docker.io is installed on the first boot)"
   else
     say "unit $root$UNIT_DIR/$DOCKER_UNIT: unchanged"
   fi
