@@ -1,57 +1,87 @@
-import { measureDiskWrites } from './disk-writes.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { ensureBinaries, hostAgentBinary, readBinarySizes } from './binary-sizes.js';
+import { measureAtRest, type AtRest } from './footprint.js';
+import { ticksPerSecond } from './proc-cpu.js';
+import { atRestReport, diskReport, sizesReport, targetsReport } from './report.js';
+import { describeProgram, startSteadyAgent, type AgentProgram } from './steady-agent.js';
+import { seconds } from './table.js';
 
 /**
- * `npm run bench [-- --quick]`: Baton's numbers on this machine, printed as a table.
- * `--quick` measures over a short window (a smoke run); the default window is a minute.
+ * `npm run bench [-- --quick] [-- --window SECONDS]`: Baton's numbers on this machine,
+ * printed as tables on stdout (progress on stderr).
+ *
+ * - The single binaries' sizes, raw and xz (built first when dist/bin is missing).
+ * - The agent at rest, as the single binary (what a Pi runs) and, for comparison, as
+ *   `node dist/baton-agent.js`: each with 0 pods, then with 10, against its own
+ *   mosquitto; memory, CPU, disk writes and log bytes over one window per state.
+ *
+ * The default window is a minute (the full bench takes about six). `--quick` is a smoke
+ * run: a 10 s window, only the 10-pod state, a short settle.
  */
 
 const USAGE = 'usage: npm run bench [-- --quick] [-- --window SECONDS]';
 
-function windowMs(argv: readonly string[]): number {
-  let seconds = 60;
+interface Plan {
+  readonly isQuick: boolean;
+  readonly windowMs: number;
+  readonly settleMs: number;
+  readonly podCounts: readonly number[];
+}
+
+function parsePlan(argv: readonly string[]): Plan {
+  let isQuick = false;
+  let windowSeconds: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === '--quick') seconds = 10;
-    else if (arg === '--window' && /^\d+$/.test(argv[i + 1] ?? '')) seconds = Number(argv[++i]);
+    if (arg === '--quick') isQuick = true;
+    else if (arg === '--window' && /^\d+$/.test(argv[i + 1] ?? '')) windowSeconds = Number(argv[++i]);
     else throw new Error(`unknown argument ${JSON.stringify(arg)}\n${USAGE}`);
   }
-  if (seconds < 1) throw new Error(`the window must be at least 1 s\n${USAGE}`);
-  return seconds * 1000;
+  const window = windowSeconds ?? (isQuick ? 10 : 60);
+  if (window < 1) throw new Error(`the window must be at least 1 s\n${USAGE}`);
+  // The settle lets start-up work (first resync, the first heartbeats, V8's first
+  // collections after the pods started) pass before the window opens.
+  return { isQuick, windowMs: window * 1000, settleMs: isQuick ? 3000 : 10_000, podCounts: isQuick ? [10] : [0, 10] };
 }
 
-function bytes(n: number): string {
-  if (Math.abs(n) < 1024) return `${Math.round(n)} B`;
-  if (Math.abs(n) < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-}
-
-function table(rows: readonly (readonly string[])[]): string {
-  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
-  const line = (r: readonly string[]): string => `| ${r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join(' | ')} |`;
-  const [head, ...body] = rows;
-  return [line(head ?? []), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
+async function measureProgram(program: AgentProgram, plan: Plan, hz: number, say: (line: string) => void): Promise<AtRest[]> {
+  const agent = await startSteadyAgent(program, say);
+  try {
+    const runs: AtRest[] = [];
+    for (const pods of plan.podCounts) {
+      await agent.settle(pods, plan.settleMs);
+      say(`${describeProgram(program)}: ${pods} pods, measuring for ${seconds(plan.windowMs)}`);
+      runs.push(await measureAtRest(agent, { program, pods, windowMs: plan.windowMs, hz }));
+    }
+    return runs;
+  } finally {
+    await agent.stop();
+  }
 }
 
 async function main(): Promise<void> {
-  const window = windowMs(process.argv.slice(2));
+  const plan = parsePlan(process.argv.slice(2));
+  const began = performance.now();
   const say = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
-  const result = await measureDiskWrites(window, say);
-  const perHour = (n: number): string => `${bytes((n * 3_600_000) / result.windowMs)}/h`;
-  const seconds = `${(result.windowMs / 1000).toFixed(1)} s`;
-  process.stdout.write(`\nagent at steady state: ${result.pods} pods (${result.runningAtEnd} Running at the end), window ${seconds}\n\n`);
-  process.stdout.write(
-    `${table([
-      ['what the agent wrote', `in ${seconds}`, 'per hour', 'target'],
-      ['disk (write_bytes, agent and children)', bytes(result.io.writeBytes), perHour(result.io.writeBytes), '0'],
-      ['disk, cancelled before reaching it', bytes(result.io.cancelledWriteBytes), perHour(result.io.cancelledWriteBytes), ''],
-      ['log lines (stdout/stderr: journald would keep them)', bytes(result.logBytes), perHour(result.logBytes), '0'],
-      ['all write() calls (MQTT, Docker API, log, files)', bytes(result.io.wchar), perHour(result.io.wchar), ''],
-    ])}\n`,
-  );
-  if (result.logSample.length > 0) process.stdout.write(`\nlogged in the window (first lines):\n${result.logSample.map((l) => `  ${l}`).join('\n')}\n`);
-  const isSteady = result.runningAtEnd === result.pods;
-  const verdict = (bytesInWindow: number): string => (!isSteady ? 'not steady (pods stopped running)' : bytesInWindow === 0 ? 'none (target met)' : `${perHour(bytesInWindow)} (TARGET MISSED)`);
-  process.stdout.write(`\ndisk writes at steady state: ${verdict(result.io.writeBytes)}\nlog at steady state: ${verdict(result.logBytes)}\n`);
+  const out = (text: string): void => void process.stdout.write(`${text}\n`);
+  if (plan.isQuick) out('SMOKE RUN (--quick): short window, 10 pods only; run `npm run bench` for the figures.\n');
+
+  await ensureBinaries(say);
+  out(sizesReport(await readBinarySizes()));
+
+  const binary = hostAgentBinary();
+  const { stdout: version } = await promisify(execFile)(binary, ['--version']);
+  const hz = await ticksPerSecond();
+  const runs: AtRest[] = [];
+  for (const program of [{ kind: 'binary', path: binary }, { kind: 'node' }] as const) runs.push(...(await measureProgram(program, plan, hz, say)));
+
+  out(`single binary: ${version.trim()} (${binary}); node dist/baton-agent.js: Node ${process.version}, no heap flags`);
+  out(`each state: all pods Running, ${seconds(plan.settleMs)} settle, then a window of ${seconds(plan.windowMs)}\n`);
+  out(atRestReport(runs));
+  out(targetsReport(runs));
+  out(diskReport(runs));
+  say(`done in ${seconds(performance.now() - began)}`);
 }
 
 main().then(

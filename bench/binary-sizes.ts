@@ -1,0 +1,74 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { repoRoot } from '../test/support/processes.js';
+
+/**
+ * The single binaries in dist/bin and their sizes. The list of files is SHA256SUMS's
+ * (one `<hex>  <name>` line per file, raw and .xz), so the table shows exactly what the
+ * coordinator serves and the installer downloads.
+ */
+
+export const binDir = join(repoRoot, 'dist', 'bin');
+const sumsFile = join(binDir, 'SHA256SUMS');
+
+export interface BinarySize {
+  /** The raw file's name (`baton-agent-linux-x64`). */
+  readonly name: string;
+  readonly rawBytes?: number;
+  readonly xzBytes?: number;
+}
+
+/** The file names listed in a `sha256sum`-format text (`<hex>  <name>` or `<hex> *<name>`). */
+export function parseSha256Sums(text: string): string[] {
+  const names: string[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const match = /^[0-9a-f]{64} [ *](.+)$/.exec(line);
+    if (match?.[1] === undefined) throw new Error(`SHA256SUMS: not a checksum line: ${JSON.stringify(line)}`);
+    names.push(match[1]);
+  }
+  return names;
+}
+
+/** Pairs each raw file with its `.xz`, in the order the raw files are listed. */
+export function pairSizes(sizes: ReadonlyMap<string, number>): BinarySize[] {
+  const rows = new Map<string, { rawBytes?: number; xzBytes?: number }>();
+  for (const [file, bytes] of sizes) {
+    const isXz = file.endsWith('.xz');
+    const name = isXz ? file.slice(0, -3) : file;
+    const row = rows.get(name) ?? {};
+    rows.set(name, isXz ? { ...row, xzBytes: bytes } : { ...row, rawBytes: bytes });
+  }
+  return [...rows].map(([name, row]) => ({ name, ...row }));
+}
+
+/** Builds the binaries (`npm run build:binaries`) when dist/bin has no SHA256SUMS: the bench must work on a fresh checkout. */
+export async function ensureBinaries(say: (line: string) => void): Promise<void> {
+  if (existsSync(sumsFile)) return;
+  say('dist/bin/SHA256SUMS is missing: running npm run build:binaries (a few minutes)');
+  // Its output goes to stderr: stdout carries only the bench's tables.
+  const child = spawn('npm', ['run', 'build:binaries'], { cwd: repoRoot, stdio: ['ignore', process.stderr, process.stderr] });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`npm run build:binaries failed (exit ${String(code)})`);
+  if (!existsSync(sumsFile)) throw new Error('npm run build:binaries made no dist/bin/SHA256SUMS');
+}
+
+export async function readBinarySizes(): Promise<BinarySize[]> {
+  const sizes = new Map<string, number>();
+  for (const name of parseSha256Sums(await readFile(sumsFile, 'utf8'))) {
+    if (name.includes('/')) throw new Error(`SHA256SUMS names a path, not a file of dist/bin: ${name}`);
+    sizes.set(name, (await stat(join(binDir, name))).size);
+  }
+  return pairSizes(sizes);
+}
+
+/** The agent binary for the machine the bench runs on, named as in dist/bin. */
+export function hostAgentBinary(): string {
+  const arch = process.arch === 'arm' ? 'armv7l' : process.arch;
+  const path = join(binDir, `baton-agent-linux-${arch}`);
+  if (process.platform !== 'linux' || !existsSync(path)) throw new Error(`no agent binary for this machine (${process.platform}/${process.arch}) in dist/bin`);
+  return path;
+}

@@ -1,0 +1,86 @@
+import type { BinarySize } from './binary-sizes.js';
+import type { AtRest } from './footprint.js';
+import { describeProgram } from './steady-agent.js';
+import { bytes, mib, seconds, table } from './table.js';
+
+/**
+ * The bench's printed report: pure functions from measurements to text.
+ *
+ * DESIGN.md's targets for the agent at rest with 10 pods: under 64 MB RSS and 32 MB
+ * private memory, under 1% of a core, no disk writes. DESIGN.md's MB are the MiB that
+ * /proc reports (its 82 MB for a bare Node process is the 82 MiB measured), so the
+ * targets are read as MiB. Memory is judged on the largest sample in the window, not
+ * the median: "at rest" should hold all the time.
+ */
+
+const MiB = 1024 * 1024;
+export const TARGETS = { rssBytes: 64 * MiB, privateBytes: 32 * MiB, cpuPercent: 1, pods: 10 } as const;
+
+export function sizesReport(sizes: readonly BinarySize[]): string {
+  const size = (n: number | undefined): string => (n === undefined ? '-' : mib(n));
+  const ratio = (s: BinarySize): string => (s.rawBytes === undefined || s.xzBytes === undefined ? '-' : `${Math.round((s.xzBytes / s.rawBytes) * 100)} %`);
+  return `binary sizes (dist/bin, the files SHA256SUMS lists)\n\n${table([['file', 'raw', 'xz', 'xz/raw'], ...sizes.map((s) => [s.name, size(s.rawBytes), size(s.xzBytes), ratio(s)])])}\n`;
+}
+
+function isSteady(run: AtRest): boolean {
+  return run.runningAtEnd === run.pods;
+}
+
+function label(run: AtRest): string {
+  return describeProgram(run.program);
+}
+
+export function atRestReport(runs: readonly AtRest[]): string {
+  const cpu = (run: AtRest): string => `${run.cpuPercent.toFixed(2)} %${run.childrenCpuPercent > 0 ? ` (children ${run.childrenCpuPercent.toFixed(2)} %)` : ''}`;
+  const rows = runs.map((run) => [
+    label(run),
+    `${run.pods}${isSteady(run) ? '' : ` (${run.runningAtEnd} Running at the end)`}`,
+    seconds(run.windowMs),
+    mib(run.memory.rss.median),
+    mib(run.memory.rss.max),
+    mib(run.memory.private.median),
+    mib(run.memory.private.max),
+    mib(run.memory.pss.median),
+    mib(run.memory.pss.max),
+    cpu(run),
+  ]);
+  const head = ['agent', 'pods', 'window', 'RSS median', 'RSS max', 'private median', 'private max', 'Pss median', 'Pss max', 'CPU, % of one core'];
+  const notes = [
+    'memory: the agent process, /proc/PID/smaps_rollup sampled every second (private = Private_Clean + Private_Dirty)',
+    'CPU: utime + stime of the agent and its children (live, and reaped via cutime + cstime) over the window;',
+    "  Docker's work on the agent's behalf (dockerd, containerd) is not in it",
+  ];
+  return `agent at rest (mosquitto on loopback, busybox sleep pods, all Running and settled)\n\n${table([head, ...rows])}\n\n${notes.join('\n')}\n`;
+}
+
+function verdict(isMet: boolean, run: AtRest): string {
+  if (!isSteady(run)) return 'not steady (pods stopped running)';
+  return isMet ? 'met' : 'MISSED';
+}
+
+/** The figures next to DESIGN.md's targets, for each run with the target's pod count. */
+export function targetsReport(runs: readonly AtRest[]): string {
+  const judged = runs.filter((run) => run.pods === TARGETS.pods);
+  if (judged.length === 0) return '';
+  const perHour = (run: AtRest, n: number): string => `${bytes((n * 3_600_000) / run.windowMs)}/h`;
+  const figures: { name: string; target: string; value: (run: AtRest) => string; isMet: (run: AtRest) => boolean }[] = [
+    { name: 'RSS (largest sample)', target: `< ${mib(TARGETS.rssBytes)}`, value: (r) => mib(r.memory.rss.max), isMet: (r) => r.memory.rss.max < TARGETS.rssBytes },
+    { name: 'private memory (largest sample)', target: `< ${mib(TARGETS.privateBytes)}`, value: (r) => mib(r.memory.private.max), isMet: (r) => r.memory.private.max < TARGETS.privateBytes },
+    { name: 'CPU, % of one core', target: `< ${TARGETS.cpuPercent} %`, value: (r) => `${r.cpuPercent.toFixed(2)} %`, isMet: (r) => r.cpuPercent < TARGETS.cpuPercent },
+    { name: 'disk writes (write_bytes)', target: 'none', value: (r) => perHour(r, r.io.writeBytes), isMet: (r) => r.io.writeBytes === 0 },
+    { name: 'log lines (journald would keep them)', target: 'none', value: (r) => perHour(r, r.logBytes), isMet: (r) => r.logBytes === 0 },
+  ];
+  const head = ['figure', 'target', ...judged.flatMap((run) => [label(run), 'verdict'])];
+  const rows = figures.map((f) => [f.name, f.target, ...judged.flatMap((run) => [f.value(run), verdict(f.isMet(run), run)])]);
+  return `the agent at rest with ${TARGETS.pods} pods against DESIGN.md's targets (MB read as MiB)\n\n${table([head, ...rows])}\n`;
+}
+
+/** What each run wrote: to disk, to its log, and through every write() call. */
+export function diskReport(runs: readonly AtRest[]): string {
+  const perHour = (run: AtRest, n: number): string => `${bytes((n * 3_600_000) / run.windowMs)}/h`;
+  const head = ['agent', 'pods', 'disk (write_bytes)', 'disk, cancelled', 'log (stdout/stderr)', 'all write() calls (MQTT, Docker API, log, files)'];
+  const rows = runs.map((run) => [label(run), String(run.pods), perHour(run, run.io.writeBytes), perHour(run, run.io.cancelledWriteBytes), perHour(run, run.logBytes), perHour(run, run.io.wchar)]);
+  const logged = runs.filter((run) => run.logSample.length > 0);
+  const samples = logged.map((run) => `\nlogged in the window by ${label(run)} with ${run.pods} pods (first lines):\n${run.logSample.map((l) => `  ${l}`).join('\n')}\n`);
+  return `what the agent wrote at rest, per hour (the agent and its children, /proc/PID/io)\n\n${table([head, ...rows])}\n${samples.join('')}`;
+}
