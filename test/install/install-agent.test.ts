@@ -318,3 +318,66 @@ describe('install-agent.sh piped from the coordinator downloads and checks the p
     expect(await filesUnder(root)).toEqual([]);
   });
 });
+
+describe('install-agent.sh in live mode (a private mount namespace; systemd not running)', () => {
+  // /etc, /usr/local and /var/lib are overlays whose upper layers the test reads: the
+  // installer works on the real paths, and this machine's own stay untouched.
+  let layers: string;
+  const node = `install-live-${process.pid}`;
+  const layer = (name: string, path: string): string => join(layers, name, 'upper', path);
+
+  beforeAll(async () => {
+    expect(existsSync('/run/systemd/system'), 'this test expects systemd not to be PID 1').toBe(false);
+    layers = join(base, 'live');
+    for (const name of ['etc', 'usr-local', 'var-lib']) {
+      await mkdir(join(layers, name, 'upper'), { recursive: true });
+      await mkdir(join(layers, name, 'work'), { recursive: true });
+    }
+  });
+
+  afterAll(async () => {
+    for (const label of [node, `${node}-other`]) {
+      const ids = (await runCommand('docker', ['ps', '-aq', '--filter', `label=io.baton.node=${label}`])).stdout.split('\n').filter(Boolean);
+      if (ids.length > 0) await runCommand('docker', ['rm', '-f', ...ids]);
+    }
+  });
+
+  function inNamespace(command: string): Promise<ShellResult> {
+    const overlays = [
+      ['/etc', 'etc'],
+      ['/usr/local', 'usr-local'],
+      ['/var/lib', 'var-lib'],
+    ].map(([target, name]) => `mount -t overlay overlay -o lowerdir=${target},upperdir=${layers}/${name}/upper,workdir=${layers}/${name}/work ${target}`);
+    return runCommand('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', `${overlays.join(' && ')} && ${command}`], { env: { TMPDIR: work } });
+  }
+
+  it('installs and enables the agent, says that nothing was started, and keeps Docker as it is', async () => {
+    const result = await inNamespace(`dash ${script} --binary ${binaryV1} --broker mqtt://coordinator:1883 --node ${node}`);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/docker: present/);
+    expect(result.stdout).toMatch(/systemd is not running here .*installed and enabled for the next boot; nothing was started/);
+    expect(await readFile(layer('usr-local', 'bin/baton-agent'), 'utf8')).toBe(await readFile(binaryV1, 'utf8'));
+    expect((await stat(layer('etc', 'baton/agent.env'))).mode & 0o7777).toBe(0o600);
+    expect(await readFile(layer('etc', 'baton/agent.env'), 'utf8')).toBe(`BATON_BROKER=mqtt://coordinator:1883\nBATON_NODE=${node}\n`);
+    expect(await readFile(layer('etc', 'systemd/system/baton-agent.service'))).toEqual(await readFile(repoUnit));
+    expect(await readlink(layer('etc', 'systemd/system/multi-user.target.wants/baton-agent.service'))).toBe('/etc/systemd/system/baton-agent.service');
+    expect((await stat(layer('var-lib', 'baton/agent'))).mode & 0o7777).toBe(0o700);
+    expect(existsSync('/usr/local/bin/baton-agent')).toBe(false);
+
+    const again = await inNamespace(`dash ${script} --binary ${binaryV1} --broker mqtt://coordinator:1883 --node ${node}`);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/up to date: nothing changed/);
+  });
+
+  it('--uninstall --purge removes this node\'s containers and no other', async () => {
+    const ours = (await mustRun('docker', ['run', '-d', '--label', `io.baton.node=${node}`, 'baton-test/busybox:1', 'sleep', '600'])).trim();
+    const other = (await mustRun('docker', ['run', '-d', '--label', `io.baton.node=${node}-other`, 'baton-test/busybox:1', 'sleep', '600'])).trim();
+    const result = await inNamespace(`dash ${script} --uninstall --purge`);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`containers: removed 1 labelled io.baton.node=${node}$`, 'm'));
+    expect((await runCommand('docker', ['inspect', ours])).code).not.toBe(0);
+    expect((await mustRun('docker', ['inspect', '-f', '{{.State.Running}}', other])).trim()).toBe('true');
+    const left = await inNamespace('ls -d /usr/local/bin/baton-agent /etc/baton /etc/systemd/system/baton-agent.service /var/lib/baton/agent 2>&1; true');
+    expect(left.stdout.split('\n').filter((line) => line !== '' && !line.includes('No such file'))).toEqual([]);
+  });
+});
