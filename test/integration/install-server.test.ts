@@ -69,6 +69,11 @@ let coordinator: Running;
 
 beforeAll(async () => {
   requireBuiltCoordinator();
+  // The installer and the unit are built into the program: a build older than them serves old text.
+  const built = (await stat(join(repoRoot, 'dist', 'baton-coordinator.js'))).mtimeMs;
+  for (const source of ['scripts/install-agent.sh', 'systemd/baton-agent.service']) {
+    if ((await stat(join(repoRoot, source))).mtimeMs > built) throw new Error(`${source} changed after dist/baton-coordinator.js was built: run npm run build first`);
+  }
   stateDir = await tempStateDir();
   binariesDir = await tempStateDir();
   scratch = await tempStateDir();
