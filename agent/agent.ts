@@ -7,7 +7,7 @@ import type { Topics } from '../protocol/topics.js';
 import { BATON_VERSION, PROTOCOL_VERSION } from '../protocol/version.js';
 import type { HostPathType } from '../protocol/manifest.js';
 import { failureKey, type PlanContext, type StepFailure } from './actions.js';
-import type { NodePolicy } from './admission.js';
+import { nodeAllows, type NodePolicy } from './admission.js';
 import type { Clock } from './clock.js';
 import { LABELS, specHash } from './container-labels.js';
 import { sandboxHash } from './container-spec.js';
@@ -318,6 +318,7 @@ export class Agent {
       ...(this.usage ? { usage: this.usage } : {}),
       labels: config.labels,
       ...(config.taints !== undefined ? { taints: config.taints } : {}),
+      allows: nodeAllows(config.policy),
       runtimeVersion: this.runtimeVersion,
       agentVersion: BATON_VERSION,
       ...(this.runtimeProblem !== undefined ? { runtimeProblem: this.runtimeProblem } : {}),

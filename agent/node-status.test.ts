@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nodeStatusSchema } from '../protocol/messages.js';
+import { NOTHING_ALLOWED } from '../protocol/node-allows.js';
 import { kubernetesArch } from './node-facts.js';
 import { buildNodeStatus, offlineStatus } from './node-status.js';
 
@@ -8,6 +9,7 @@ const facts = { architecture: 'arm64', operatingSystem: 'linux', osImage: 'Debia
 describe('buildNodeStatus', () => {
   const status = buildNodeStatus({
     node: 'pi-1', facts, usage: { cpuPercent: 12.5, memoryBytes: 2 ** 30, temperatureCelsius: 48.2 }, labels: { zone: 'attic', 'kubernetes.io/arch': 'spoofed' },
+    allows: { privileged: false, hostNetwork: true, hostPaths: ['/srv/data'], devices: ['/dev/ttyUSB*'] },
     runtimeVersion: 'docker://24.0.7', agentVersion: '0.1.0', observedGeneration: 4, pods: 2, startedAt: Date.parse('2025-12-31T23:00:00Z'), now: Date.parse('2026-01-01T00:00:00Z'),
   });
 
@@ -32,7 +34,7 @@ describe('buildNodeStatus', () => {
   });
 
   it('publishes the taints from --taint, and no taints field without any', () => {
-    const base = { node: 'pi-1', facts, labels: {}, runtimeVersion: 'docker://24.0.7', agentVersion: '0.1.0', startedAt: 0, now: 0 };
+    const base = { node: 'pi-1', facts, labels: {}, allows: NOTHING_ALLOWED, runtimeVersion: 'docker://24.0.7', agentVersion: '0.1.0', startedAt: 0, now: 0 };
     const tainted = buildNodeStatus({ ...base, taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }, { key: 'flaky', effect: 'NoExecute' }] });
     expect(tainted.taints).toEqual([{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }, { key: 'flaky', effect: 'NoExecute' }]);
     expect(nodeStatusSchema.parse(tainted).taints).toEqual(tainted.taints);
@@ -40,8 +42,15 @@ describe('buildNodeStatus', () => {
     expect(status).not.toHaveProperty('taints');
   });
 
+  it('publishes what the node allows, read back unchanged, and "nothing" when nothing is', () => {
+    expect(status.allows).toEqual({ privileged: false, hostNetwork: true, hostPaths: ['/srv/data'], devices: ['/dev/ttyUSB*'] });
+    expect(nodeStatusSchema.parse(JSON.parse(JSON.stringify(status))).allows).toEqual(status.allows);
+    const strict = buildNodeStatus({ node: 'pi-1', facts, labels: {}, allows: NOTHING_ALLOWED, runtimeVersion: 'docker://24.0.7', agentVersion: '0.1.0', startedAt: 0, now: 0 });
+    expect(strict.allows).toEqual({ privileged: false, hostNetwork: false, hostPaths: [], devices: [] });
+  });
+
   it('is not Ready while the container runtime is down', () => {
-    const down = buildNodeStatus({ node: 'pi-1', facts, labels: {}, runtimeVersion: 'unknown', agentVersion: '0.1.0', runtimeProblem: 'connect ENOENT /var/run/docker.sock', startedAt: 0, now: 0 });
+    const down = buildNodeStatus({ node: 'pi-1', facts, labels: {}, allows: NOTHING_ALLOWED, runtimeVersion: 'unknown', agentVersion: '0.1.0', runtimeProblem: 'connect ENOENT /var/run/docker.sock', startedAt: 0, now: 0 });
     expect(down.conditions?.[0]).toMatchObject({ type: 'Ready', status: 'False', reason: 'AgentNotReady', message: expect.stringContaining('ENOENT') });
   });
 

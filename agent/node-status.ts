@@ -1,5 +1,6 @@
 import type { Taint } from '../protocol/manifest-scheduling.js';
 import type { Condition, NodeInfo, NodeStatus } from '../protocol/messages.js';
+import type { NodeAllows } from '../protocol/node-allows.js';
 import { formatCpu, formatMemory } from '../protocol/quantity.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import type { StaticFacts, Usage } from './node-facts.js';
@@ -17,6 +18,8 @@ export interface NodeStatusInput {
   readonly labels: Readonly<Record<string, string>>;
   /** From `--taint`; published only when there are some. */
   readonly taints?: readonly Taint[];
+  /** From the `--allow-*` flags; always published, so "nothing allowed" reads the same from every agent. */
+  readonly allows: NodeAllows;
   readonly runtimeVersion: string;
   readonly agentVersion: string;
   /** Why the container runtime cannot be used, if it cannot. */
@@ -67,6 +70,7 @@ export function buildNodeStatus(input: NodeStatusInput): NodeStatus {
       'kubernetes.io/hostname': input.node,
     },
     ...(input.taints !== undefined && input.taints.length > 0 ? { taints: input.taints.map((t) => ({ ...t })) } : {}),
+    allows: { ...input.allows, hostPaths: [...input.allows.hostPaths], devices: [...input.allows.devices] },
     capacity: { cpu: formatCpu(facts.cpus * 1000), memory: memoryQuantity(facts.memoryBytes), pods: String(MAX_PODS) },
     allocatable: {
       cpu: formatCpu(facts.cpus * 1000),

@@ -21,6 +21,9 @@ describe('parseAgentOptions', () => {
       backoffMs: 10_000,
       backoffMaxMs: 300_000,
       allowPrivileged: false,
+      allowHostNetwork: false,
+      allowedHostPaths: [],
+      allowedDevices: [],
       logLevel: 'info',
     });
     expect(parseAgentOptions([], {}, { ...host, isRoot: true }).stateDir).toBe('/var/lib/baton/agent');
@@ -28,11 +31,16 @@ describe('parseAgentOptions', () => {
 
   it('reads every flag, and its environment variable', () => {
     const argv = ['--broker', 'mqtt://h:1', '--prefix', 'p', '--node', 'n1', '--state-dir', '/s', '--label', 'a=1', '--label', 'zone=b',
-      '--taint', 'dedicated=gpu:NoSchedule', '--taint', 'flaky:NoExecute', '--docker-host', 'tcp://h:2375', '--resync', '2.5', '--status-interval', '3s', '--keepalive', '4', '--backoff', '500ms', '--backoff-max', '1m30s', '--allow-privileged', '--log-level', 'debug'];
+      '--taint', 'dedicated=gpu:NoSchedule', '--taint', 'flaky:NoExecute', '--docker-host', 'tcp://h:2375', '--resync', '2.5', '--status-interval', '3s', '--keepalive', '4', '--backoff', '500ms', '--backoff-max', '1m30s', '--allow-privileged', '--allow-host-network',
+      '--allow-host-path', '/srv/data/', '--allow-host-path', '/var/log', '--allow-device', '/dev/gpiomem', '--allow-device', '/dev/ttyUSB*', '--log-level', 'debug'];
     expect(parseAgentOptions(argv, {}, host)).toEqual({
       broker: 'mqtt://h:1', prefix: 'p', node: 'n1', stateDir: '/s', labels: { a: '1', zone: 'b' },
       taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }, { key: 'flaky', effect: 'NoExecute' }], dockerHost: 'tcp://h:2375',
-      resyncMs: 2500, statusIntervalMs: 3000, keepaliveSeconds: 4, backoffMs: 500, backoffMaxMs: 90_000, allowPrivileged: true, logLevel: 'debug',
+      resyncMs: 2500, statusIntervalMs: 3000, keepaliveSeconds: 4, backoffMs: 500, backoffMaxMs: 90_000, allowPrivileged: true, allowHostNetwork: true,
+      allowedHostPaths: ['/srv/data', '/var/log'], allowedDevices: ['/dev/gpiomem', '/dev/ttyUSB*'], logLevel: 'debug',
+    });
+    expect(parseAgentOptions([], { BATON_ALLOW_HOST_NETWORK: 'true', BATON_ALLOW_HOST_PATHS: '/srv/data, /media/usb', BATON_ALLOW_DEVICES: '/dev/i2c-1,/dev/ttyACM*' }, host)).toMatchObject({
+      allowHostNetwork: true, allowedHostPaths: ['/srv/data', '/media/usb'], allowedDevices: ['/dev/i2c-1', '/dev/ttyACM*'],
     });
     expect(parseAgentOptions([], { BATON_ALLOW_PRIVILEGED: 'true', BATON_BACKOFF: '2s' }, host)).toMatchObject({ allowPrivileged: true, backoffMs: 2000 });
     const env = { BATON_BROKER: 'mqtt://e:1', BATON_NODE: 'from-env', BATON_LABELS: 'a=1, b=2', BATON_RESYNC: '5', BATON_DOCKER_HOST: 'unix:///run/d.sock' };
@@ -42,6 +50,26 @@ describe('parseAgentOptions', () => {
       { key: 'dedicated', value: 'gpu', effect: 'NoSchedule' },
       { key: 'example.com/soft', effect: 'PreferNoSchedule' },
     ]);
+  });
+
+  it.each([
+    [['--allow-host-path', 'srv/data'], '--allow-host-path "srv/data": must be an absolute path'],
+    [['--allow-host-path', '/srv/*'], '--allow-host-path "/srv/*": takes a path, not a pattern'],
+    [['--allow-host-path', '/dev/ttyUSB0'], '--allow-host-path "/dev/ttyUSB0": /dev/ttyUSB0 is a device path: allow devices with --allow-device'],
+    [['--allow-host-path', '/srv/../dev'], '--allow-host-path "/srv/../dev": /dev is a device path'],
+    [['--allow-device', 'ttyUSB0'], '--allow-device "ttyUSB0": must be an absolute path'],
+    [['--allow-device', '/dev/*/by-id'], '--allow-device "/dev/*/by-id": a * may only end the path'],
+    [['--allow-device', '/*'], '--allow-device "/*": would allow every file of the node as a device'],
+    [['--allow-device', '/'], '--allow-device "/": would allow every file'],
+  ])('refuses %j', (argv, message) => {
+    expect(() => parseAgentOptions(argv, {}, host)).toThrow(UsageError);
+    expect(() => parseAgentOptions(argv, {}, host)).toThrow(message);
+  });
+
+  it('normalises allowances and drops repeats, a device prefix keeping its slash', () => {
+    const options = parseAgentOptions(['--allow-host-path', '/srv//data/', '--allow-host-path', '/srv/data', '--allow-host-path', '/', '--allow-device', '/dev/bus/usb/*', '--allow-device', '/dev/./gpiomem/'], {}, host);
+    expect(options.allowedHostPaths).toEqual(['/srv/data', '/']);
+    expect(options.allowedDevices).toEqual(['/dev/bus/usb/*', '/dev/gpiomem']);
   });
 
   it('refuses durations that are not durations, and a cap below the first back-off', () => {

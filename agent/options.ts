@@ -1,8 +1,9 @@
 import { homedir, hostname } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { logLevels } from '../protocol/log.js';
 import { taintEffects, type Taint } from '../protocol/manifest-scheduling.js';
 import { isLabelKey, isLabelValue, subdomainName } from '../protocol/names.js';
+import { isWithin, normalizeHostPath } from '../protocol/node-allows.js';
 import { booleanOption, listOption, parseDuration, parseKeyValues, parseOptions, stringOption, UsageError, type OptionSpec } from '../protocol/options.js';
 import { parseBrokerUrl } from '../protocol/mqtt-link.js';
 import { DEFAULT_PREFIX } from '../protocol/topics.js';
@@ -23,6 +24,9 @@ export const agentOptionSpecs: readonly OptionSpec[] = [
   { name: 'backoff', env: 'BATON_BACKOFF', kind: 'string', placeholder: 'DURATION', description: 'first back-off after a crash, a failed pull or a failed start; it doubles each time up to --backoff-max (kubelet: 10s)', default: '10s' },
   { name: 'backoff-max', env: 'BATON_BACKOFF_MAX', kind: 'string', placeholder: 'DURATION', description: 'longest back-off; a container that ran for twice this long starts its back-off over (kubelet: 5m)', default: '5m' },
   { name: 'allow-privileged', env: 'BATON_ALLOW_PRIVILEGED', kind: 'boolean', description: 'let pods on this node run privileged containers (securityContext.privileged); refused otherwise' },
+  { name: 'allow-host-network', env: 'BATON_ALLOW_HOST_NETWORK', kind: 'boolean', description: "let pods on this node use the node's network (hostNetwork); refused otherwise" },
+  { name: 'allow-host-path', env: 'BATON_ALLOW_HOST_PATHS', kind: 'list', placeholder: 'PATH', description: 'let pods mount this path of the node, or anything under it, as a hostPath volume; repeatable (env: comma separated); none otherwise' },
+  { name: 'allow-device', env: 'BATON_ALLOW_DEVICES', kind: 'list', placeholder: 'PATH', description: 'let pods use this device (a hostPath under /dev or of type CharDevice/BlockDevice): a path, a directory of devices, or a prefix ending in * (/dev/ttyUSB*); repeatable (env: comma separated); none otherwise' },
   { name: 'log-level', env: 'BATON_LOG_LEVEL', kind: 'string', placeholder: 'L', description: `log level: ${logLevels.join(', ')}`, default: 'info' },
   { name: 'help', kind: 'boolean', short: 'h', description: 'show this help' },
   { name: 'version', kind: 'boolean', description: 'show the version' },
@@ -44,6 +48,11 @@ export interface AgentOptions {
   readonly backoffMs: number;
   readonly backoffMaxMs: number;
   readonly allowPrivileged: boolean;
+  readonly allowHostNetwork: boolean;
+  /** From `--allow-host-path`, normalised, in the order given, without repeats. */
+  readonly allowedHostPaths: string[];
+  /** From `--allow-device`, normalised (a trailing `*` kept), in the order given, without repeats. */
+  readonly allowedDevices: string[];
   readonly logLevel: string;
 }
 
@@ -70,6 +79,39 @@ export function parseTaints(specs: readonly string[]): Taint[] {
     taints.push({ key, ...(value !== undefined && value !== '' ? { value } : {}), effect });
   }
   return taints;
+}
+
+/**
+ * `--allow-host-path` values: absolute paths, normalised (`/srv/data/` is `/srv/data`).
+ * A path under /dev is refused: devices are allowed with `--allow-device`, so that a
+ * broad `--allow-host-path /` never hands out the node's devices.
+ */
+export function parseAllowedHostPaths(values: readonly string[]): string[] {
+  const paths: string[] = [];
+  for (const value of values) {
+    const bad = (why: string): UsageError => new UsageError(`--allow-host-path ${JSON.stringify(value)}: ${why}`);
+    if (!value.startsWith('/')) throw bad('must be an absolute path');
+    if (value.includes('*')) throw bad('takes a path, not a pattern: a path allows everything under it');
+    const path = normalizeHostPath(value);
+    if (isWithin(path, '/dev')) throw bad(`${path} is a device path: allow devices with --allow-device`);
+    if (!paths.includes(path)) paths.push(path);
+  }
+  return paths;
+}
+
+/** `--allow-device` values: absolute paths, normalised; a `*` only at the end, keeping what comes before it as written (`/dev/bus/usb/*`). */
+export function parseAllowedDevices(values: readonly string[]): string[] {
+  const devices: string[] = [];
+  for (const value of values) {
+    const bad = (why: string): UsageError => new UsageError(`--allow-device ${JSON.stringify(value)}: ${why}`);
+    if (!value.startsWith('/')) throw bad('must be an absolute path');
+    const star = value.indexOf('*');
+    if (star >= 0 && star !== value.length - 1) throw bad('a * may only end the path, as in /dev/ttyUSB* (quote it, so the shell leaves it alone)');
+    const device = star >= 0 ? `${posix.normalize(value.slice(0, -1))}*` : normalizeHostPath(value);
+    if (device === '/' || device === '/*') throw bad('would allow every file of the node as a device; name the devices, as /dev/ttyUSB*');
+    if (!devices.includes(device)) devices.push(device);
+  }
+  return devices;
 }
 
 /** Parses argv and env into the agent's options; throws UsageError naming the bad flag. */
@@ -123,6 +165,9 @@ export function parseAgentOptions(
     backoffMs,
     backoffMaxMs,
     allowPrivileged: booleanOption(values, 'allow-privileged'),
+    allowHostNetwork: booleanOption(values, 'allow-host-network'),
+    allowedHostPaths: parseAllowedHostPaths(listOption(values, 'allow-host-path')),
+    allowedDevices: parseAllowedDevices(listOption(values, 'allow-device')),
     logLevel,
   };
 }

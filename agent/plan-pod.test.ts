@@ -51,7 +51,7 @@ describe('plan: the shape of a pod', () => {
       volumes: [{ name: 'scratch', emptyDir: {} }, { name: 'ram', emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } }, { name: 'gpio', hostPath: { path: '/dev/gpiomem', type: 'CharDevice' } }],
     });
     // A memory emptyDir gives the pod a sandbox, which holds it.
-    const [create] = plan(desired([p]), [withId(sandboxOf(p), 's1')], [], context());
+    const [create] = plan(desired([p]), [withId(sandboxOf(p), 's1')], [], context({ policy: { allowPrivileged: false, allowedDevices: ['/dev/gpiomem'] } }));
     if (create?.type !== 'create') throw new Error('expected a create');
     expect(create.planned.spec.mounts).toEqual([
       { type: 'volume', name: emptyDirVolumeName(NODE, p.uid, 'scratch'), target: '/scratch', readOnly: false, labels: { [LABELS.node]: NODE, [LABELS.pod]: 'vol', [LABELS.podUid]: p.uid, [LABELS.volume]: 'scratch' } },
@@ -68,7 +68,7 @@ describe('plan: the shape of a pod', () => {
 
   it('runs hostNetwork pods in the node\'s network, without a sandbox', () => {
     const p = pod('host', { hostNetwork: true, containers: [{ name: 'a', image: IMAGE }, { name: 'b', image: IMAGE }] });
-    const actions = plan(desired([p]), [], [], context());
+    const actions = plan(desired([p]), [], [], context({ policy: { allowPrivileged: false, allowHostNetwork: true } }));
     expect(summary(actions)).toEqual(['create host/a #0', 'create host/b #0']);
     expect(actions.map((a) => a.type === 'create' && a.planned.spec.network)).toEqual([{ mode: 'host' }, { mode: 'host' }]);
   });

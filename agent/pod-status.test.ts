@@ -194,7 +194,7 @@ describe('derivePodStatus', () => {
 
   it('a hostNetwork pod has the node\'s IP', () => {
     const host = pod('host', { hostNetwork: true });
-    expect(derivePodStatus(host, read(instance(host)), context).podIP).toBe('192.168.1.20');
+    expect(derivePodStatus(host, read(instance(host)), { ...context, policy: { allowPrivileged: false, allowHostNetwork: true } }).podIP).toBe('192.168.1.20');
   });
 
   it('a pod the node does not admit is Failed, with the reason', () => {

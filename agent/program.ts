@@ -1,8 +1,10 @@
+import { resolve } from 'node:path';
 import { createLogger } from '../protocol/log.js';
 import { encodePayload } from '../protocol/codec.js';
 import { MqttLink } from '../protocol/mqtt-link.js';
 import { optionsHelp, UsageError } from '../protocol/options.js';
 import { Topics } from '../protocol/topics.js';
+import type { NodePolicy } from './admission.js';
 import { Agent } from './agent.js';
 import { systemClock } from './clock.js';
 import { isLoopAlive, notifySettings, SdNotify, systemdNotifySend } from '../protocol/sd-notify.js';
@@ -10,6 +12,7 @@ import { DesiredStore } from './desired-store.js';
 import { NodeFacts } from './node-facts.js';
 import { offlineStatus } from './node-status.js';
 import { agentOptionSpecs, parseAgentOptions, type AgentOptions } from './options.js';
+import { guardHostPaths } from './host-path-guard.js';
 import { prepareHostPath } from './host-paths.js';
 import { DockerRuntime } from './runtime/docker-runtime.js';
 import { pauseArchOf } from './sandbox/pause-elf.js';
@@ -54,6 +57,7 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
     reconnect: true,
     keepaliveSeconds: options.keepaliveSeconds,
   });
+  const policy = nodePolicy(options);
   const agent = new Agent({
     config: {
       node: options.node,
@@ -63,11 +67,11 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
       statusIntervalMs: options.statusIntervalMs,
       // Kubelet forgives a crash loop after a run of twice the longest back-off.
       backoff: { initialMs: options.backoffMs, maxMs: options.backoffMaxMs, resetAfterMs: 2 * options.backoffMaxMs },
-      policy: { allowPrivileged: options.allowPrivileged },
+      policy,
     },
     runtime,
     sandboxImage: { image: PAUSE_IMAGE, ensure: () => ensurePauseImage(runtime, pauseArchOf(process.arch)).then(() => undefined) },
-    prepareHostPath,
+    prepareHostPath: guardHostPaths(policy, options.node, prepareHostPath),
     link,
     topics,
     facts: new NodeFacts(),
@@ -112,6 +116,22 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
   }
   notifier?.ready();
   return undefined;
+}
+
+/**
+ * What pods may take from this node, from the `--allow-*` flags. Besides the engines'
+ * usual sockets, a hostPath may expose this agent's state directory (the pods it runs)
+ * and the socket of its `--docker-host` only when an allowance names that very path.
+ */
+export function nodePolicy(options: AgentOptions): NodePolicy {
+  const socket = options.dockerHost.startsWith('unix://') ? [{ path: resolve(options.dockerHost.slice('unix://'.length)), what: 'the Docker socket (root on the node)' }] : [];
+  return {
+    allowPrivileged: options.allowPrivileged,
+    allowHostNetwork: options.allowHostNetwork,
+    allowedHostPaths: options.allowedHostPaths,
+    allowedDevices: options.allowedDevices,
+    protectedPaths: [...socket, { path: resolve(options.stateDir), what: "the agent's state directory (what the node runs)" }],
+  };
 }
 
 function fatal(error: unknown): number {

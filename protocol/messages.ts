@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { podSpecSchema } from './manifest.js';
 import { taintSchema } from './manifest-scheduling.js';
 import { labels, subdomainName } from './names.js';
+import { nodeAllowsSchema } from './node-allows.js';
 import { PROTOCOL_VERSION } from './version.js';
 
 /**
@@ -57,6 +58,12 @@ export const nodeStatusSchema = z.object({
   labels: labels.optional(),
   /** From the agent's `--taint` flags; pods that do not tolerate a NoSchedule or NoExecute taint are not placed here. */
   taints: z.array(taintSchema).optional(),
+  /**
+   * What the agent's flags let pods take from the node (privileged containers, the host
+   * network, hostPaths, devices); the scheduler places a pod only where it is allowed.
+   * Absent (an older agent): nothing beyond plain containers.
+   */
+  allows: nodeAllowsSchema.optional(),
   capacity: resourceAmounts.optional(),
   allocatable: resourceAmounts.optional(),
   conditions: z.array(conditionSchema).optional(),
