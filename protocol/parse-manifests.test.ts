@@ -260,10 +260,62 @@ describe('bad manifests: every problem, with its path and an exact message', () 
   });
 
   it('refuses a file larger than 1 MiB', () => {
-    expect(problemsOf(`# ${'x'.repeat(1024 * 1024)}\n`)).toEqual(['larger than 1048576 bytes']);
+    expect(problemsOf(`# ${'x'.repeat(1024 * 1024)}\n`)).toEqual(['manifest of 1048579 bytes exceeds 1048576']);
   });
 
   it('names the source in the error message', () => {
     expect(() => parseManifests('', 'stdin')).toThrow(/^stdin: 1 problem\(s\):\n {2}no objects found$/);
+  });
+});
+
+/** Hostile files: each is refused quickly with one clear problem, never a crash or a hang. */
+describe('manifest limits', () => {
+  const laughs = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    .concat('bcdefghi'.split('').map((name, i) => `${name}: &${name} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(',')}]`))
+    .join('\n');
+
+  it.each<[string, string, RegExp]>([
+    ['a billion laughs', laughs, /^document 1: Excessive alias count indicates a resource exhaustion attack$/],
+    ['100,000 nested flow sequences', '['.repeat(100_000) + ']'.repeat(100_000), /^nesting deeper than 64 \(line 1, column 64\)$/],
+    ['100,000 nested flow maps', '{a: '.repeat(100_000) + '1' + '}'.repeat(100_000), /^nesting deeper than 64 \(line 1, column 253\)$/],
+    ['100,000 nested block sequences', '- '.repeat(100_000) + 'x', /^nesting deeper than 64 \(line 1, column 127\)$/],
+    ['deeply indented maps', Array.from({ length: 1000 }, (_, i) => `${' '.repeat(i)}a:`).join('\n'), /^nesting deeper than 64 \(line 65, column 65\)$/],
+    ['too many documents', 'a: 1\n---\n'.repeat(1001), /^more than 1000 documents \(line 2001, column 1\)$/],
+    ['too many aliases', `a: &a x\nb: [${Array(101).fill('*a').join(', ')}]`, /^more than 100 aliases \(line 2, column 405\)$/],
+  ])('refuses %s at once', (_what, text, problem) => {
+    const started = performance.now();
+    const problems = problemsOf(text);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(problem);
+  });
+
+  it('refuses nesting past 64 that the text scan cannot see (a sequence at its key\'s indentation), with its path', () => {
+    const text = ['apiVersion: v1', 'kind: Pod', 'metadata: {name: web}', 'spec:', ...Array.from({ length: 40 }, (_, i) => `${'  '.repeat(i)}- x${i}:`)].join('\n');
+    expect(problemsOf(text)).toEqual(['document 1: nesting deeper than 64 at $.spec[0].x0[0].x1[0].x2[0]...']);
+  });
+
+  it('refuses numbers that are not finite and a __proto__ key', () => {
+    expect(problemsOf(`${pod.replace('hostPort: 8080', 'hostPort: .inf')}`)).toEqual(['document 1: not a finite number at $.spec.containers[0].ports[0].hostPort']);
+    expect(problemsOf(`${pod.replace('labels: { app: web }', 'labels: { __proto__: { polluted: yes } }')}`)).toEqual(['document 1: key "__proto__" not allowed at $.metadata.labels.__proto__']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('lists at most 20 problems of one object and counts the rest', () => {
+    const env = Array.from({ length: 30 }, (_, i) => `        - {name: "bad name ${i}", value: x}`).join('\n');
+    const problems = problemsOf(pod.replace('      ports:', `      env:\n${env}\n      ports:`));
+    expect(problems).toHaveLength(21);
+    expect(problems[20]).toBe('document 1 (Pod "web"): ... and 10 more problem(s)');
+  });
+
+  it('never echoes an env value in a problem', () => {
+    const problems = problemsOf(pod.replace('      ports:', '      env:\n        - {name: TOKEN, value: 31337}\n        - {name: A, value: [s3cret-in-a-list]}\n      ports:'));
+    expect(problems).toEqual([
+      'document 1 (Pod "web"): spec.containers[0].env[0].value: must be a string, not a number',
+      'document 1 (Pod "web"): spec.containers[0].env[1].value: must be a string, not an array',
+    ]);
+    const objectProblems = problemsOf(pod.replace('      ports:', '      env: {name: TOKEN, value: s3cret}\n      ports:'));
+    expect(objectProblems.join('\n')).not.toContain('s3cret');
+    expect(objectProblems).toEqual(['document 1 (Pod "web"): spec.containers[0].env: must be an array, not {"name":"TOKEN","value":"(hidden)"}']);
   });
 });

@@ -1,6 +1,10 @@
-import { parseAllDocuments } from 'yaml';
+import { checkJsonValue } from './json-limits.js';
+import { MAX_MANIFEST_BYTES, MAX_MANIFEST_OBJECTS, MAX_PROBLEMS_PER_OBJECT } from './limits.js';
 import { isManifestKind, manifestKinds, type Manifest } from './manifest.js';
 import { validate } from './validation.js';
+import { readYamlDocuments } from './yaml-documents.js';
+
+export { MAX_MANIFEST_BYTES } from './limits.js';
 
 /** A manifest file (or stdin) that failed to parse or validate; nothing in it was applied. */
 export class ManifestError extends Error {
@@ -10,14 +14,23 @@ export class ManifestError extends Error {
   }
 }
 
-/** Largest manifest text accepted; a Pi fleet's manifests are a few kilobytes. */
-export const MAX_MANIFEST_BYTES = 1024 * 1024;
-
 /**
  * Validates one decoded object as a manifest. Problems are prefixed with the kind and
  * name when they can be read, so a multi-document file points at the right document.
+ * The object's shape is checked first (checkJsonValue), and at most
+ * MAX_PROBLEMS_PER_OBJECT problems are listed, so a hostile object cannot make a reply
+ * or a log line grow without bound.
  */
 export function validateManifest(input: unknown): { ok: true; value: Manifest } | { ok: false; problems: string[] } {
+  const shape = checkJsonValue(input);
+  if (shape !== undefined) return { ok: false, problems: [shape] };
+  const result = validateShaped(input);
+  if (result.ok || result.problems.length <= MAX_PROBLEMS_PER_OBJECT) return result;
+  const rest = result.problems.length - MAX_PROBLEMS_PER_OBJECT;
+  return { ok: false, problems: [...result.problems.slice(0, MAX_PROBLEMS_PER_OBJECT), `... and ${rest} more problem(s)`] };
+}
+
+function validateShaped(input: unknown): { ok: true; value: Manifest } | { ok: false; problems: string[] } {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return { ok: false, problems: ['must be an object with apiVersion, kind, metadata and spec'] };
   }
@@ -61,20 +74,11 @@ export interface ParsedObject {
  * clients that send the raw objects on (the coordinator validates them again).
  */
 export function parseManifestObjects(text: string, source: string): ParsedObject[] {
-  if (Buffer.byteLength(text) > MAX_MANIFEST_BYTES) {
-    throw new ManifestError(source, [`larger than ${MAX_MANIFEST_BYTES} bytes`]);
-  }
-  const problems: string[] = [];
+  const size = Buffer.byteLength(text);
+  if (size > MAX_MANIFEST_BYTES) throw new ManifestError(source, [`manifest of ${size} bytes exceeds ${MAX_MANIFEST_BYTES}`]);
+  const { values, problems } = readYamlDocuments(text);
   const inputs: unknown[] = [];
-  for (const doc of parseAllDocuments(text, { uniqueKeys: true })) {
-    if (doc.errors.length > 0) {
-      for (const error of doc.errors) {
-        const line = error.linePos?.[0];
-        problems.push(`${line ? `line ${line.line}, column ${line.col}: ` : ''}${error.message.split('\n')[0]}`);
-      }
-      continue;
-    }
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  for (const value of values) {
     if (value === null || value === undefined) continue;
     const items = (value as { kind?: unknown; items?: unknown }).kind === 'List' ? (value as { items?: unknown }).items : [value];
     if (!Array.isArray(items)) {
@@ -85,6 +89,7 @@ export function parseManifestObjects(text: string, source: string): ParsedObject
   }
   if (problems.length > 0) throw new ManifestError(source, problems);
   if (inputs.length === 0) throw new ManifestError(source, ['no objects found']);
+  if (inputs.length > MAX_MANIFEST_OBJECTS) throw new ManifestError(source, [`${inputs.length} objects exceed ${MAX_MANIFEST_OBJECTS}`]);
 
   const manifests: ParsedObject[] = [];
   const seen = new Set<string>();

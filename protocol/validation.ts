@@ -23,20 +23,43 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-function describeValue(input: unknown): string {
-  const text = JSON.stringify(input);
+/**
+ * A short rendering of a wrong value for a problem message. Fields named `value` (env
+ * values, HTTP header values) may hold secrets: they are never echoed, here or inside
+ * an object shown. Never throws (a value too deep to stringify is named by its type).
+ */
+function describeValue(input: unknown, secret = false): string {
+  if (secret) return typeName(input);
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(input, (key, value: unknown) => (key === 'value' && (typeof value !== 'object' || value === null) ? '(hidden)' : value));
+  } catch {
+    return typeName(input);
+  }
   return text === undefined ? String(input) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
+function typeName(input: unknown): string {
+  if (input === null) return 'null';
+  if (Array.isArray(input)) return 'an array';
+  return typeof input === 'object' ? 'an object' : `a ${typeof input}`;
+}
+
+/** Whether the field at `path` may hold a secret (see describeValue). */
+function isSecretPath(path: readonly PropertyKey[]): boolean {
+  return path.at(-1) === 'value';
+}
+
 function describeIssue(issue: z.core.$ZodIssue): string {
+  const secret = isSecretPath(issue.path);
   switch (issue.code) {
     case 'invalid_type':
       if (!('input' in issue) || issue.input === undefined) return 'required';
-      return `must be ${issue.expected === 'int' ? 'an integer' : issue.expected === 'array' || issue.expected === 'object' ? `an ${issue.expected}` : `a ${issue.expected}`}, not ${describeValue(issue.input)}`;
+      return `must be ${issue.expected === 'int' ? 'an integer' : issue.expected === 'array' || issue.expected === 'object' ? `an ${issue.expected}` : `a ${issue.expected}`}, not ${describeValue(issue.input, secret)}`;
     case 'invalid_value':
       return issue.values.length === 1
-        ? `unsupported value ${describeValue(issue.input)}: must be ${describeValue(issue.values[0])}`
-        : `unsupported value ${describeValue(issue.input)}: must be one of ${issue.values.map(describeValue).join(', ')}`;
+        ? `unsupported value ${describeValue(issue.input, secret)}: must be ${describeValue(issue.values[0])}`
+        : `unsupported value ${describeValue(issue.input, secret)}: must be one of ${issue.values.map((v) => describeValue(v)).join(', ')}`;
     case 'too_small':
     case 'too_big':
     case 'invalid_format':
