@@ -247,4 +247,5 @@ while [ -n "$labels" ]; do
 }
 done
 sh "$script_dir/install-agent.sh" "$@"
-sync
+# Only this file system: a card may be pulled as soon as this returns.
+sync -f "$root/etc" 2>/dev/null || sync

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, rmdir } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -96,15 +96,23 @@ export async function loopsOf(image: string): Promise<string[]> {
     .map((line) => line.slice(0, line.indexOf(':')));
 }
 
-/** Unmounts and detaches whatever is left on `image` (a test that failed half-way), then removes it. */
+/**
+ * Unmounts and detaches whatever is left on `image` or on a loop device over it (a test
+ * that failed half-way, a script that leaked), then removes the image.
+ */
 export async function discardImage(image: string): Promise<void> {
-  const mounts = await runCommand('cat', ['/proc/mounts']);
-  for (const loop of await loopsOf(image)) {
-    for (const line of mounts.stdout.split('\n')) {
-      const [device, where] = line.split(' ');
+  await detachAll(image);
+  await rm(image, { force: true });
+}
+
+/** Unmounts and detaches every loop device over `backing` (a file or a device), deepest first. */
+export async function detachAll(backing: string): Promise<void> {
+  const mounts = (await readFile('/proc/mounts', 'utf8')).split('\n').map((line) => line.split(' '));
+  for (const loop of await loopsOf(backing)) {
+    await detachAll(loop);
+    for (const [device, where] of mounts) {
       if (device === loop && where !== undefined) await runCommand('umount', [where]);
     }
     await runCommand('losetup', ['-d', loop]);
   }
-  await rm(image, { force: true });
 }
