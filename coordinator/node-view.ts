@@ -1,5 +1,6 @@
 import type { Taint } from '../protocol/manifest-scheduling.js';
 import type { NodeStatus } from '../protocol/messages.js';
+import type { NodeAllows } from '../protocol/node-allows.js';
 import { parseAllocatable, type Allocatable } from './resources.js';
 
 /**
@@ -18,6 +19,8 @@ export interface NodeView {
   labels: Readonly<Record<string, string>>;
   /** From the agent's `--taint` flags; absent means none. */
   taints?: readonly Taint[];
+  /** What its agent's `--allow-*` flags let pods take from it; absent (an older agent, or not heard from) means nothing beyond plain containers. */
+  allows?: NodeAllows;
   allocatable: Allocatable;
   /** Cordoned: the scheduler places no new pods here (DaemonSets ignore it). */
   unschedulable?: boolean;
@@ -39,6 +42,7 @@ export function viewNode(name: string, status: NodeStatus | undefined, gone: boo
     ready: isReadyStatus(status),
     labels: status.labels ?? {},
     ...(status.taints !== undefined && status.taints.length > 0 ? { taints: status.taints } : {}),
+    ...(status.allows !== undefined ? { allows: status.allows } : {}),
     allocatable: parseAllocatable(status.allocatable),
   };
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Taint, Toleration } from '../protocol/manifest-scheduling.js';
-import { FILTERED_EFFECTS, firstUntoleratedTaint, matchesNodeAffinity, preferNoScheduleCount, toleratesTaint, untoleratedTaintReason } from './scheduler-filters.js';
+import { NOTHING_ALLOWED, type NodeAllows } from '../protocol/node-allows.js';
+import { viewNode } from './node-view.js';
+import { disallowedReason, FILTERED_EFFECTS, firstUntoleratedTaint, matchesNodeAffinity, preferNoScheduleCount, toleratesTaint, untoleratedTaintReason } from './scheduler-filters.js';
 import { schedule, unfitReasons } from './scheduler.js';
 import { node, pod, spec } from './test-fixtures.js';
 
@@ -119,5 +121,62 @@ describe('the scheduler with taints and affinity', () => {
     const result = schedule({ nodes, bound: [], pending: [arch('arm', ['arm64', 'arm']), arch('riscv', ['riscv64'])] });
     expect(result.bindings.get('arm')).toBe('pi');
     expect(result.unschedulable.get('riscv')).toBe("0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector.");
+  });
+});
+
+describe('what a node allows', () => {
+  const privileged = spec({ containers: [{ name: 'app', image: 'busybox:1', securityContext: { privileged: true } }] });
+  const hostNet = spec({ hostNetwork: true });
+  const withPath = (path: string, type = '') => spec({ volumes: [{ name: 'v', hostPath: { path, type } }] });
+  const allowing = (allows: Partial<NodeAllows>): NodeAllows => ({ ...NOTHING_ALLOWED, ...allows });
+
+  it.each<[string, ReturnType<typeof spec>, NodeAllows | undefined, string | undefined]>([
+    ['a plain pod on a node that allows nothing', spec(), NOTHING_ALLOWED, undefined],
+    ['a plain pod on a node that does not say (an older agent)', spec(), undefined, undefined],
+    ['privileged, not allowed', privileged, NOTHING_ALLOWED, "node(s) didn't allow privileged containers"],
+    ['privileged on a node that does not say', privileged, undefined, "node(s) didn't allow privileged containers"],
+    ['privileged, allowed', privileged, allowing({ privileged: true }), undefined],
+    ['hostNetwork, not allowed', hostNet, NOTHING_ALLOWED, "node(s) didn't allow hostNetwork"],
+    ['hostNetwork, allowed', hostNet, allowing({ hostNetwork: true }), undefined],
+    ['a hostPath, not allowed', withPath('/srv/data/'), allowing({ hostPaths: ['/srv/database'] }), "node(s) didn't allow hostPath /srv/data"],
+    ['a hostPath under an allowed one', withPath('/srv/data/app'), allowing({ hostPaths: ['/srv/data'] }), undefined],
+    ['the Docker socket under --allow-host-path /', withPath('/var/run/docker.sock'), allowing({ hostPaths: ['/'] }), "node(s) didn't allow hostPath /var/run/docker.sock"],
+    ['a device, not allowed', withPath('/dev/ttyUSB0', 'CharDevice'), allowing({ hostPaths: ['/'] }), "node(s) didn't allow device /dev/ttyUSB0"],
+    ['a device by prefix', withPath('/dev/ttyUSB0', 'CharDevice'), allowing({ devices: ['/dev/ttyUSB*'] }), undefined],
+  ])('%s', (_, podSpec, allows, expected) => {
+    expect(disallowedReason(podSpec, allows)).toBe(expected);
+  });
+
+  it('names the first thing refused, in manifest order', () => {
+    const all = spec({ hostNetwork: true, containers: [{ name: 'app', image: 'busybox:1', securityContext: { privileged: true } }], volumes: [{ name: 'v', hostPath: { path: '/srv' } }] });
+    expect(disallowedReason(all, allowing({ privileged: true }))).toBe("node(s) didn't allow hostNetwork");
+    expect(disallowedReason(all, allowing({ privileged: true, hostNetwork: true }))).toBe("node(s) didn't allow hostPath /srv");
+  });
+
+  it('keeps a pod Pending with the count of nodes, and places it where it is allowed', () => {
+    const strict = [node('a'), node('b'), node('c')];
+    const priv = pod('priv', { spec: privileged });
+    expect(schedule({ nodes: strict, bound: [], pending: [priv] }).unschedulable.get('priv')).toBe("0/3 nodes are available: 3 node(s) didn't allow privileged containers.");
+    const gpio = { ...node('gpio'), allows: allowing({ privileged: true }) };
+    const result = schedule({ nodes: [...strict, gpio], bound: [], pending: [priv, pod('plain')] });
+    expect(result.bindings.get('priv')).toBe('gpio');
+    expect(result.unschedulable.size).toBe(0);
+  });
+
+  it('reads allows from the node status, and checks them after node affinity', () => {
+    const status = { protocol: 'v1' as const, node: 'n', state: 'online' as const, conditions: [{ type: 'Ready', status: 'True' as const }], allows: allowing({ hostNetwork: true }) };
+    expect(viewNode('n', status, false).allows).toEqual(allowing({ hostNetwork: true }));
+    expect(viewNode('n', { ...status, allows: undefined }, false)).not.toHaveProperty('allows');
+    const wanting = pod('p', { spec: spec({ hostNetwork: true, containers: [{ name: 'app', image: 'busybox:1', securityContext: { privileged: true } }], nodeSelector: { disk: 'ssd' } }) });
+    expect(unfitReasons(wanting, node('a'))).toEqual(["node(s) didn't match Pod's node affinity/selector"]);
+    expect(unfitReasons(wanting, node('b', { labels: { disk: 'ssd' } }))).toEqual(["node(s) didn't allow privileged containers"]);
+  });
+
+  it('counts different reasons over different nodes, in kube-scheduler\'s order', () => {
+    const nodes = [node('a'), { ...node('b'), allows: allowing({ hostPaths: ['/srv'] }) }, { ...node('c'), allows: allowing({ hostPaths: ['/srv'] }) }];
+    const both = pod('p', { spec: spec({ volumes: [{ name: 'v', hostPath: { path: '/srv/data' } }, { name: 'd', hostPath: { path: '/dev/i2c-1', type: 'CharDevice' } }] }) });
+    expect(schedule({ nodes, bound: [], pending: [both] }).unschedulable.get('p')).toBe(
+      "0/3 nodes are available: 1 node(s) didn't allow hostPath /srv/data, 2 node(s) didn't allow device /dev/i2c-1.",
+    );
   });
 });

@@ -1,12 +1,15 @@
 import type { NodeSelectorRequirement, NodeSelectorTerm, Taint, TaintEffect, Toleration } from '../protocol/manifest-scheduling.js';
 import type { PodSpec } from '../protocol/manifest.js';
+import { NOTHING_ALLOWED, refusals, type NodeAllows } from '../protocol/node-allows.js';
 import { matchesSelector } from './node-view.js';
 
 /**
  * The label and taint filters shared by the scheduler and the DaemonSet controller, as
  * pure predicates with kube-scheduler's semantics: a pod must tolerate every NoSchedule
  * and NoExecute taint of a node (TaintToleration), and match both its nodeSelector and
- * any one of its required node affinity terms (NodeAffinity).
+ * any one of its required node affinity terms (NodeAffinity). And Baton's own: the node
+ * must allow what the pod takes from it (privileged containers, the host network,
+ * hostPaths, devices), by the rules its agent enforces.
  */
 
 /** Kubernetes' toleration match: same key (or an empty key with Exists), same effect (or any), and Exists or an equal value. */
@@ -76,4 +79,31 @@ export function matchesNodeAffinity(spec: Pick<PodSpec, 'nodeSelector' | 'affini
   if (!matchesSelector(spec.nodeSelector, labels)) return false;
   const required = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
   return required === undefined || required.nodeSelectorTerms.some((term) => matchesTerm(term, labels));
+}
+
+/**
+ * Why the node does not allow the pod, in kube-scheduler's words, naming the first thing
+ * refused (in manifest order): `node(s) didn't allow privileged containers`, `node(s)
+ * didn't allow hostPath /srv/data`. Undefined when it allows all the pod asks. A node
+ * that does not say what it allows (an agent from before `allows`) allows nothing
+ * extra: placing a privileged pod on a node that may refuse it is what this avoids.
+ */
+export function disallowedReason(spec: Pick<PodSpec, 'containers' | 'hostNetwork' | 'volumes'>, allows: NodeAllows | undefined): string | undefined {
+  const first = refusals(spec, allows ?? NOTHING_ALLOWED)[0];
+  if (first === undefined) return undefined;
+  const { privilege } = first;
+  switch (privilege.kind) {
+    case 'privileged':
+      return "node(s) didn't allow privileged containers";
+    case 'hostNetwork':
+      return "node(s) didn't allow hostNetwork";
+    case 'hostPath':
+      return `node(s) didn't allow hostPath ${privilege.normalPath}`;
+    case 'device':
+      return `node(s) didn't allow device ${privilege.normalPath}`;
+    default: {
+      const unknown: never = privilege;
+      throw new Error(`unknown privilege ${JSON.stringify(unknown)}`);
+    }
+  }
 }

@@ -1,14 +1,15 @@
 import type { PodSpec } from '../protocol/manifest.js';
 import type { NodeView } from './node-view.js';
 import { podRequests, type Resources } from './resources.js';
-import { FILTERED_EFFECTS, firstUntoleratedTaint, toleratesCordon, matchesNodeAffinity, preferNoScheduleCount, untoleratedTaintReason } from './scheduler-filters.js';
+import { disallowedReason, FILTERED_EFFECTS, firstUntoleratedTaint, toleratesCordon, matchesNodeAffinity, preferNoScheduleCount, untoleratedTaintReason } from './scheduler-filters.js';
 import type { StoredPod } from './state.js';
 
 /**
  * The scheduler: a pure function from nodes, bound pods and pending pods to bindings.
  * For each pending pod it filters the nodes (every failing node gets the reason it
  * failed, in kube-scheduler's words and filter order: cordon, node name, taints, node
- * affinity/selector, host ports, resources), then scores those left: fewest untolerated
+ * affinity/selector, what the node allows (privileged, hostNetwork, hostPath, devices),
+ * host ports, resources), then scores those left: fewest untolerated
  * PreferNoSchedule taints first (such a node is used only when no other fits), then
  * fewest pods of the same owner (spread), then the least allocated node, then the name
  * for a stable choice. Pods are placed one after another, each seeing the ones placed before it.
@@ -114,6 +115,8 @@ function unfit(demand: PodDemand, node: NodeView, usage: NodeUsage): string[] {
   const taint = firstUntoleratedTaint(node.taints, spec.tolerations, FILTERED_EFFECTS);
   if (taint !== undefined) return [untoleratedTaintReason(taint)];
   if (!matchesNodeAffinity(spec, node.labels)) return [Reasons.selector];
+  const disallowed = disallowedReason(spec, node.allows);
+  if (disallowed !== undefined) return [disallowed];
   if (demand.hostPorts.some((w) => usage.hostPorts.some((used) => portsConflict(w, used)))) return [Reasons.ports];
   const reasons: string[] = [];
   const { allocatable } = node;

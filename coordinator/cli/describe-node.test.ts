@@ -34,6 +34,7 @@ const online: NodeStatus = {
     { key: 'dedicated', value: 'gpu', effect: 'NoSchedule' },
     { key: 'maintenance', effect: 'NoExecute' },
   ],
+  allows: { privileged: false, hostNetwork: true, hostPaths: ['/srv/data', '/var/log'], devices: ['/dev/ttyUSB*'] },
 };
 
 const container = (resources: Record<string, unknown>) => ({ name: 'app', image: 'busybox:1', resources });
@@ -56,6 +57,10 @@ describe('describeNode', () => {
         'Taints:               dedicated=gpu:NoSchedule',
         '                      maintenance:NoExecute',
         'Unschedulable:        true',
+        'Allows:               hostNetwork',
+        '                      hostPath /srv/data',
+        '                      hostPath /var/log',
+        '                      device /dev/ttyUSB*',
         'State:                online',
         'Last Status:          Tue, 24 Nov 2026 10:09:55 +0000',
         'Observed Generation:  7',
@@ -114,6 +119,7 @@ describe('describeNode', () => {
         'CreationTimestamp:    <unset>',
         'Taints:               <none>',
         'Unschedulable:        false',
+        'Allows:               <not reported: plain containers only>',
         'State:                offline (ConnectionLost)',
         'Last Status:          <unset>',
         'Non-terminated Pods:  (0 in total)',
@@ -128,6 +134,22 @@ describe('describeNode', () => {
         'Events:     <none>',
       ].join('\n'),
     );
+  });
+});
+
+describe('describeNode: what the node allows', () => {
+  const allowsBlock = (status: NodeStatus): string[] => {
+    const lines = describeNode(status, [], [], now).split('\n');
+    const start = lines.findIndex((l) => l.startsWith('Allows:'));
+    const end = lines.findIndex((l, i) => i > start && !l.startsWith(' '));
+    return lines.slice(start, end);
+  };
+  it('says "plain containers only" when the agent allows nothing, and lists privileged containers first', () => {
+    expect(allowsBlock({ ...online, allows: { privileged: false, hostNetwork: false, hostPaths: [], devices: [] } })).toEqual(['Allows:               plain containers only']);
+    expect(allowsBlock({ ...online, allows: { privileged: true, hostNetwork: false, hostPaths: [], devices: ['/dev/gpiomem'] } })).toEqual([
+      'Allows:               privileged containers',
+      '                      device /dev/gpiomem',
+    ]);
   });
 });
 

@@ -130,6 +130,7 @@ export function describeNode(status: NodeStatus, pods: readonly ListItem[], even
     `CreationTimestamp:\t${formatTime(status.startedAt)}`,
     ...taintLines(status),
     `Unschedulable:\t${unschedulable}`,
+    ...allowsLines(status),
     `State:\t${cell(state)}`,
     `Last Status:\t${formatTime(status.time)}`,
     ...(status.observedGeneration !== undefined ? [`Observed Generation:\t${status.observedGeneration}`] : []),
@@ -148,6 +149,24 @@ function taintLines(status: NodeStatus): string[] {
   const taints = (status.taints ?? []).map((t) => cell(`${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`));
   if (taints.length === 0) return ['Taints:\t<none>'];
   return [`Taints:\t${taints[0]}`, ...taints.slice(1).map((t) => `\t${t}`)];
+}
+
+/**
+ * What the node's agent lets pods take from it (its `--allow-*` flags), one a line, as
+ * the Taints block; a status without `allows` (an older agent, or the node offline) is
+ * read by the scheduler as plain containers only, and said so.
+ */
+function allowsLines(status: NodeStatus): string[] {
+  const { allows } = status;
+  if (allows === undefined) return ['Allows:\t<not reported: plain containers only>'];
+  const lines = [
+    ...(allows.privileged ? ['privileged containers'] : []),
+    ...(allows.hostNetwork ? ['hostNetwork'] : []),
+    ...allows.hostPaths.map((p) => `hostPath ${p}`),
+    ...allows.devices.map((d) => `device ${d}`),
+  ].map(cell);
+  if (lines.length === 0) return ['Allows:\tplain containers only'];
+  return [`Allows:\t${lines[0]}`, ...lines.slice(1).map((l) => `\t${l}`)];
 }
 
 /** True if `event` is about the node itself (not one of its pods). */
