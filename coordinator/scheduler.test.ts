@@ -81,7 +81,7 @@ describe('schedule', () => {
   it('counts the container ports of a hostNetwork pod as host ports', () => {
     const hostNet = (name: string) => pod(name, { spec: spec({ hostNetwork: true, containers: [{ name: 'app', image: 'busybox:1', ports: [{ containerPort: 9100 }] }] }) });
     const withPort = pod('web', { spec: spec({ containers: [{ name: 'app', image: 'busybox:1', ports: [{ containerPort: 80, hostPort: 9100 }] }] }) });
-    const result = schedule({ nodes: [node('a')], bound: [{ ...hostNet('exporter'), nodeName: 'a' }], pending: [hostNet('exporter2'), withPort] });
+    const result = schedule({ nodes: [{ ...node('a'), allows: { privileged: false, hostNetwork: true, hostPaths: [], devices: [] } }], bound: [{ ...hostNet('exporter'), nodeName: 'a' }], pending: [hostNet('exporter2'), withPort] });
     expect(result.unschedulable.get('exporter2')).toBe("0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports.");
     expect(result.unschedulable.get('web')).toBe("0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports.");
   });
