@@ -131,7 +131,7 @@ export class Agent {
     if (version !== undefined) this.runtimeVersion = version;
     link.onConnect(() => this.onConnect());
     await link.start();
-    await link.subscribe(topics.nodeDesired(config.node), (_topic, payload) => this.onDesired(payload));
+    await link.subscribe(topics.nodeDesired(config.node), (topic, payload) => this.onDesired(topic, payload));
     await link.subscribe(topics.allPodStatuses(config.node), (topic, payload) => {
       if (this.pods.onMessage(topic, payload)) this.loop.wake();
     });
@@ -162,7 +162,7 @@ export class Agent {
     await this.deps.store.flushed();
   }
 
-  private onDesired(payload: Buffer): void {
+  private onDesired(topic: string, payload: Buffer): void {
     const offer = this.deps.store.offer(payload);
     if (offer.accepted) {
       this.warnedOlder.clear();
@@ -176,7 +176,7 @@ export class Agent {
       this.warnedOlder.add(offered);
       this.deps.log.warn({ generation: offered, heldGeneration: held, reason: offer.reason }, 'ignored a desired state older than the held one; pods keep running');
     } else if (offer.isInvalid) {
-      this.deps.log.warn({ reason: offer.reason }, 'ignored an invalid desired state; pods keep running');
+      this.deps.log.warn({ topic, reason: offer.reason }, 'ignored an invalid desired state; pods keep running');
     } else {
       this.deps.log.debug({ reason: offer.reason }, 'ignored a desired state');
     }

@@ -1,9 +1,10 @@
 import { readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { readFileIfExists, writeFileAtomic } from '../protocol/atomic-file.js';
-import { decodePayload, encodePayload } from '../protocol/codec.js';
+import { encodePayload } from '../protocol/codec.js';
+import { decodeNodeDesired } from '../protocol/decoders.js';
 import type { Logger } from '../protocol/log.js';
-import { nodeDesiredSchema, type NodeDesired } from '../protocol/messages.js';
+import type { NodeDesired } from '../protocol/messages.js';
 import { describeUnusable } from './saved-state-problem.js';
 
 /**
@@ -69,7 +70,7 @@ export class DesiredStore {
       return;
     }
     if (text === undefined) return;
-    const decoded = decodePayload(nodeDesiredSchema, text);
+    const decoded = decodeNodeDesired(text);
     const offer = decoded.ok ? acceptDesired(undefined, decoded.value, this.node) : undefined;
     if (offer?.accepted) {
       this.held = offer.desired;
@@ -101,7 +102,7 @@ export class DesiredStore {
   /** Takes a payload from the desired topic; saves and returns it if it is newer than the held one. */
   offer(payload: Buffer): Offer {
     if (payload.length === 0) return { accepted: false, reason: 'the retained desired state was cleared; keeping the held one', isInvalid: false };
-    const decoded = decodePayload(nodeDesiredSchema, payload);
+    const decoded = decodeNodeDesired(payload);
     if (!decoded.ok) return { accepted: false, reason: decoded.reason, isInvalid: true };
     const offer = acceptDesired(this.held, decoded.value, this.node);
     if (!offer.accepted) return offer;

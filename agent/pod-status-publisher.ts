@@ -1,6 +1,7 @@
-import { decodePayload, encodePayload } from '../protocol/codec.js';
+import { encodePayload } from '../protocol/codec.js';
+import { decodePodStatus } from '../protocol/decoders.js';
 import type { Logger } from '../protocol/log.js';
-import { podStatusReportSchema, type NodeDesired, type PodStatus, type PodStatusReport } from '../protocol/messages.js';
+import type { NodeDesired, PodStatus, PodStatusReport } from '../protocol/messages.js';
 import type { MqttLink } from '../protocol/mqtt-link.js';
 import type { Topics } from '../protocol/topics.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
@@ -47,8 +48,12 @@ export class PodStatusPublisher {
       this.onBroker.delete(pod);
       return false;
     }
-    const decoded = decodePayload(podStatusReportSchema, payload);
-    if (!decoded.ok || decoded.value.node !== this.node || decoded.value.name !== pod) return false;
+    const decoded = decodePodStatus(payload);
+    if (!decoded.ok || decoded.value.node !== this.node || decoded.value.name !== pod) {
+      // Not ours to trust; the next pass publishes this pod's real status over it, or clears it.
+      this.log.warn({ topic, reason: decoded.ok ? 'NameMismatch' : decoded.reason }, 'dropped a bad pod status');
+      return false;
+    }
     this.onBroker.set(pod, decoded.value);
     return !this.published.has(pod);
   }

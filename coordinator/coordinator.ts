@@ -1,6 +1,7 @@
-import { encodePayload, decodePayload } from '../protocol/codec.js';
+import { encodePayload } from '../protocol/codec.js';
+import { decodeNodeStatus, decodePodStatus } from '../protocol/decoders.js';
 import type { Logger } from '../protocol/log.js';
-import { nodeStatusSchema, podStatusReportSchema, type CoordinatorStatus } from '../protocol/messages.js';
+import type { CoordinatorStatus } from '../protocol/messages.js';
 import { type Reply, type Request } from '../protocol/requests.js';
 import type { MqttLink } from '../protocol/mqtt-link.js';
 import type { Topics } from '../protocol/topics.js';
@@ -101,7 +102,7 @@ export class Coordinator {
     await link.subscribe(topics.allNodeStatuses(), (topic, payload) => this.onNodeMessage(topic, payload));
     await link.subscribe(topics.allPodStatuses(), (topic, payload) => this.onNodeMessage(topic, payload));
     await link.subscribe(topics.allNodeEvents(), (topic, payload) => this.onNodeMessage(topic, payload));
-    await link.subscribe(topics.coordinatorRequests(), (_topic, payload) => this.onRequest(payload));
+    await link.subscribe(topics.coordinatorRequests(), (topic, payload) => this.onRequest(topic, payload));
     this.connectionTimer = setInterval(() => this.checkConnection(), CONNECTION_CHECK_MS).unref();
   }
 
@@ -165,9 +166,9 @@ export class Coordinator {
         if (wake) log.info({ node, reason: 'NodeRemoved' }, 'node status cleared; node removed from the fleet');
         this.lifecycle.nodeStatusChanged(node);
       } else {
-        const decoded = decodePayload(nodeStatusSchema, payload);
+        const decoded = decodeNodeStatus(payload);
         if (!decoded.ok || decoded.value.node !== node) {
-          log.warn({ node, reason: decoded.ok ? 'NodeMismatch' : decoded.reason }, 'dropped a bad node status');
+          log.warn({ node, topic, reason: decoded.ok ? 'NodeMismatch' : decoded.reason }, 'dropped a bad node status');
           return;
         }
         wake = this.observed.setNodeStatus(decoded.value);
@@ -182,25 +183,25 @@ export class Coordinator {
       if (payload.length === 0) {
         wake = this.observed.clearPodReport(node, pod);
       } else {
-        const decoded = decodePayload(podStatusReportSchema, payload);
+        const decoded = decodePodStatus(payload);
         if (!decoded.ok || decoded.value.node !== node || decoded.value.name !== pod) {
-          log.warn({ node, pod, reason: decoded.ok ? 'NameMismatch' : decoded.reason }, 'dropped a bad pod status');
+          log.warn({ node, pod, topic, reason: decoded.ok ? 'NameMismatch' : decoded.reason }, 'dropped a bad pod status');
           return;
         }
         wake = this.observed.setPodReport(decoded.value);
       }
     } else if (rest.length === 1 && rest[0] === 'events') {
-      if (payload.length > 0) recordNodeEvent({ events: this.events, state: this.state, observed: this.observed, log, nowMs: Date.parse(this.deps.entropy.now()) }, node, payload);
+      if (payload.length > 0) recordNodeEvent({ events: this.events, state: this.state, observed: this.observed, log, nowMs: Date.parse(this.deps.entropy.now()) }, topic, node, payload);
     }
     if (wake) this.loop.wake();
   }
 
-  private onRequest(payload: Buffer): void {
+  private onRequest(topic: string, payload: Buffer): void {
     if (this.stopping) return;
     const { log } = this.deps;
     const decoded = decodeRequest(payload);
     if (!decoded.ok) {
-      log.warn({ reason: decoded.reason }, 'dropped a bad request');
+      log.warn({ topic, reason: decoded.reason }, 'dropped a bad request');
       if (decoded.replyTo !== undefined) {
         this.sendReply(decoded.replyTo, errorReply(decoded.id ?? '', 'BadRequest', `bad request: ${decoded.reason}`));
       }

@@ -1,6 +1,5 @@
-import { decodePayload } from '../protocol/codec.js';
+import { decodeNodeEvent } from '../protocol/decoders.js';
 import type { Logger } from '../protocol/log.js';
-import { nodeEventSchema } from '../protocol/messages.js';
 import type { EventStore } from './events.js';
 import type { ObservedState } from './observed.js';
 import type { CoordinatorState } from './state.js';
@@ -16,13 +15,13 @@ export interface NodeEventContext {
 
 /**
  * Keeps an event a node published (`nodes/<node>/events`) for `get events` and
- * `describe`; it changes nothing else. A bad one is dropped with a debug line.
+ * `describe`; it changes nothing else. A bad one is dropped with a warning naming the topic.
  */
-export function recordNodeEvent(context: NodeEventContext, node: string, payload: Buffer): void {
+export function recordNodeEvent(context: NodeEventContext, topic: string, node: string, payload: Buffer): void {
   const { events, state, observed, log, nowMs } = context;
-  const decoded = decodePayload(nodeEventSchema, payload);
+  const decoded = decodeNodeEvent(payload);
   if (!decoded.ok || decoded.value.node !== node) {
-    log.debug({ node, reason: decoded.ok ? 'NodeMismatch' : decoded.reason }, 'dropped a bad event');
+    log.warn({ node, topic, reason: decoded.ok ? 'NodeMismatch' : decoded.reason }, 'dropped a bad event');
     return;
   }
   const event = decoded.value;

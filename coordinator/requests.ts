@@ -1,5 +1,6 @@
-import { decodePayload } from '../protocol/codec.js';
-import { requestSchema, type ErrorCode, type Reply, type Request } from '../protocol/requests.js';
+import { decodeRequestPayload } from '../protocol/decoders.js';
+import { payloadLimits } from '../protocol/limits.js';
+import type { ErrorCode, Reply, Request } from '../protocol/requests.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { applyObjects } from './apply.js';
 import { cordonNode } from './cordon.js';
@@ -29,11 +30,13 @@ export function isUsableReplyTopic(topic: unknown): topic is string {
 }
 
 export function decodeRequest(payload: Buffer): DecodedRequest {
-  const decoded = decodePayload(requestSchema, payload);
+  const decoded = decodeRequestPayload(payload);
   if (decoded.ok) {
     if (!isUsableReplyTopic(decoded.value.replyTo)) return { ok: false, reason: 'replyTo: must be a topic without wildcards' };
     return { ok: true, request: decoded.value };
   }
+  // An oversized payload is not parsed at all, not even for its reply topic.
+  if (payload.length > payloadLimits.request) return { ok: false, reason: decoded.reason };
   let raw: unknown;
   try {
     raw = JSON.parse(payload.toString());

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodePayload, encodePayload, MAX_PAYLOAD_BYTES } from './codec.js';
+import { decodeNodeDesired, decodeNodeStatus, decodeRequestPayload } from './decoders.js';
+import { payloadLimits } from './limits.js';
 import { coordinatorStatusSchema, nodeStatusSchema } from './messages.js';
 import { replySchema } from './requests.js';
 
@@ -39,5 +41,38 @@ describe('decodePayload', () => {
     });
     const error = decodePayload(replySchema, '{"protocol":"v1","id":"2","ok":false,"error":{"code":"NotFound","message":"gone"}}');
     expect(error.ok && !error.value.ok && error.value.error.code).toBe('NotFound');
+  });
+});
+
+describe('decodePayload on hostile payloads', () => {
+  const deep = (n: number): string => '['.repeat(n) + ']'.repeat(n);
+
+  it.each<[string, string, string]>([
+    // JSON.parse reads 100,000 levels; JSON.stringify (used to describe a wrong value) overflowed on them and threw.
+    ['100,000 levels in a field of the wrong type', `{"protocol":"v1","state":${deep(100_000)}}`, 'nesting deeper than 64 at $.state[0][0][0][0][0][0][0]...'],
+    ['100,000 levels where anything goes', `{"protocol":"v1","id":"1","replyTo":"r","op":"apply","objects":[${deep(100_000)}]}`, 'nesting deeper than 64 at $.objects[0][0][0][0][0][0][0]...'],
+    ['65 levels', `{"protocol":"v1","state":"online","x":${deep(64)}}`, 'nesting deeper than 64 at $.x[0][0][0][0][0][0][0]...'],
+    ['a number JSON.parse reads as Infinity', '{"protocol":"v1","state":"online","n":1e999}', 'not a finite number at $.n'],
+    ['a __proto__ key', '{"protocol":"v1","state":"online","__proto__":{"state":"offline"}}', 'key "__proto__" not allowed at $.__proto__'],
+  ])('refuses %s, saying where', (_what, payload, reason) => {
+    expect(decodePayload(coordinatorStatusSchema, payload)).toEqual({ ok: false, reason });
+  });
+
+  it('accepts 64 levels', () => {
+    expect(decodePayload(coordinatorStatusSchema, `{"protocol":"v1","state":"online","x":${deep(63)}}`).ok).toBe(true);
+  });
+
+  it('never quotes the payload in a JSON syntax error', () => {
+    const decoded = decodePayload(coordinatorStatusSchema, '{"env":[{"name":"TOKEN","value":"s3cret"}] oops');
+    expect(decoded).toEqual({ ok: false, reason: expect.stringMatching(/^not JSON: /) });
+    if (!decoded.ok) expect(decoded.reason).not.toContain('s3cret');
+  });
+
+  it('decodes each kind within its own limit', () => {
+    const status = JSON.stringify({ protocol: 'v1', node: 'n', state: 'online', reason: 'x'.repeat(payloadLimits.nodeStatus) });
+    expect(decodeNodeStatus(status)).toEqual({ ok: false, reason: `payload of ${status.length} bytes exceeds ${payloadLimits.nodeStatus}` });
+    const desired = JSON.stringify({ protocol: 'v1', node: 'n', generation: 1, pods: [], pad: 'x'.repeat(2 * MAX_PAYLOAD_BYTES) });
+    expect(decodeNodeDesired(desired).ok).toBe(true);
+    expect(decodeRequestPayload(`{"protocol":"v1","id":"1","replyTo":"r","op":"list","kind":"pods","pad":"${'x'.repeat(payloadLimits.request)}"}`)).toMatchObject({ ok: false, reason: /exceeds 2097152$/ });
   });
 });

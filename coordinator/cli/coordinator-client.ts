@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { decodePayload, encodePayload, MAX_REPLY_BYTES } from '../../protocol/codec.js';
-import { coordinatorStatusSchema } from '../../protocol/messages.js';
-import { replySchema, type Request } from '../../protocol/requests.js';
+import { encodePayload, MAX_REPLY_BYTES } from '../../protocol/codec.js';
+import { decodeCoordinatorStatus, decodeReply } from '../../protocol/decoders.js';
+import { payloadLimits } from '../../protocol/limits.js';
+import type { Request } from '../../protocol/requests.js';
 import { PROTOCOL_VERSION } from '../../protocol/version.js';
 import { CliError, CoordinatorError } from './errors.js';
 import { withTimeout, type Session } from './session.js';
@@ -26,7 +27,7 @@ export class CoordinatorClient {
   /** Subscribes to the replies and the coordinator's status; call before any request. */
   async start(): Promise<void> {
     const { link, topics, clientId } = this.session;
-    await link.subscribe(topics.clientReplies(clientId), (_topic, payload) => this.onReply(payload));
+    await link.subscribe(topics.clientReplies(clientId), (topic, payload) => this.onReply(topic, payload));
     await link.subscribe(topics.coordinatorStatus(), (_topic, payload) => this.onStatus(payload));
   }
 
@@ -38,8 +39,13 @@ export class CoordinatorClient {
     const reply = new Promise<unknown>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     // The reply may fail (coordinator offline) while the request is still being published.
     reply.catch(() => undefined);
-    const request = { ...body, protocol: PROTOCOL_VERSION, id, replyTo: topics.clientReplies(clientId) };
-    if (!(await link.publish(topics.coordinatorRequests(), encodePayload(request), { retain: false }))) {
+    const request = encodePayload({ ...body, protocol: PROTOCOL_VERSION, id, replyTo: topics.clientReplies(clientId) });
+    const size = Buffer.byteLength(request);
+    if (size > payloadLimits.request) {
+      this.pending.delete(id);
+      throw new CliError(`the request of ${size} bytes exceeds the ${payloadLimits.request} bytes the coordinator accepts; send fewer objects at once`);
+    }
+    if (!(await link.publish(topics.coordinatorRequests(), request, { retain: false }))) {
       this.pending.delete(id);
       throw this.session.lostConnection();
     }
@@ -57,15 +63,20 @@ export class CoordinatorClient {
     }
   }
 
-  private onReply(payload: Buffer): void {
+  private onReply(topic: string, payload: Buffer): void {
     if (payload.length > MAX_REPLY_BYTES) {
       // Too large to read safely; say so rather than let the request time out.
       const error = new CliError(`the coordinator's reply of ${payload.length} bytes is larger than the ${MAX_REPLY_BYTES / 2 ** 20} MiB the CLI reads`);
       for (const waiter of this.pending.values()) waiter.reject(error);
       return;
     }
-    const decoded = decodePayload(replySchema, payload, MAX_REPLY_BYTES);
-    if (!decoded.ok) return; // not a reply we can read; the request times out with a clear message
+    const decoded = decodeReply(payload);
+    if (!decoded.ok) {
+      // Replies come only on this client's own topic: whatever request waits gets this, not a timeout.
+      const error = new CliError(`cannot read the reply on ${topic}: ${decoded.reason}`);
+      for (const waiter of this.pending.values()) waiter.reject(error);
+      return;
+    }
     const reply = decoded.value;
     const waiter = this.pending.get(reply.id);
     if (waiter === undefined) return;
@@ -75,7 +86,7 @@ export class CoordinatorClient {
 
   private onStatus(payload: Buffer): void {
     if (payload.length === 0) return;
-    const decoded = decodePayload(coordinatorStatusSchema, payload);
+    const decoded = decodeCoordinatorStatus(payload);
     this.offline = decoded.ok && decoded.value.state === 'offline';
     if (!this.offline) return;
     for (const waiter of this.pending.values()) waiter.reject(this.offlineError());

@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { ManifestError, parseManifestObjects } from '../../protocol/parse-manifests.js';
+import { MAX_MANIFEST_BYTES, ManifestError, parseManifestObjects } from '../../protocol/parse-manifests.js';
 import { CliError } from './errors.js';
 
 /**
@@ -36,7 +36,10 @@ function describeReadError(path: string, error: unknown): CliError {
 async function readSource(path: string, readStdin: () => Promise<string>): Promise<SourceText[]> {
   if (path === '-') return [{ source: STDIN_SOURCE, text: await readStdin() }];
   try {
-    if (!(await stat(path)).isDirectory()) return [{ source: path, text: await readFile(path, 'utf8') }];
+    const info = await stat(path);
+    // Refused before reading: a file of gigabytes is never loaded to be measured.
+    if (info.isFile() && info.size > MAX_MANIFEST_BYTES) throw new CliError(`${path}: manifest of ${info.size} bytes exceeds ${MAX_MANIFEST_BYTES}; nothing was applied`);
+    if (!info.isDirectory()) return [{ source: path, text: await readFile(path, 'utf8') }];
     const names = (await readdir(path)).filter((name) => MANIFEST_EXTENSIONS.has(extname(name).toLowerCase())).sort();
     if (names.length === 0) throw new CliError(`${path}: the directory has no *.yaml, *.yml or *.json files`);
     return await Promise.all(names.map(async (name) => ({ source: join(path, name), text: await readFile(join(path, name), 'utf8') })));
