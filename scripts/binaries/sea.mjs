@@ -1,0 +1,58 @@
+// A Node single executable: a SEA blob (the bundle plus its config) made by a Node of
+// exactly the target's version, injected into the target's stripped `node`.
+import { copyFile, writeFile, readFile, chmod } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { run, targets } from './runtimes.mjs';
+
+const { inject } = createRequire(import.meta.url)('postject');
+
+export const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+
+/**
+ * The SEA config for `runtime`. `execArgv` exists from Node 22 (backported) and 24, not in
+ * 20.11: there the heap flags cannot be baked in (see docs/binaries.md). No snapshot and no
+ * code cache: both are tied to the CPU, and the arm64 blob is made by the x64 Node.
+ */
+export function seaConfig(runtime, heapFlags) {
+  const major = Number(runtime.version.split('.')[0]);
+  return {
+    main: 'bundle.cjs',
+    output: 'sea.blob',
+    disableExperimentalSEAWarning: true,
+    useSnapshot: false,
+    useCodeCache: false,
+    ...(major >= 22 ? { execArgv: heapFlags } : {}),
+  };
+}
+
+/**
+ * Makes the blob in `workDir` (which holds bundle.cjs) with `maker`, a Node of the
+ * target's version: the x64 Node natively for x64 and arm64 (their blobs are identical),
+ * the armv7l Node under qemu for armv7l (its blob has 32-bit length fields).
+ */
+export async function makeBlob(workDir, maker, config) {
+  await writeFile(join(workDir, 'sea-config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  const command = [...targets[maker.arch].emulator, maker.node, '--experimental-sea-config', 'sea-config.json'];
+  const [program, ...args] = command;
+  await run(program, args, { cwd: workDir });
+  return readFile(join(workDir, 'sea.blob'));
+}
+
+/** Writes the executable to `out`: the stripped runtime with `blob` injected. */
+export async function injectBlob(runtime, blob, out) {
+  await copyFile(runtime.stripped, out);
+  await chmod(out, 0o755);
+  // postject (and the ELF library inside it) chatter on the console, harmless warnings
+  // included; keep the build's output short and show them only when injection fails.
+  const saved = { log: console.log, warn: console.warn, error: console.error };
+  const chatter = [];
+  if (!process.env.DEBUG_POSTJECT) console.log = console.warn = console.error = (...args) => void chatter.push(args.join(' '));
+  try {
+    await inject(out, 'NODE_SEA_BLOB', blob, { sentinelFuse: SEA_FUSE });
+  } catch (error) {
+    throw new Error(`postject failed on ${out}:\n${chatter.join('\n')}`, { cause: error });
+  } finally {
+    Object.assign(console, saved);
+  }
+}
