@@ -203,8 +203,8 @@ describe('what the containers of a pod share', () => {
 
 describe('what a pod takes from its node', () => {
   it('hostPath: read-only and writable binds, DirectoryOrCreate, and a missing Directory refused with FailedMount', async () => {
-    const { node, events } = await nodeWithAgent();
     const base = await tempDir();
+    const { node, events } = await nodeWithAgent(['--allow-host-path', base]);
     await mkdir(join(base, 'ro'));
     await mkdir(join(base, 'rw'));
     await writeFile(join(base, 'ro', 'from-host'), 'host-data');
@@ -248,7 +248,7 @@ describe('what a pod takes from its node', () => {
   });
 
   it('a hostPath character device is mapped as a device, not bound', async () => {
-    const { node } = await nodeWithAgent();
+    const { node } = await nodeWithAgent(['--allow-device', '/dev/zero']);
     const device = specPod('device', pod({
       volumes: [{ name: 'zero', hostPath: { path: '/dev/zero', type: 'CharDevice' } }],
       containers: [{ ...sleeper, name: 'main', volumeMounts: [{ name: 'zero', mountPath: '/dev/mydev' }] }],
@@ -290,7 +290,7 @@ describe('what a pod takes from its node', () => {
   });
 
   it('hostNetwork: the pod runs in the host network namespace and its podIP is the hostIP', async () => {
-    const { node } = await nodeWithAgent();
+    const { node } = await nodeWithAgent(['--allow-host-network']);
     await view.publishDesired(desiredState(node, 1, [specPod('host', pod({ hostNetwork: true, containers: [{ ...sleeper, name: 'main' }] }))]));
     const report = await waitForStatus(node, 'host', 'Running', isRunning);
     const main = await running(node, 'host', 'main');
