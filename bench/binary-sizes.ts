@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { z } from 'zod';
+import { validate } from '../protocol/validation.js';
 import { repoRoot } from '../test/support/processes.js';
 
 /**
@@ -71,4 +73,23 @@ export function hostAgentBinary(): string {
   const path = join(binDir, `baton-agent-linux-${arch}`);
   if (process.platform !== 'linux' || !existsSync(path)) throw new Error(`no agent binary for this machine (${process.platform}/${process.arch}) in dist/bin`);
   return path;
+}
+
+const buildInfoSchema = z.object({
+  files: z.record(z.string(), z.object({ node: z.object({ version: z.string() }).optional(), seaConfig: z.object({ execArgv: z.array(z.string()).optional() }).optional() })),
+});
+
+/** What dist/bin/BUILDINFO.json says `file` was made from: its Node version and baked-in flags, when it says. */
+export async function readBuildInfo(file: string): Promise<{ nodeVersion?: string; execArgv?: readonly string[] }> {
+  const text = await readFile(join(binDir, 'BUILDINFO.json'), 'utf8').catch(() => undefined);
+  if (text === undefined) return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return {};
+  }
+  const info = validate(buildInfoSchema, json);
+  const entry = info.ok ? info.value.files[basename(file)] : undefined;
+  return { ...(entry?.node ? { nodeVersion: entry.node.version } : {}), ...(entry?.seaConfig?.execArgv ? { execArgv: entry.seaConfig.execArgv } : {}) };
 }

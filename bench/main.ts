@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { ensureBinaries, hostAgentBinary, readBinarySizes } from './binary-sizes.js';
+import { ensureBinaries, hostAgentBinary, readBinarySizes, readBuildInfo } from './binary-sizes.js';
 import { measureAtRest, type AtRest } from './footprint.js';
 import { ticksPerSecond } from './proc-cpu.js';
 import { atRestReport, diskReport, sizesReport, targetsReport } from './report.js';
@@ -72,11 +72,14 @@ async function main(): Promise<void> {
 
   const binary = hostAgentBinary();
   const { stdout: version } = await promisify(execFile)(binary, ['--version']);
+  const built = await readBuildInfo(binary);
   const hz = await ticksPerSecond();
   const runs: AtRest[] = [];
   for (const program of [{ kind: 'binary', path: binary }, { kind: 'node' }] as const) runs.push(...(await measureProgram(program, plan, hz, say)));
 
-  out(`single binary: ${version.trim()} (${binary}); node dist/baton-agent.js: Node ${process.version}, no heap flags`);
+  const flags = built.execArgv === undefined ? 'flags unknown' : built.execArgv.length === 0 ? 'no flags' : built.execArgv.join(' ');
+  out(`single binary: ${version.trim()}, Node ${built.nodeVersion ?? '(version unknown)'}, ${flags} (${binary})`);
+  out(`node dist/baton-agent.js: Node ${process.version}, no flags`);
   out(`each state: all pods Running, ${seconds(plan.settleMs)} settle, then a window of ${seconds(plan.windowMs)}\n`);
   out(atRestReport(runs));
   out(targetsReport(runs));

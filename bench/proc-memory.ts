@@ -5,13 +5,18 @@ import { readFile } from 'node:fs/promises';
  * - `rss`: resident pages, shared ones included. Most of a Node process's RSS is the
  *   runtime's own file-backed code, which other processes of the same binary would share.
  * - `pss`: RSS with each shared page divided by the number of processes mapping it.
- * - `private`: Private_Clean + Private_Dirty, what this process alone holds: the memory
- *   freed if it exited (heap, stacks, JIT code, its own copy-on-write pages).
+ * - `private`: Private_Clean + Private_Dirty, the pages no other process maps: the memory
+ *   freed if it exited. File-backed pages count here too when nothing else maps the file:
+ *   a single binary's own code and data (the only process of that binary), while
+ *   `node dist/baton-agent.js` shares node's with every other node process running.
+ * - `anonymous`: memory backed by no file (V8's heap, malloc, stacks, JIT code): what the
+ *   heap flags govern, the same whoever else runs.
  */
 export interface MemoryReading {
   readonly rss: number;
   readonly pss: number;
   readonly private: number;
+  readonly anonymous: number;
 }
 
 /** Parses smaps_rollup's `Key:   1234 kB` lines. Throws when a field it needs is missing. */
@@ -26,7 +31,7 @@ export function parseSmapsRollup(text: string): MemoryReading {
     if (value === undefined) throw new Error(`smaps_rollup has no ${key}`);
     return value * 1024;
   };
-  return { rss: read('Rss'), pss: read('Pss'), private: read('Private_Clean') + read('Private_Dirty') };
+  return { rss: read('Rss'), pss: read('Pss'), private: read('Private_Clean') + read('Private_Dirty'), anonymous: read('Anonymous') };
 }
 
 /** The memory of `pid`, or undefined once it is gone. */
@@ -59,6 +64,7 @@ export interface MemorySpread {
   readonly rss: Spread;
   readonly pss: Spread;
   readonly private: Spread;
+  readonly anonymous: Spread;
 }
 
 export function memorySpread(readings: readonly MemoryReading[]): MemorySpread {
@@ -67,5 +73,6 @@ export function memorySpread(readings: readonly MemoryReading[]): MemorySpread {
     rss: spread(readings.map((r) => r.rss)),
     pss: spread(readings.map((r) => r.pss)),
     private: spread(readings.map((r) => r.private)),
+    anonymous: spread(readings.map((r) => r.anonymous)),
   };
 }

@@ -10,12 +10,13 @@ Shared_Clean:       1520 kB
 Shared_Dirty:          0 kB
 Private_Clean:        40 kB
 Private_Dirty:       112 kB
+Anonymous:           112 kB
 Swap:                  0 kB
 `;
 
 describe('parseSmapsRollup', () => {
-  it('reads RSS, Pss and private (clean + dirty) in bytes', () => {
-    expect(parseSmapsRollup(ROLLUP)).toEqual({ rss: 1672 * 1024, pss: 198 * 1024, private: 152 * 1024 });
+  it('reads RSS, Pss, private (clean + dirty) and anonymous in bytes', () => {
+    expect(parseSmapsRollup(ROLLUP)).toEqual({ rss: 1672 * 1024, pss: 198 * 1024, private: 152 * 1024, anonymous: 112 * 1024 });
   });
   it('does not take Pss_Dirty for Pss', () => {
     expect(() => parseSmapsRollup(ROLLUP.replace('Pss:                 198 kB\n', ''))).toThrow(/Pss/);
@@ -38,8 +39,8 @@ describe('spread', () => {
     expect(() => spread([])).toThrow();
   });
   it('spreads each memory figure on its own', () => {
-    const s = memorySpread([{ rss: 3, pss: 2, private: 1 }, { rss: 5, pss: 1, private: 4 }, { rss: 4, pss: 3, private: 2 }]);
-    expect(s).toEqual({ samples: 3, rss: { median: 4, max: 5 }, pss: { median: 2, max: 3 }, private: { median: 2, max: 4 } });
+    const s = memorySpread([{ rss: 3, pss: 2, private: 1, anonymous: 9 }, { rss: 5, pss: 1, private: 4, anonymous: 7 }, { rss: 4, pss: 3, private: 2, anonymous: 8 }]);
+    expect(s).toEqual({ samples: 3, rss: { median: 4, max: 5 }, pss: { median: 2, max: 3 }, private: { median: 2, max: 4 }, anonymous: { median: 8, max: 9 } });
   });
 });
 
