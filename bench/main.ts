@@ -16,7 +16,7 @@ import { seconds } from './table.js';
  *   `node dist/baton-agent.js`: each with 0 pods, then with 10, against its own
  *   mosquitto; memory, CPU, disk writes and log bytes over one window per state.
  *
- * The default window is a minute (the full bench takes about six). `--quick` is a smoke
+ * The default window is a minute (the full bench takes about five). `--quick` is a smoke
  * run: a 10 s window, only the 10-pod state, a short settle.
  */
 
