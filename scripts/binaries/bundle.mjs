@@ -43,7 +43,6 @@ export async function bundleProgram(program, root) {
     minifyWhitespace: true,
     minifySyntax: true,
     minifyIdentifiers: false,
-    keepNames: true,
     legalComments: 'none',
     // A CommonJS bundle has no import.meta; a single executable's script is the binary itself.
     define: { 'import.meta.url': '__batonScriptUrl' },
