@@ -9,7 +9,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['protocol/**/*.test.ts', 'agent/**/*.test.ts', 'coordinator/**/*.test.ts'],
+          include: ['protocol/**/*.test.ts', 'agent/**/*.test.ts', 'coordinator/**/*.test.ts', 'bench/**/*.test.ts'],
         },
       },
       {
