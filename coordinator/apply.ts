@@ -1,6 +1,6 @@
 import type { DaemonSetManifest, DeploymentManifest, Manifest, PodManifest } from '../protocol/manifest.js';
 import type { ApplyResult } from '../protocol/requests.js';
-import { validateManifest } from '../protocol/parse-manifests.js';
+import { shorten, validateManifest } from '../protocol/parse-manifests.js';
 import { canonicalJson } from '../protocol/canonical-json.js';
 import type { Workload } from './controllers/owned.js';
 import { recordRevision, revisionsOf } from './revisions.js';
@@ -23,7 +23,7 @@ function describeObject(input: unknown, index: number): string {
   if (typeof input === 'object' && input !== null) {
     const { kind, metadata } = input as { kind?: unknown; metadata?: unknown };
     const name = typeof metadata === 'object' && metadata !== null ? (metadata as { name?: unknown }).name : undefined;
-    if (typeof kind === 'string' && typeof name === 'string') return `${kind} "${name}"`;
+    if (typeof kind === 'string' && typeof name === 'string') return `${shorten(kind)} "${shorten(name)}"`;
   }
   return `objects[${index}]`;
 }

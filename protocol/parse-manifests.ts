@@ -1,7 +1,7 @@
 import { checkJsonValue } from './json-limits.js';
 import { MAX_MANIFEST_BYTES, MAX_MANIFEST_OBJECTS, MAX_PROBLEMS_PER_OBJECT } from './limits.js';
 import { isManifestKind, manifestKinds, type Manifest } from './manifest.js';
-import { validate } from './validation.js';
+import { limitProblem, validate } from './validation.js';
 import { readYamlDocuments } from './yaml-documents.js';
 
 export { MAX_MANIFEST_BYTES } from './limits.js';
@@ -25,9 +25,10 @@ export function validateManifest(input: unknown): { ok: true; value: Manifest } 
   const shape = checkJsonValue(input);
   if (shape !== undefined) return { ok: false, problems: [shape] };
   const result = validateShaped(input);
-  if (result.ok || result.problems.length <= MAX_PROBLEMS_PER_OBJECT) return result;
-  const rest = result.problems.length - MAX_PROBLEMS_PER_OBJECT;
-  return { ok: false, problems: [...result.problems.slice(0, MAX_PROBLEMS_PER_OBJECT), `... and ${rest} more problem(s)`] };
+  if (result.ok) return result;
+  const problems = result.problems.slice(0, MAX_PROBLEMS_PER_OBJECT).map(limitProblem);
+  const rest = result.problems.length - problems.length;
+  return { ok: false, problems: rest > 0 ? [...problems, `... and ${rest} more problem(s)`] : problems };
 }
 
 function validateShaped(input: unknown): { ok: true; value: Manifest } | { ok: false; problems: string[] } {
@@ -51,7 +52,12 @@ function label(input: unknown, index: number): string {
   if (typeof input !== 'object' || input === null) return doc;
   const { kind, metadata } = input as { kind?: unknown; metadata?: { name?: unknown } };
   const name = typeof metadata === 'object' && metadata !== null ? metadata.name : undefined;
-  return typeof kind === 'string' && typeof name === 'string' ? `${doc} (${kind} "${name}")` : doc;
+  return typeof kind === 'string' && typeof name === 'string' ? `${doc} (${shorten(kind)} "${shorten(name)}")` : doc;
+}
+
+/** A name as quoted in a problem: an invalid one may be of any length. */
+export function shorten(text: string, max = 64): string {
+  return text.length > max ? `${text.slice(0, max)}...` : text;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_MANIFEST_OBJECTS } from './limits.js';
 import { ownerReferenceSchema, timestamp } from './messages.js';
 import { PROTOCOL_VERSION } from './version.js';
 
@@ -21,7 +22,7 @@ const requestBase = {
 
 export const requestSchema = z.discriminatedUnion('op', [
   /** Create or update objects; `objects` are raw manifests, validated by the coordinator. */
-  z.object({ ...requestBase, op: z.literal('apply'), objects: z.array(z.unknown()).min(1) }),
+  z.object({ ...requestBase, op: z.literal('apply'), objects: z.array(z.unknown()).min(1).max(MAX_MANIFEST_OBJECTS) }),
   z.object({ ...requestBase, op: z.literal('delete'), kind: z.enum(['Pod', 'Deployment', 'DaemonSet']), name: z.string() }),
   z.object({
     ...requestBase,

@@ -14,11 +14,15 @@ export function validate<S extends z.ZodType>(schema: S, input: unknown): Valida
   return { ok: false, problems: formatIssues(result.error.issues) };
 }
 
+/** Keys longer than this are cut in a path: a hostile key must not make a log line huge. */
+const SHOWN_KEY_CHARS = 64;
+
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const key of path) {
+    const text = String(key).length > SHOWN_KEY_CHARS ? `${String(key).slice(0, SHOWN_KEY_CHARS)}...` : String(key);
     if (typeof key === 'number') out += `[${key}]`;
-    else out += out === '' ? String(key) : `.${String(key)}`;
+    else out += out === '' ? text : `.${text}`;
   }
   return out;
 }
@@ -74,7 +78,19 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   }
 }
 
+/** Longest problem line: messages quote names the user wrote, and a hostile one may be megabytes. */
+const MAX_PROBLEM_CHARS = 1000;
+
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  return formatAll(issues).map(limitProblem);
+}
+
+/** Cuts a problem line to MAX_PROBLEM_CHARS. */
+export function limitProblem(problem: string): string {
+  return problem.length > MAX_PROBLEM_CHARS ? `${problem.slice(0, MAX_PROBLEM_CHARS - 3)}...` : problem;
+}
+
+function formatAll(issues: readonly z.core.$ZodIssue[]): string[] {
   const problems: string[] = [];
   for (const issue of issues) {
     if (issue.code === 'unrecognized_keys') {
