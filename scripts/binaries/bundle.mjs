@@ -44,6 +44,8 @@ export async function bundleProgram(program, root) {
     minifySyntax: true,
     minifyIdentifiers: false,
     legalComments: 'none',
+    // The coordinator serves the installer and the agent's unit as built into it.
+    loader: { '.sh': 'text', '.service': 'text' },
     // A CommonJS bundle has no import.meta; a single executable's script is the binary itself.
     define: { 'import.meta.url': '__batonScriptUrl' },
     banner: { js: 'var __batonScriptUrl=require("node:url").pathToFileURL(__filename).href;' },
