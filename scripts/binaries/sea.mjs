@@ -47,7 +47,7 @@ export async function injectBlob(runtime, blob, out) {
   // included; keep the build's output short and show them only when injection fails.
   const saved = { log: console.log, warn: console.warn, error: console.error };
   const chatter = [];
-  if (!process.env.DEBUG_POSTJECT) console.log = console.warn = console.error = (...args) => void chatter.push(args.join(' '));
+  console.log = console.warn = console.error = (...args) => void chatter.push(args.join(' '));
   try {
     await inject(out, 'NODE_SEA_BLOB', blob, { sentinelFuse: SEA_FUSE });
   } catch (error) {

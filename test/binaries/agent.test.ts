@@ -7,7 +7,7 @@ import { containersWithLabels, docker, removeNodeContainers } from '../support/d
 import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
 import { readRetained } from '../support/retained.js';
 import { waitFor } from '../support/wait.js';
-import { agentBinary, arches, processesMentioning, startAgentBinary } from './binaries.js';
+import { arches, processesMentioning, startAgentBinary } from './binaries.js';
 
 /**
  * Each agent binary (the ARM ones under qemu-user, which passes the system calls through)
@@ -26,7 +26,6 @@ let broker: Mosquitto;
 let engineVersion: string;
 
 beforeAll(async () => {
-  for (const arch of arches) agentBinary(arch);
   broker = await startMosquitto();
   engineVersion = await docker('version', '--format', '{{.Server.Version}}');
 });
