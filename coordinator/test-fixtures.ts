@@ -1,3 +1,4 @@
+import type { NodeAllows } from '../protocol/node-allows.js';
 import { daemonSetManifestSchema, deploymentManifestSchema, podSpecSchema, type PodSpec } from '../protocol/manifest.js';
 import type { NodeStatus } from '../protocol/messages.js';
 import type { Taint } from '../protocol/manifest-scheduling.js';
@@ -51,6 +52,7 @@ export interface NodeOptions {
   state?: 'online' | 'offline';
   ready?: boolean;
   taints?: Taint[];
+  allows?: NodeAllows;
 }
 
 /**
@@ -66,6 +68,7 @@ export function nodeStatus(name: string, options: NodeOptions = {}): NodeStatus 
     state: 'online',
     labels: options.labels ?? {},
     ...(options.taints ? { taints: options.taints } : {}),
+    ...(options.allows ? { allows: options.allows } : {}),
     allocatable: { cpu: options.cpu ?? '4', memory: options.memory ?? '4Gi', pods: options.pods ?? '110' },
     conditions: [{ type: 'Ready', status: options.ready === false ? 'False' : 'True' }],
   };

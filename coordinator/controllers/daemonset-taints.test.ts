@@ -5,7 +5,7 @@ import type { StoredPod } from '../state.js';
 import { daemonSet, node, testEntropy } from '../test-fixtures.js';
 import { daemonSetCoverage, reconcileDaemonSet } from './daemonset.js';
 
-/** DaemonSet placement with the scheduler's predicates: taints, tolerations and node affinity. */
+/** DaemonSet placement with the scheduler's predicates: taints, tolerations, node affinity and what a node allows. */
 
 const gpu: Taint = { key: 'dedicated', value: 'gpu', effect: 'NoSchedule' };
 const evicting: Taint = { key: 'maintenance', effect: 'NoExecute' };
@@ -19,6 +19,9 @@ function run(ds: typeof plain, nodes: NodeView[], pods: StoredPod[] = []) {
   return reconcileDaemonSet({ daemonSet: ds, pods, nodes, takenNames: new Set(pods.map((p) => p.metadata.name)), entropy: testEntropy(), availability: () => 'ready' });
 }
 
+const onHostNetwork = daemonSet('exporter', { podSpec: { hostNetwork: true } });
+const allowsHostNetwork = { privileged: false, hostNetwork: true, hostPaths: [], devices: [] };
+
 const placed = (ds: typeof plain, nodes: NodeView[]) => run(ds, nodes).create.map((p) => p.nodeName);
 
 describe('DaemonSet placement with taints and node affinity', () => {
@@ -27,6 +30,7 @@ describe('DaemonSet placement with taints and node affinity', () => {
     ['skips a node with an untolerated NoExecute taint', plain, [node('a'), node('m', { taints: [evicting] })], ['a']],
     ['ignores PreferNoSchedule', plain, [node('a', { taints: [{ key: 'soft', effect: 'PreferNoSchedule' }] })], ['a']],
     ['places on a tainted node the pod tolerates', tolerant, [node('a'), node('gpu', { taints: [gpu] })], ['a', 'gpu']],
+    ['skips a node that does not allow hostNetwork, or says nothing of what it allows', onHostNetwork, [node('a', { allows: allowsHostNetwork }), node('b'), node('c', { allows: { ...allowsHostNetwork, hostNetwork: false } })], ['a']],
     ['follows required node affinity', armOnly, [node('pi', { labels: { 'kubernetes.io/arch': 'arm64' } }), node('nas', { labels: { 'kubernetes.io/arch': 'amd64' } })], ['pi']],
   ])('%s', (_, ds, nodes, expected) => {
     expect(placed(ds, nodes)).toEqual(expected);

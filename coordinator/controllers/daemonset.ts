@@ -1,5 +1,5 @@
 import type { NodeView } from '../node-view.js';
-import { FILTERED_EFFECTS, firstUntoleratedTaint, matchesNodeAffinity } from '../scheduler-filters.js';
+import { disallowedReason, FILTERED_EFFECTS, firstUntoleratedTaint, matchesNodeAffinity } from '../scheduler-filters.js';
 import { generatePodName, podTemplateHash } from '../pod-names.js';
 import type { Entropy, StoredDaemonSet, StoredPod } from '../state.js';
 import { podFromTemplate, type ControllerResult, type PodAvailability } from './owned.js';
@@ -32,8 +32,15 @@ function matchesNode(daemonSet: StoredDaemonSet, node: NodeView): boolean {
  * Baton's nodes carry only the taints their agents were given, so the tolerations
  * Kubernetes adds to daemon pods for its node-condition taints have nothing to match.
  */
+/**
+ * A node the DaemonSet should run on: selected, its taints tolerated, and allowing what
+ * the template asks for (privileged, hostNetwork, hostPath, devices). A node that does
+ * not allow it is left out as a node that does not match is, instead of getting a pod
+ * its agent would refuse.
+ */
 function selects(daemonSet: StoredDaemonSet, node: NodeView): boolean {
-  return matchesNode(daemonSet, node) && firstUntoleratedTaint(node.taints, daemonSet.spec.template.spec.tolerations, FILTERED_EFFECTS) === undefined;
+  const spec = daemonSet.spec.template.spec;
+  return matchesNode(daemonSet, node) && firstUntoleratedTaint(node.taints, spec.tolerations, FILTERED_EFFECTS) === undefined && disallowedReason(spec, node.allows) === undefined;
 }
 
 /** A pod already there keeps running unless a NoExecute taint it does not tolerate came (a new NoSchedule taint only keeps new pods away). */
