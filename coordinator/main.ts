@@ -1,7 +1,7 @@
 import { access, constants, mkdir } from 'node:fs/promises';
 import { realpathSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { BATON_VERSION, PROTOCOL_VERSION } from '../protocol/version.js';
+import { BATON_VERSION, versionLine } from '../protocol/version.js';
 import { UsageError } from '../protocol/options.js';
 import { createLogger } from '../protocol/log.js';
 import { MqttLink } from '../protocol/mqtt-link.js';
@@ -169,7 +169,7 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${coordinatorHelp()}\n`);
       return 0;
     case 'version':
-      process.stdout.write(`${PROGRAM} ${BATON_VERSION} (protocol ${PROTOCOL_VERSION}, ${process.arch})\n`);
+      process.stdout.write(`${versionLine(PROGRAM)}\n`);
       return 0;
     case 'run':
       await run(command.config);
