@@ -1,4 +1,5 @@
 import { connect, type IClientOptions, type IStore, type MqttClient } from 'mqtt';
+import type { ConnectionOptions } from 'node:tls';
 import { DEFAULT_RECONNECT_POLICY, INITIAL_RECONNECT_STATE, nextReconnect, type ReconnectPolicy, type ReconnectState } from './reconnect-backoff.js';
 import { topicMatches } from './topics.js';
 
@@ -31,6 +32,31 @@ export interface MqttLinkOptions {
   reconnectPolicy?: ReconnectPolicy;
   username?: string;
   password?: string;
+  /**
+   * A private CA (PEM) to trust for an `mqtts://` broker: the broker's chain must lead to
+   * it and to nothing else (the system's roots are not consulted), and its host name is
+   * not checked, because the CA is Baton's own and pinned (the agent checked its hash
+   * against the join token), so whatever it signed is the broker, whatever name or
+   * address reached it. Without a CA, `mqtts://` trusts the system's roots and checks the
+   * host name, as any TLS client does. An `mqtt://` URL stays plain either way: the
+   * scheme decides, the CA only says whom to trust once TLS is on.
+   */
+  ca?: string;
+}
+
+/** TLS options MQTT.js hands on to tls.connect (checkServerIdentity is not in its types). */
+export interface LinkTlsOptions extends Pick<ConnectionOptions, 'rejectUnauthorized' | 'checkServerIdentity'> {
+  ca?: string[];
+}
+
+/** The TLS options for a broker URL's scheme (`mqtts:`) and a pinned CA; none for a plain one or without a CA. */
+export function tlsOptionsFor(protocol: string, ca: string | undefined): LinkTlsOptions {
+  if (ca === undefined || !isTlsScheme(protocol)) return {};
+  return { ca: [ca], rejectUnauthorized: true, checkServerIdentity: () => undefined };
+}
+
+function isTlsScheme(protocol: string): boolean {
+  return protocol === 'mqtts:' || protocol === 'ssl:';
 }
 
 /** The broker could not be reached or refused the connection. */
@@ -41,11 +67,25 @@ export class BrokerUnreachableError extends Error {
   }
 }
 
-function describeCause(cause: unknown): string {
+/** OpenSSL's codes for a chain that does not lead to the trusted CA. */
+const UNTRUSTED_CHAIN = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+]);
+
+export function describeCause(cause: unknown): string {
   if (cause instanceof Error) {
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === 'ECONNREFUSED') return 'connection refused (is the broker running?)';
     if (code === 'ENOTFOUND') return 'host not found';
+    if (code !== undefined && UNTRUSTED_CHAIN.has(code)) {
+      return `the broker's TLS certificate is not signed by the trusted CA (${code}: ${cause.message})`;
+    }
+    if (code === 'CERT_HAS_EXPIRED') return `the broker's TLS certificate has expired (${code})`;
     return cause.message;
   }
   return String(cause);
@@ -116,7 +156,7 @@ export class MqttLink {
    */
   start(): Promise<void> {
     const url = parseBrokerUrl(this.options.url);
-    const clientOptions: IClientOptions = {
+    const clientOptions: IClientOptions & LinkTlsOptions = {
       protocol: url.protocol.replace(':', '') as IClientOptions['protocol'],
       host: url.hostname,
       port: url.port ? Number(url.port) : url.protocol === 'mqtts:' ? 8883 : 1883,
@@ -131,6 +171,7 @@ export class MqttLink {
       ...(this.options.username !== undefined ? { username: this.options.username } : {}),
       ...(this.options.password !== undefined ? { password: this.options.password } : {}),
       ...(this.options.will ? { will: { ...this.options.will, qos: 1 as const } } : {}),
+      ...tlsOptionsFor(url.protocol, this.options.ca),
     };
     const client = connect(clientOptions);
     this.client = client;
