@@ -80,8 +80,7 @@ export function filterCovered(filter: string, pattern: string): boolean {
     const fl = f[i];
     if (pl === '#') return true;
     if (pl === undefined) return false;
-    if (fl === '#') return false;
-    if (fl === '+' && pl !== '+') return false;
+    if (fl === '#') return false; // only a pattern's # covers a filter's #; a literal level never covers a wildcard (below)
     if (pl !== '+' && pl !== fl) return false;
   }
   // `a/#` also matches `a` itself.
