@@ -47,10 +47,16 @@ export interface SandboxImage {
   ensure(): Promise<void>;
 }
 
+/**
+ * What the agent needs of its broker connection: an MqttLink, or a link that joins the
+ * coordinator first (deferred-link.ts), which the agent cannot tell apart.
+ */
+export type AgentLink = Pick<MqttLink, 'onConnect' | 'start' | 'subscribe' | 'publish' | 'stop'>;
+
 export interface AgentDeps {
   readonly config: AgentConfig;
   readonly runtime: ContainerRuntime;
-  readonly link: MqttLink;
+  readonly link: AgentLink;
   readonly topics: Topics;
   readonly facts: NodeFacts;
   readonly store: DesiredStore;

@@ -1,11 +1,10 @@
 import { X509Certificate } from 'node:crypto';
+import type { z } from 'zod';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { readFileIfExists, writeFileAtomic } from '../protocol/atomic-file.js';
 import { decodePayload } from '../protocol/codec.js';
 import { parseBrokerUrl } from '../protocol/mqtt-link.js';
-import { subdomainName } from '../protocol/names.js';
-import { PROTOCOL_VERSION } from '../protocol/version.js';
+import { joinReplySchema } from '../protocol/join.js';
 
 /**
  * The node's broker credentials, got by joining: `<state-dir>/credentials.json`, mode
@@ -19,13 +18,14 @@ export const CREDENTIALS_FILE = 'credentials.json';
 /** Far more than a password and a CA certificate need. */
 const MAX_CREDENTIALS_BYTES = 64 * 1024;
 
-export const credentialsSchema = z.object({
-  protocol: z.literal(PROTOCOL_VERSION),
-  node: subdomainName,
-  username: z.string().min(1).max(300),
-  password: z.string().min(1).max(1024),
-  broker: z.string().refine(isBrokerUrl, 'must be an mqtt:// or mqtts:// URL'),
-  ca: z.string().refine(isCertificate, 'must be a PEM certificate'),
+/**
+ * The file holds the coordinator's join reply as it came; it is checked a little more
+ * closely than the reply's schema does (a broker URL, a certificate), so that what the
+ * agent stores is what it can use.
+ */
+export const credentialsSchema = joinReplySchema.extend({
+  broker: joinReplySchema.shape.broker.refine(isBrokerUrl, 'must be an mqtt:// or mqtts:// URL'),
+  ca: joinReplySchema.shape.ca.refine(isCertificate, 'must be a PEM certificate'),
 });
 export type Credentials = z.output<typeof credentialsSchema>;
 

@@ -8,7 +8,9 @@ const host = { hostname: 'Pi-Kitchen', isRoot: false, home: '/home/pi' };
 describe('parseAgentOptions', () => {
   it('has the contract defaults', () => {
     expect(parseAgentOptions([], {}, host)).toEqual({
-      broker: 'mqtt://127.0.0.1:1883',
+      broker: undefined,
+      server: undefined,
+      token: undefined,
       prefix: 'baton',
       node: 'pi-kitchen',
       stateDir: '/home/pi/.local/state/baton/agent',
@@ -34,7 +36,7 @@ describe('parseAgentOptions', () => {
       '--taint', 'dedicated=gpu:NoSchedule', '--taint', 'flaky:NoExecute', '--docker-host', 'tcp://h:2375', '--resync', '2.5', '--status-interval', '3s', '--keepalive', '4', '--backoff', '500ms', '--backoff-max', '1m30s', '--allow-privileged', '--allow-host-network',
       '--allow-host-path', '/srv/data/', '--allow-host-path', '/var/log', '--allow-device', '/dev/gpiomem', '--allow-device', '/dev/ttyUSB*', '--log-level', 'debug'];
     expect(parseAgentOptions(argv, {}, host)).toEqual({
-      broker: 'mqtt://h:1', prefix: 'p', node: 'n1', stateDir: '/s', labels: { a: '1', zone: 'b' },
+      broker: 'mqtt://h:1', server: undefined, token: undefined, prefix: 'p', node: 'n1', stateDir: '/s', labels: { a: '1', zone: 'b' },
       taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }, { key: 'flaky', effect: 'NoExecute' }], dockerHost: 'tcp://h:2375',
       resyncMs: 2500, statusIntervalMs: 3000, keepaliveSeconds: 4, backoffMs: 500, backoffMaxMs: 90_000, allowPrivileged: true, allowHostNetwork: true,
       allowedHostPaths: ['/srv/data', '/var/log'], allowedDevices: ['/dev/gpiomem', '/dev/ttyUSB*'], logLevel: 'debug',
@@ -108,5 +110,57 @@ describe('parseAgentOptions', () => {
   ])('%j is a usage error', (argv, message, h = host) => {
     expect(() => parseAgentOptions(argv, {}, h)).toThrow(UsageError);
     expect(() => parseAgentOptions(argv, {}, h)).toThrow(message);
+  });
+});
+
+describe('--server and --token', () => {
+  const pin = 'ab'.repeat(32);
+  const token = `bt1.abc123.${'s'.repeat(24)}.${pin}`;
+
+  it('read the coordinator address and the join token, from flags or the environment', () => {
+    expect(parseAgentOptions(['--server', 'http://coordinator.local:8484/', '--token', token], {}, host)).toMatchObject({
+      server: 'http://coordinator.local:8484',
+      token: { id: 'abc123', secret: 's'.repeat(24), caSha256: pin },
+      broker: undefined,
+    });
+    expect(parseAgentOptions([], { BATON_SERVER: 'http://10.0.0.2:8484', BATON_TOKEN: `  ${token}\n` }, host)).toMatchObject({
+      server: 'http://10.0.0.2:8484',
+      token: { id: 'abc123', caSha256: pin },
+    });
+    expect(parseAgentOptions(['--server', 'http://[::1]:8484'], {}, host).server).toBe('http://[::1]:8484');
+    // A server without a token is harmless: a node that joined needs none.
+    expect(parseAgentOptions(['--server', 'http://c:8484'], {}, host).token).toBeUndefined();
+  });
+
+  it.each([
+    [['--server', 'c:8484'], '--server "c:8484": must be the coordinator\'s HTTP address, http://HOST:PORT'],
+    [['--server', 'mqtt://c:1883'], '--server "mqtt://c:1883": must be the coordinator\'s HTTP address'],
+    [['--server', 'http://c:8484/install.sh'], '--server "http://c:8484/install.sh": must be'],
+    [['--server', 'http://user:pw@c:8484'], '--server "http://user:pw@c:8484": must be'],
+    [['--server', 'http://c:8484', '--token', 'abc123.secret'], '--token: not a join token: a join token has the form bt1.<id>.<secret>.<ca-sha256>'],
+    [['--server', 'http://c:8484', '--token', `bt1.abc123.${'s'.repeat(24)}.${'x'.repeat(64)}`], "--token: not a join token: the join token's CA pin must be 64 hex digits"],
+    [['--token', token], '--token needs --server URL'],
+  ])('%j is a usage error naming the flag', (argv, message) => {
+    expect(() => parseAgentOptions(argv, {}, host)).toThrow(UsageError);
+    expect(() => parseAgentOptions(argv, {}, host)).toThrow(message);
+  });
+
+  it('never repeats the token in a usage error', () => {
+    const secret = 'q'.repeat(23);
+    const error = (() => {
+      try {
+        parseAgentOptions(['--server', 'http://c:8484', '--token', `bt1.abc123.${secret}.${pin}`], {}, host);
+      } catch (e) {
+        return e as Error;
+      }
+      throw new Error('no usage error');
+    })();
+    expect(error.message).toMatch(/^--token: not a join token: a token secret is 24 lowercase letters or digits/);
+    expect(error.message).not.toContain(secret);
+  });
+
+  it('the help names them with their environment variables', () => {
+    const help = agentOptionSpecs.filter((s) => s.name === 'server' || s.name === 'token').map((s) => s.env);
+    expect(help).toEqual(['BATON_SERVER', 'BATON_TOKEN']);
   });
 });

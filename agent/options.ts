@@ -5,13 +5,19 @@ import { taintEffects, type Taint } from '../protocol/manifest-scheduling.js';
 import { isLabelKey, isLabelValue, subdomainName } from '../protocol/names.js';
 import { isWithin, normalizeHostPath } from '../protocol/node-allows.js';
 import { booleanOption, listOption, parseDuration, parseKeyValues, parseOptions, stringOption, UsageError, type OptionSpec } from '../protocol/options.js';
+import { parseJoinToken, type JoinToken } from '../protocol/join-token.js';
 import { parseBrokerUrl } from '../protocol/mqtt-link.js';
 import { DEFAULT_PREFIX } from '../protocol/topics.js';
 
 /** baton-agent's flags; each has an environment variable. Pure: parsing does no I/O. */
 
+/** The broker of a node that has not joined and was given none. */
+export const DEFAULT_BROKER = 'mqtt://127.0.0.1:1883';
+
 export const agentOptionSpecs: readonly OptionSpec[] = [
-  { name: 'broker', env: 'BATON_BROKER', kind: 'string', placeholder: 'URL', description: 'MQTT broker', default: 'mqtt://127.0.0.1:1883' },
+  { name: 'broker', env: 'BATON_BROKER', kind: 'string', placeholder: 'URL', description: `MQTT broker; default: the one the node got when it joined (credentials.json), else ${DEFAULT_BROKER}` },
+  { name: 'server', env: 'BATON_SERVER', kind: 'string', placeholder: 'URL', description: "the coordinator's HTTP address (http://HOST:8484), where the node joins with --token" },
+  { name: 'token', env: 'BATON_TOKEN', kind: 'string', placeholder: 'TOKEN', description: "join token (baton token create): with --server, the node joins once and keeps its own credentials in the state directory's credentials.json; not needed after that" },
   { name: 'prefix', env: 'BATON_PREFIX', kind: 'string', placeholder: 'P', description: 'topic prefix', default: DEFAULT_PREFIX },
   { name: 'node', env: 'BATON_NODE', kind: 'string', placeholder: 'NAME', description: 'node name, a DNS-1123 subdomain; the hostname, lowercased, when not given' },
   { name: 'state-dir', env: 'BATON_STATE_DIR', kind: 'string', placeholder: 'DIR', description: 'where the desired state is kept; /var/lib/baton/agent as root, else ~/.local/state/baton/agent' },
@@ -33,7 +39,12 @@ export const agentOptionSpecs: readonly OptionSpec[] = [
 ];
 
 export interface AgentOptions {
-  readonly broker: string;
+  /** From `--broker`; undefined when not given (then credentials.json's, else DEFAULT_BROKER). */
+  readonly broker: string | undefined;
+  /** From `--server`: the coordinator's HTTP origin, without a trailing slash. */
+  readonly server: string | undefined;
+  /** From `--token`, checked. Its secret must never be logged. */
+  readonly token: JoinToken | undefined;
   readonly prefix: string;
   readonly node: string;
   readonly stateDir: string;
@@ -114,6 +125,29 @@ export function parseAllowedDevices(values: readonly string[]): string[] {
   return devices;
 }
 
+/** `--server`: an http:// (or https://) URL of a host and an optional port; its origin. */
+export function parseServer(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const bad = new UsageError(`--server ${JSON.stringify(value)}: must be the coordinator's HTTP address, http://HOST:PORT (as http://coordinator.local:8484)`);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw bad;
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '' || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') throw bad;
+  if (url.pathname !== '/') throw bad;
+  return url.origin;
+}
+
+/** `--token`: a join token; the message never repeats it (it holds a secret). */
+export function parseToken(value: string | undefined): JoinToken | undefined {
+  if (value === undefined) return undefined;
+  const parsed = parseJoinToken(value);
+  if (!parsed.ok) throw new UsageError(`--token: not a join token: ${parsed.reason}; pass the whole token baton token create printed`);
+  return { id: parsed.id, secret: parsed.secret, caSha256: parsed.caSha256 };
+}
+
 /** Parses argv and env into the agent's options; throws UsageError naming the bad flag. */
 export function parseAgentOptions(
   argv: readonly string[],
@@ -137,11 +171,18 @@ export function parseAgentOptions(
   if (!(logLevels as readonly string[]).includes(logLevel)) {
     throw new UsageError(`--log-level ${JSON.stringify(logLevel)}: must be one of ${logLevels.join(', ')}`);
   }
-  const broker = stringOption(values, 'broker') ?? 'mqtt://127.0.0.1:1883';
-  try {
-    parseBrokerUrl(broker);
-  } catch (error) {
-    throw new UsageError(`--broker: ${(error as Error).message}`);
+  const broker = stringOption(values, 'broker');
+  if (broker !== undefined) {
+    try {
+      parseBrokerUrl(broker);
+    } catch (error) {
+      throw new UsageError(`--broker: ${(error as Error).message}`);
+    }
+  }
+  const server = parseServer(stringOption(values, 'server'));
+  const token = parseToken(stringOption(values, 'token'));
+  if (token !== undefined && server === undefined) {
+    throw new UsageError("--token needs --server URL, the coordinator's HTTP address (http://HOST:8484), to join there");
   }
   const keepaliveMs = parseDuration(stringOption(values, 'keepalive'), 'keepalive');
   // MQTT carries the keep-alive as a 16-bit count of seconds.
@@ -153,6 +194,8 @@ export function parseAgentOptions(
   if (backoffMaxMs < backoffMs) throw new UsageError(`--backoff-max ${stringOption(values, 'backoff-max')}: must not be shorter than --backoff ${stringOption(values, 'backoff')}`);
   return {
     broker,
+    server,
+    token,
     prefix: stringOption(values, 'prefix') ?? DEFAULT_PREFIX,
     node,
     stateDir: stringOption(values, 'state-dir') ?? defaultStateDir(host.isRoot, host.home),

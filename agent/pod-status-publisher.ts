@@ -30,7 +30,7 @@ export class PodStatusPublisher {
 
   constructor(
     private readonly node: string,
-    private readonly link: MqttLink,
+    private readonly link: Pick<MqttLink, 'publish'>,
     private readonly topics: Topics,
     private readonly log: Logger,
   ) {}

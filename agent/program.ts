@@ -1,17 +1,21 @@
 import { resolve } from 'node:path';
-import { createLogger } from '../protocol/log.js';
+import { createLogger, type Logger } from '../protocol/log.js';
 import { encodePayload } from '../protocol/codec.js';
 import { MqttLink } from '../protocol/mqtt-link.js';
 import { optionsHelp, UsageError } from '../protocol/options.js';
 import { Topics } from '../protocol/topics.js';
 import type { NodePolicy } from './admission.js';
-import { Agent } from './agent.js';
+import { Agent, type AgentLink } from './agent.js';
+import { CREDENTIALS_FILE, loadCredentials, saveCredentials, type Credentials } from './credentials.js';
+import { DeferredLink } from './deferred-link.js';
+import { joinCoordinator } from './join.js';
+import { keepJoining } from './keep-joining.js';
 import { systemClock } from './clock.js';
 import { isLoopAlive, notifySettings, SdNotify, systemdNotifySend } from '../protocol/sd-notify.js';
 import { DesiredStore } from './desired-store.js';
 import { NodeFacts } from './node-facts.js';
 import { offlineStatus } from './node-status.js';
-import { agentOptionSpecs, parseAgentOptions, type AgentOptions } from './options.js';
+import { agentOptionSpecs, DEFAULT_BROKER, parseAgentOptions, type AgentOptions } from './options.js';
 import { guardHostPaths } from './host-path-guard.js';
 import { prepareHostPath } from './host-paths.js';
 import { DockerRuntime } from './runtime/docker-runtime.js';
@@ -50,13 +54,15 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
   } catch (error) {
     return fatal(error);
   }
-  const link = new MqttLink({
-    url: options.broker,
-    clientId: `baton-agent-${options.node}`,
-    will: { topic: topics.nodeStatus(options.node), payload: encodePayload(offlineStatus(options.node, 'ConnectionLost')), retain: true },
-    reconnect: true,
-    keepaliveSeconds: options.keepaliveSeconds,
-  });
+  let credentials: Credentials | undefined;
+  try {
+    credentials = await loadCredentials(options.stateDir, options.node);
+  } catch (error) {
+    return fatal(error);
+  }
+  // Set once the agent runs; a join that fails for good stops it through this.
+  let failed: (error: unknown) => void = () => undefined;
+  const link = brokerLink(options, credentials, topics, log, (error) => failed(error));
   const policy = nodePolicy(options);
   const agent = new Agent({
     config: {
@@ -94,12 +100,12 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
         });
 
   const shutdown = new AbortController();
-  const stop = (signal: string): void => {
+  const stop = (signal: string, code = 0): void => {
     if (shutdown.signal.aborted) return;
     log.info({ reason: signal }, 'stopping; containers keep running');
     shutdown.abort();
     Promise.all([notifier?.stopping(), agent.stop()]).then(
-      () => process.exit(0),
+      () => process.exit(code),
       (error: unknown) => {
         log.error({ reason: (error as Error).message }, 'unclean stop');
         process.exit(1);
@@ -108,6 +114,12 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  failed = (error) => {
+    const message = error instanceof Error ? error.message : String(error);
+    log.fatal({ reason: message }, 'cannot join the coordinator');
+    process.stderr.write(`baton-agent: ${message.split('\n')[0]}\n`);
+    stop('JoinFailed', 1);
+  };
 
   try {
     await agent.start(shutdown.signal);
@@ -116,6 +128,39 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
   }
   notifier?.ready();
   return undefined;
+}
+
+/**
+ * The agent's broker link. A node that joined uses its credentials.json (and its broker,
+ * unless `--broker` names another). A node with a token and no credentials joins first:
+ * the link comes once the join is done, and meanwhile the agent runs its saved pods
+ * (DeferredLink). Any other connects as it is told, without credentials.
+ */
+function brokerLink(options: AgentOptions, credentials: Credentials | undefined, topics: Topics, log: Logger, onJoinFailure: (error: unknown) => void): AgentLink {
+  const linkWith = (settings: { username?: string; password?: string; ca?: string; broker?: string }): MqttLink =>
+    new MqttLink({
+      url: options.broker ?? settings.broker ?? DEFAULT_BROKER,
+      clientId: `baton-agent-${options.node}`,
+      will: { topic: topics.nodeStatus(options.node), payload: encodePayload(offlineStatus(options.node, 'ConnectionLost')), retain: true },
+      reconnect: true,
+      keepaliveSeconds: options.keepaliveSeconds,
+      ...(settings.username !== undefined ? { username: settings.username } : {}),
+      ...(settings.password !== undefined ? { password: settings.password } : {}),
+      ...(settings.ca !== undefined ? { ca: settings.ca } : {}),
+    });
+  if (credentials !== undefined) {
+    log.info({ username: credentials.username, broker: options.broker ?? credentials.broker }, `using ${CREDENTIALS_FILE}${options.token !== undefined ? '; the token is not needed any more' : ''}`);
+    return linkWith(credentials);
+  }
+  const { server, token } = options;
+  if (server === undefined || token === undefined) return linkWith({});
+  return new DeferredLink(async (signal) => {
+    log.info({ server }, 'joining the coordinator; the saved pods run meanwhile');
+    const joined = await keepJoining((attempt) => joinCoordinator({ server, node: options.node, token, signal: attempt }), { signal, log });
+    await saveCredentials(options.stateDir, joined);
+    log.info({ username: joined.username, broker: options.broker ?? joined.broker }, `joined the coordinator; credentials saved in ${CREDENTIALS_FILE}`);
+    return linkWith(joined);
+  }, onJoinFailure);
 }
 
 /**
