@@ -1,8 +1,8 @@
-import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { generateKeyPairSync, X509Certificate, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { certificatePem, ipBytes, issueCertificate } from './certificate.js';
 
-const keys = (): ReturnType<typeof generateKeyPairSync<'ec'>> => generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+const keys = (): { publicKey: KeyObject; privateKey: KeyObject } => generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 
 describe('ipBytes', () => {
   it.each([
