@@ -15,15 +15,19 @@ const publishTable: [string, Identity, string, boolean][] = [
   ['coordinator writes replies', coordinatorIdentity, 'baton/v1/clients/baton-cli-1f/replies', true],
   ['coordinator writes its status', coordinatorIdentity, 'baton/v1/coordinator/status', true],
   ['coordinator writes outside the prefix', coordinatorIdentity, 'elsewhere/x', true],
+  ['coordinator: no empty levels', coordinatorIdentity, 'baton/v1/nodes//desired', false],
   ['admin sends requests', adminIdentity, 'baton/v1/coordinator/requests', true],
   ['admin writes its sync marker', adminIdentity, 'baton/v1/clients/baton-cli-1f/sync', true],
-  ['admin writes outside the prefix', adminIdentity, 'elsewhere/x', true],
+  ['admin never writes outside the prefix', adminIdentity, 'elsewhere/x', false],
+  ["admin never writes the coordinator's status", adminIdentity, 'baton/v1/coordinator/status', false],
+  ['admin never writes replies', adminIdentity, 'baton/v1/clients/baton-cli-1f/replies', false],
+  ['admin: a sync marker is one level deep', adminIdentity, 'baton/v1/clients/baton-cli-1f/sync/x', false],
   ['admin never writes a desired state', adminIdentity, 'baton/v1/nodes/pi-a/desired', false],
   ['admin never writes a node status', adminIdentity, 'baton/v1/nodes/pi-a/status', false],
   ['admin never writes a pod status', adminIdentity, 'baton/v1/nodes/pi-a/pods/web', false],
   ['admin never writes nodes itself', adminIdentity, 'baton/v1/nodes', false],
   ['admin: nodes/ with an empty level is under nodes/#', adminIdentity, 'baton/v1/nodes/', false],
-  ['admin may write a topic that only starts like nodes', adminIdentity, 'baton/v1/nodesx/y', true],
+  ['admin: another prefix', adminIdentity, 'other/v1/coordinator/requests', false],
   ['node writes its status', A, 'baton/v1/nodes/pi-a/status', true],
   ['node writes its events', A, 'baton/v1/nodes/pi-a/events', true],
   ['node writes a pod status', A, 'baton/v1/nodes/pi-a/pods/web-7f9c', true],
@@ -59,7 +63,7 @@ describe('mayPublish', () => {
     expect(mayPublish(A, 'lab/fleet/v1/nodes/pi-a/status', lab, closed)).toBe(true);
     expect(mayPublish(A, 'baton/v1/nodes/pi-a/status', lab, closed)).toBe(false);
     expect(mayPublish(adminIdentity, 'lab/fleet/v1/nodes/pi-a/desired', lab, closed)).toBe(false);
-    expect(mayPublish(adminIdentity, 'baton/v1/nodes/pi-a/desired', lab, closed)).toBe(true);
+    expect(mayPublish(adminIdentity, 'lab/fleet/v1/coordinator/requests', lab, closed)).toBe(true);
   });
 });
 

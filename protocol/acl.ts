@@ -7,8 +7,10 @@ import type { Topics } from './topics.js';
  * aclPatterns). Pure.
  *
  * - coordinator: everything.
- * - admin (the CLI): publish anything but `<root>/nodes/#` (it sends requests; only the
- *   coordinator writes desired states); subscribe to anything.
+ * - admin (the CLI): subscribe to anything; publish requests and its own sync markers
+ *   only. Never under `<root>/nodes/`: only the coordinator writes desired states. (Not
+ *   "anything but nodes/#": mosquitto's acl_file cannot say "write all but a subtree"
+ *   while reading it, and both brokers enforce the same rules.)
  * - node N: publish its own status, events and pod statuses; subscribe to its own
  *   desired state, status and pod statuses and to the coordinator's status. Nothing else.
  * - anonymous: nothing; with anonymousRead, subscribe to node statuses, pod statuses,
@@ -29,15 +31,13 @@ export interface AclPatterns {
 
 const EVERYTHING: AclPatterns = { publish: ['#'], subscribe: ['#'] };
 
-/**
- * The patterns for an identity, except admin's publish rule ("all but one subtree"),
- * which no list of allow patterns can say: see mayPublish.
- */
+/** What an identity may publish and subscribe to; every rule is one of these patterns. */
 export function aclPatterns(identity: Identity, topics: Topics, options: AclOptions): AclPatterns {
   switch (identity.kind) {
     case 'coordinator':
-    case 'admin':
       return EVERYTHING;
+    case 'admin':
+      return { publish: [topics.coordinatorRequests(), `${topics.root}/clients/+/sync`], subscribe: ['#'] };
     case 'node': {
       const own = `${topics.root}/nodes/${identity.node}`;
       return {
@@ -87,25 +87,14 @@ export function filterCovered(filter: string, pattern: string): boolean {
   return f.length === p.length || (p.length === f.length + 1 && p[f.length] === '#');
 }
 
-/** Empty levels are never a Baton topic; a node's pod status must name a pod. */
+/** Empty levels are never a Baton topic (a pod status must name a pod). */
 function hasEmptyLevel(topic: string): boolean {
   return topic.split('/').some((level) => level === '');
 }
 
 export function mayPublish(identity: Identity, topic: string, topics: Topics, options: AclOptions): boolean {
-  if (!isTopicName(topic)) return false;
-  switch (identity.kind) {
-    case 'coordinator':
-      return true;
-    case 'admin': {
-      const nodes = `${topics.root}/nodes`;
-      return topic !== nodes && !topic.startsWith(`${nodes}/`);
-    }
-    case 'node':
-      return !hasEmptyLevel(topic) && aclPatterns(identity, topics, options).publish.some((pattern) => filterCovered(topic, pattern));
-    case 'anonymous':
-      return false;
-  }
+  if (!isTopicName(topic) || hasEmptyLevel(topic)) return false;
+  return aclPatterns(identity, topics, options).publish.some((pattern) => filterCovered(topic, pattern));
 }
 
 export function maySubscribe(identity: Identity, filter: string, topics: Topics, options: AclOptions): boolean {
