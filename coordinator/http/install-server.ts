@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from '../../protocol/log.js';
@@ -8,6 +10,7 @@ import { BinaryCatalog, type CatalogView } from './binary-catalog.js';
 import { parseHostHeader, urlHost } from './host-header.js';
 import { ALLOWED_METHODS, matchRoute, targetPath } from './routes.js';
 import { checkInstallerTemplate, fillInstallerDefaults } from './served-script.js';
+import { createSniffingServer, type SniffedServer } from './tls-sniff.js';
 
 /**
  * The coordinator's HTTP side: the agent installer, the agent's unit and the agent
@@ -15,6 +18,11 @@ import { checkInstallerTemplate, fillInstallerDefaults } from './served-script.j
  * the whole join of a Pi. GET and HEAD only; plain text errors of one line. Binaries are
  * streamed from disk (they are ~100 MB), never held in memory; a client that goes away
  * mid-download only ends its own stream.
+ *
+ * With `tls`, the same port also speaks HTTPS with the coordinator's server certificate
+ * (tls-sniff.ts tells the two apart by the first byte), and `GET /ca.crt` hands out the
+ * CA, over either: an agent fetches it over plain HTTP, checks it against its token's
+ * pin, and from then on talks HTTPS trusting that CA alone.
  */
 
 export interface InstallServerOptions {
@@ -27,12 +35,21 @@ export interface InstallServerOptions {
   unit: string;
   broker: BrokerForAgents;
   log: Logger;
+  /** PEM strings from ensurePki; undefined: plain HTTP only and no /ca.crt. */
+  tls?: { cert: string; key: string; caCert: string };
 }
 
-const ENDPOINTS = '/install.sh, /baton-agent.service, /binaries/SHA256SUMS and /binaries/<name>';
+const ENDPOINTS = '/install.sh, /baton-agent.service, /binaries/SHA256SUMS, /binaries/<name> and /ca.crt';
+
+/** True for a request that came in over TLS (on the HTTPS side of the port). */
+export function isTlsRequest(request: IncomingMessage): boolean {
+  return (request.socket as Partial<TLSSocket>).encrypted === true;
+}
 
 export class InstallServer {
-  private server: Server | undefined;
+  private server: SniffedServer | undefined;
+  private http: Server | undefined;
+  private https: HttpsServer | undefined;
   private readonly catalog: BinaryCatalog;
 
   constructor(private readonly options: InstallServerOptions) {
@@ -43,7 +60,17 @@ export class InstallServer {
   async start(): Promise<{ host: string; port: number }> {
     const problem = checkInstallerTemplate(this.options.installer);
     if (problem !== undefined) throw new Error(`cannot serve the installer: ${problem}`);
-    const server = createServer((request, response) => this.handle(request, response));
+    const handler = (request: IncomingMessage, response: ServerResponse): void => this.handle(request, response);
+    this.http = createServer(handler);
+    const tls = this.options.tls;
+    if (tls !== undefined) {
+      this.https = createHttpsServer({ cert: tls.cert, key: tls.key }, handler);
+      // A client that gives up on the handshake (a wrong CA, a port scan) is its own business.
+      this.https.on('tlsClientError', (error, socket) => {
+        this.options.log.debug({ err: error, remote: socket.remoteAddress, reason: 'TlsHandshakeFailed' }, 'TLS handshake failed');
+      });
+    }
+    const server = createSniffingServer(this.http, this.https);
     this.server = server;
     const { host, port } = this.options;
     await new Promise<void>((resolve, reject) => {
@@ -59,6 +86,7 @@ export class InstallServer {
     this.options.log.info(
       {
         listen: `${urlHost(address.address)}:${address.port}`,
+        tls: tls !== undefined,
         binariesDir: this.options.binariesDir,
         binaries: view.kind === 'ready' ? [...view.parsed.entries.keys()] : [],
         ...(view.kind === 'missing' ? { reason: 'NoBinaries', detail: view.why } : {}),
@@ -74,7 +102,7 @@ export class InstallServer {
     this.server = undefined;
     if (!server) return;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
+    server.destroyAll();
     await closed;
   }
 
@@ -114,6 +142,11 @@ export class InstallServer {
       }
       case 'binary':
         return this.binary(route.name, response, method);
+      case 'ca': {
+        const tls = this.options.tls;
+        if (tls === undefined) return this.text(response, 404, 'this coordinator serves no TLS, so it has no CA certificate', method);
+        return this.body(response, 200, 'application/x-pem-file', Buffer.from(tls.caCert), method);
+      }
       default: {
         const never: never = route;
         throw new Error(`unknown route ${JSON.stringify(never)}`);

@@ -9,6 +9,8 @@ export type Route =
   | { kind: 'unit' }
   | { kind: 'sums' }
   | { kind: 'binary'; name: string }
+  /** The coordinator's CA certificate (PEM), for agents to check against their token's pin. */
+  | { kind: 'ca' }
   | { kind: 'not-found' }
   | { kind: 'method-not-allowed' };
 
@@ -25,6 +27,7 @@ export function matchRoute(method: string, target: string): Route {
   if (path === '/install.sh') return { kind: 'installer' };
   if (path === '/baton-agent.service') return { kind: 'unit' };
   if (path === '/binaries/SHA256SUMS') return { kind: 'sums' };
+  if (path === '/ca.crt') return { kind: 'ca' };
   if (!path.startsWith('/binaries/')) return { kind: 'not-found' };
   let name: string;
   try {
