@@ -2,7 +2,7 @@ import { encodePayload } from '../protocol/codec.js';
 import { decodeNodeStatus, decodePodStatus } from '../protocol/decoders.js';
 import type { Logger } from '../protocol/log.js';
 import type { CoordinatorStatus } from '../protocol/messages.js';
-import { type Reply, type Request } from '../protocol/requests.js';
+import { type Reply, type RemoveNodeResult, type Request } from '../protocol/requests.js';
 import type { MqttLink } from '../protocol/mqtt-link.js';
 import type { Topics } from '../protocol/topics.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
@@ -12,6 +12,9 @@ import type { ListContext } from './list-items.js';
 import { NodeLifecycle } from './node-lifecycle.js';
 import { RolloutProgress } from './rollout-progress.js';
 import { recordNodeEvent } from './node-events.js';
+import { removeNodeFromState } from './remove-node.js';
+import { AUTH_OFF_MESSAGE, handleTokenRequest, type CoordinatorAuth } from './token-requests.js';
+import { isKnownNode, nodeNotFound } from './cordon.js';
 import { ObservedState } from './observed.js';
 import { reconcile } from './reconcile.js';
 import { decodeRequest, errorReply, handleRequest } from './requests.js';
@@ -33,6 +36,8 @@ export interface CoordinatorDeps {
   evictionTimeoutMs: number;
   /** `--node-grace`: a node whose status has not been heard for this long is held NotReady. */
   nodeGraceMs: number;
+  /** The auth store and CA pin when authentication is on; without it `token` and `removeNode` are refused. */
+  auth?: CoordinatorAuth;
 }
 
 /** How long a failed store write waits before the control loop tries again. */
@@ -215,6 +220,13 @@ export class Coordinator {
     const { log, entropy } = this.deps;
     let reply: Reply;
     try {
+      if (request.op === 'token' || request.op === 'removeNode') {
+        reply = request.op === 'token' ? await handleTokenRequest(request, this.deps.auth) : await this.removeNode(request);
+        // A created token's secret must not reach the log.
+        log.info({ op: request.op, ok: reply.ok, ...(request.op === 'token' ? { action: request.action } : { node: request.node }), ...(reply.ok ? {} : { error: reply.error }) }, `${request.op} request`);
+        this.sendReply(request.replyTo, reply);
+        return;
+      }
       const decision = handleRequest(request, this.listContext(), entropy);
       reply = decision.reply;
       // The change and the control-loop pass it causes are persisted in one write, so
@@ -228,6 +240,34 @@ export class Coordinator {
       log.info({ op: request.op, ok: reply.ok, ...(reply.ok ? { result: reply.result } : { error: reply.error }) }, `${request.op} request`);
     }
     this.sendReply(request.replyTo, reply);
+  }
+
+  /**
+   * `baton delete node`: the credential goes first (so the node cannot come back on its
+   * own), then the node is treated as removed from the fleet (its status cleared), its
+   * record and pods leave the store in one pass, and its retained status, desired state
+   * and pod statuses are cleared on the broker (the desired state holds env secrets).
+   */
+  private async removeNode(request: Extract<Request, { op: 'removeNode' }>): Promise<Reply> {
+    const { auth, topics } = this.deps;
+    const { node } = request;
+    if (auth === undefined) return errorReply(request.id, 'BadRequest', AUTH_OFF_MESSAGE);
+    if (!auth.store.hasNodeCredential(node) && !isKnownNode(this.state, this.observed, node) && this.state.nodes[node] === undefined) {
+      return errorReply(request.id, 'NotFound', nodeNotFound(node));
+    }
+    const credential = await auth.store.removeNode(node);
+    const reported = this.observed.reportedPods(node);
+    this.observed.clearNodeStatus(node);
+    for (const pod of reported) this.observed.clearPodReport(node, pod);
+    this.lifecycle.nodeStatusChanged(node);
+    const removed = removeNodeFromState(this.state, node);
+    await this.commit(removed.state);
+    this.published.delete(node);
+    this.publish(topics.nodeStatus(node), '', true);
+    this.publish(topics.nodeDesired(node), '', true);
+    for (const pod of new Set([...reported, ...removed.deletedPods])) this.publish(topics.podStatus(node, pod), '', true);
+    const result: RemoveNodeResult = { node, credential, deletedPods: removed.deletedPods };
+    return { protocol: PROTOCOL_VERSION, id: request.id, ok: true, result };
   }
 
   private listContext(): ListContext {

@@ -146,6 +146,12 @@ export class ObservedState implements Observations {
     return before === undefined || !wasCurrent || before.report.uid !== report.uid || podFacts(before.report.status) !== podFacts(report.status);
   }
 
+  /** The pod names `node` holds a report under (its retained pod status topics). */
+  reportedPods(node: string): string[] {
+    const prefix = `${node}/`;
+    return [...this.reports.keys()].filter((key) => key.startsWith(prefix)).map((key) => key.slice(prefix.length));
+  }
+
   clearPodReport(node: string, pod: string): boolean {
     const key = `${node}/${pod}`;
     const before = this.reports.get(key);

@@ -97,6 +97,10 @@ export function handleRequest(request: Request, context: ListContext, entropy: E
       if (!outcome.ok) return { reply: errorReply(request.id, outcome.code, outcome.message) };
       return { reply: okReply(request.id, outcome.result), ...(outcome.state ? { state: outcome.state } : {}) };
     }
+    case 'token':
+    case 'removeNode':
+      // Answered by the coordinator's shell, over the auth store (token-requests.ts).
+      return { reply: errorReply(request.id, 'Internal', `${request.op} is not answered from the state alone`) };
     default: {
       const never: never = request;
       throw new Error(`unexpected request ${JSON.stringify(never)}`);

@@ -9,6 +9,11 @@ import { PROTOCOL_VERSION } from './version.js';
  * know are stripped, so a newer peer can add some.
  */
 
+/** The longest a join token may live: ten years (0 means for ever). */
+export const MAX_TOKEN_TTL_SECONDS = 10 * 365 * 24 * 3600;
+/** A token's life when `create` names none: a day. */
+export const DEFAULT_TOKEN_TTL_SECONDS = 24 * 3600;
+
 export const listKinds = ['nodes', 'pods', 'deployments', 'daemonsets', 'events'] as const;
 export type ListKind = (typeof listKinds)[number];
 
@@ -61,6 +66,26 @@ export const requestSchema = z.discriminatedUnion('op', [
     name: z.string(),
     toRevision: z.number().int().min(0).optional(),
   }),
+  /**
+   * `baton token create|list|delete`: join tokens (authentication on only). `create`
+   * takes `ttlSeconds` (0: never expires; default 24 hours) and a `description`;
+   * `delete` takes the token's id as `tokenId`. No reply ever carries a token's secret except the
+   * one to `create`.
+   */
+  z.object({
+    ...requestBase,
+    op: z.literal('token'),
+    action: z.enum(['create', 'list', 'delete']),
+    ttlSeconds: z.number().int().min(0).max(MAX_TOKEN_TTL_SECONDS).optional(),
+    description: z.string().max(256).optional(),
+    tokenId: z.string().max(64).optional(),
+  }),
+  /**
+   * `baton delete node NAME` (authentication on only): the node's credential is deleted,
+   * its retained status, desired state and pod statuses cleared, and its pods deleted
+   * (their Deployments and DaemonSets replace them as for a node removed from the fleet).
+   */
+  z.object({ ...requestBase, op: z.literal('removeNode'), node: z.string().max(253) }),
 ]);
 export type Request = z.output<typeof requestSchema>;
 export type RequestOp = Request['op'];
@@ -187,3 +212,21 @@ export type ListResult = z.output<typeof listResultSchema>;
 
 /** The result of `list events`: the same `{items}`, read as Events. */
 export const eventListResultSchema = z.object({ items: z.array(eventItemSchema) });
+
+/** A join token as `token list` shows it: never its secret. `expires` null: never. */
+export const tokenInfoSchema = z.object({ id: z.string(), description: z.string(), created: timestamp, expires: timestamp.nullable() });
+export type TokenInfo = z.output<typeof tokenInfoSchema>;
+
+/** What `token create` made: the whole join token (`bt1.<id>.<secret>.<ca pin>`), shown this once. */
+export const tokenCreateResultSchema = tokenInfoSchema.extend({ token: z.string() });
+export type TokenCreateResult = z.output<typeof tokenCreateResultSchema>;
+
+export const tokenListResultSchema = z.object({ tokens: z.array(tokenInfoSchema) });
+export type TokenListResult = z.output<typeof tokenListResultSchema>;
+
+export const tokenDeleteResultSchema = z.object({ id: z.string() });
+export type TokenDeleteResult = z.output<typeof tokenDeleteResultSchema>;
+
+/** What `removeNode` did: whether the node had a credential, and the pods deleted with it. */
+export const removeNodeResultSchema = z.object({ node: z.string(), credential: z.boolean(), deletedPods: z.array(z.string()) });
+export type RemoveNodeResult = z.output<typeof removeNodeResultSchema>;

@@ -170,7 +170,9 @@ describe('node credentials', () => {
     const joined = await store.join('pi-1', token);
     if (!joined.ok) throw new Error('refused');
     expect(changes).toBe(1);
+    expect(store.hasNodeCredential('pi-1')).toBe(true);
     expect(await store.removeNode('pi-1')).toBe(true);
+    expect(store.hasNodeCredential('pi-1')).toBe(false);
     expect(changes).toBe(2);
     expect(store.authenticate('node.pi-1', joined.password, 'baton-agent-pi-1')).toBeUndefined();
     expect(await store.removeNode('pi-1')).toBe(false);

@@ -194,6 +194,12 @@ export class AuthStore {
     return accepted && username !== undefined ? { ok: true, username, password } : { ok: false };
   }
 
+  /** True if `node` holds a credential (it joined and was not removed since). */
+  hasNodeCredential(node: string): boolean {
+    const username = usernameOf(nodeIdentity(node));
+    return username !== undefined && Object.hasOwn(this.file.credentials, username);
+  }
+
   /** Deletes the node's credential; false if it had none. Its connection is not cut here (the broker's owner does that). */
   async removeNode(node: string): Promise<boolean> {
     const username = usernameOf(nodeIdentity(node));
