@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../protocol/options.js';
 import { coordinatorHelp, defaultBinariesDir, parseCoordinatorArgs, parseListen } from './config.js';
+import { mosquittoConfigHelp, parseMosquittoConfigArgs } from './mosquitto-config-args.js';
 
 const parse = (argv: string[], env: NodeJS.ProcessEnv = {}, root = false) => parseCoordinatorArgs(argv, { HOME: '/home/pi', ...env }, root);
 
@@ -16,6 +17,8 @@ describe('parseCoordinatorArgs', () => {
         evictionTimeoutMs: 120_000,
         nodeGraceMs: 40_000,
         binariesDir: '/usr/local/share/baton/binaries',
+        tlsSans: [],
+        anonymousRead: false,
       },
     });
   });
@@ -27,7 +30,7 @@ describe('parseCoordinatorArgs', () => {
   it('takes --listen, --broker, --state-dir, --prefix and --log-level, or their variables', () => {
     expect(parse(['--listen', '0.0.0.0:11883', '--state-dir', '/s', '--prefix', 'lab', '--log-level', 'debug'])).toEqual({
       kind: 'run',
-      config: { broker: { kind: 'embedded', host: '0.0.0.0', port: 11883 }, stateDir: '/s', prefix: 'lab', logLevel: 'debug', evictionTimeoutMs: 120_000, nodeGraceMs: 40_000, binariesDir: '/usr/local/share/baton/binaries' },
+      config: { broker: { kind: 'embedded', host: '0.0.0.0', port: 11883 }, stateDir: '/s', prefix: 'lab', logLevel: 'debug', evictionTimeoutMs: 120_000, nodeGraceMs: 40_000, binariesDir: '/usr/local/share/baton/binaries', tlsSans: [], anonymousRead: false },
     });
     expect(parse([], { BATON_BROKER: 'mqtt://hub:1883', BATON_STATE_DIR: '/d' })).toMatchObject({
       config: { broker: { kind: 'external', url: 'mqtt://hub:1883' }, stateDir: '/d' },
@@ -153,5 +156,84 @@ describe('parseListen', () => {
   it('reads host and port', () => {
     expect(parseListen('localhost:0')).toEqual({ host: 'localhost', port: 0 });
     expect(parseListen('[::]:1883')).toEqual({ host: '::', port: 1883 });
+  });
+});
+
+describe('security flags', () => {
+  it('are off by default: no TLS listener, no anonymous read, no mosquitto files', () => {
+    const parsed = parse([]);
+    expect(parsed).toMatchObject({ config: { tlsSans: [], anonymousRead: false } });
+    expect(parsed.kind === 'run' && parsed.config.listenTls).toBeUndefined();
+    expect(parsed.kind === 'run' && parsed.config.mosquitto).toBeUndefined();
+  });
+
+  it('take --listen-tls, --tls-san (repeatable) and --anonymous-read, or their variables', () => {
+    expect(parse(['--listen-tls', '0.0.0.0:8883', '--tls-san', 'Hub.Lan.', '--tls-san', '[fd00::1]', '--anonymous-read'])).toMatchObject({
+      config: { listenTls: { host: '0.0.0.0', port: 8883 }, tlsSans: ['hub.lan', 'fd00::1'], anonymousRead: true },
+    });
+    expect(parse([], { BATON_LISTEN_TLS: '127.0.0.1:8884', BATON_TLS_SANS: 'hub.lan, 192.168.1.9', BATON_ANONYMOUS_READ: 'true' })).toMatchObject({
+      config: { listenTls: { host: '127.0.0.1', port: 8884 }, tlsSans: ['hub.lan', '192.168.1.9'], anonymousRead: true },
+    });
+    expect(parse([], { BATON_ANONYMOUS_READ: '0' })).toMatchObject({ config: { anonymousRead: false } });
+  });
+
+  it('refuse a bad --listen-tls or --tls-san', () => {
+    expect(() => parse(['--listen-tls', '8883'])).toThrow(/--listen-tls "8883": expected HOST:PORT, such as 0.0.0.0:8883/);
+    expect(() => parse(['--tls-san', 'not a name'])).toThrow(/--tls-san: "not a name" is neither a DNS name nor an IP address/);
+    expect(() => parse(['--tls-san', 'x'], {})).not.toThrow();
+  });
+
+  it('take --mosquitto-dir and --mosquitto-reload with an external broker; pkill -HUP -x mosquitto by default', () => {
+    expect(parse(['--broker', 'mqtt://hub:1883', '--mosquitto-dir', '/etc/mosquitto/conf.d'])).toMatchObject({
+      config: { mosquitto: { dir: '/etc/mosquitto/conf.d', reloadCommand: 'pkill -HUP -x mosquitto' } },
+    });
+    expect(parse([], { BATON_BROKER: 'mqtt://hub:1883', BATON_MOSQUITTO_DIR: '/m', BATON_MOSQUITTO_RELOAD: 'systemctl reload mosquitto' })).toMatchObject({
+      config: { mosquitto: { dir: '/m', reloadCommand: 'systemctl reload mosquitto' } },
+    });
+  });
+
+  it('refuse a flag meant for the other kind of broker; drop one from the environment with a note', () => {
+    expect(() => parse(['--broker', 'mqtt://hub:1883', '--listen-tls', '0.0.0.0:8883'])).toThrow(UsageError);
+    expect(() => parse(['--mosquitto-dir', '/m'])).toThrow(/--mosquitto-dir keeps an external mosquitto in step: give --broker too/);
+    const external = parse([], { BATON_BROKER: 'mqtt://hub:1883', BATON_LISTEN_TLS: '0.0.0.0:8883' });
+    expect(external).toMatchObject({ config: { ignored: 'BATON_LISTEN_TLS=0.0.0.0:8883 ignored: the broker is external' } });
+    expect(external.kind === 'run' && external.config.listenTls).toBeUndefined();
+    const embedded = parse([], { BATON_MOSQUITTO_DIR: '/m' });
+    expect(embedded).toMatchObject({ config: { ignored: 'BATON_MOSQUITTO_DIR=/m ignored: the broker is the embedded one' } });
+    expect(embedded.kind === 'run' && embedded.config.mosquitto).toBeUndefined();
+  });
+
+  it('are in --help', () => {
+    for (const flag of ['--listen-tls HOST:PORT', '--tls-san NAME|IP', '--anonymous-read', '--mosquitto-dir DIR', '--mosquitto-reload CMD']) expect(coordinatorHelp()).toContain(flag);
+  });
+});
+
+describe('parseMosquittoConfigArgs', () => {
+  const parseSub = (argv: string[], env: NodeJS.ProcessEnv = {}, root = false) => parseMosquittoConfigArgs(argv, { HOME: '/home/pi', ...env }, root);
+
+  it('needs --out; defaults to the ports 1883 and 8883 and the coordinator state dir', () => {
+    expect(parseSub(['--out', '/etc/mosquitto/conf.d'], {}, true)).toEqual({
+      kind: 'mosquitto-config',
+      command: { outDir: '/etc/mosquitto/conf.d', stateDir: '/var/lib/baton/coordinator', prefix: 'baton', tlsSans: [], anonymousRead: false, port: 1883, tlsPort: 8883 },
+    });
+    expect(() => parseSub([])).toThrow(/needs --out DIR/);
+  });
+
+  it('shares the state dir, prefix, SAN and anonymous read settings (and variables) with the coordinator', () => {
+    expect(parseSub(['--out', 'o', '--tls-san', 'hub', '--port', '1884', '--tls-port', '8884'], { BATON_STATE_DIR: '/s', BATON_PREFIX: 'lab', BATON_ANONYMOUS_READ: '1' })).toEqual({
+      kind: 'mosquitto-config',
+      command: { outDir: 'o', stateDir: '/s', prefix: 'lab', tlsSans: ['hub'], anonymousRead: true, port: 1884, tlsPort: 8884 },
+    });
+  });
+
+  it('refuses bad ports, a bad prefix and stray arguments; has help', () => {
+    expect(() => parseSub(['--out', 'o', '--port', '0'])).toThrow(/--port "0": expected a port number/);
+    expect(() => parseSub(['--out', 'o', '--tls-port', '70000'])).toThrow(/--tls-port "70000"/);
+    expect(() => parseSub(['--out', 'o', '--port', '8883'])).toThrow(/both 8883/);
+    expect(() => parseSub(['--out', 'o', '--prefix', 'a/#'])).toThrow(/--prefix/);
+    expect(() => parseSub(['--out', 'o', 'extra'])).toThrow(/unexpected argument "extra"/);
+    expect(() => parseSub(['--out', 'o', '--listen', 'x:1'])).toThrow(UsageError);
+    expect(parseSub(['--help'])).toEqual({ kind: 'help' });
+    expect(mosquittoConfigHelp()).toContain('--out DIR');
   });
 });

@@ -1,9 +1,11 @@
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { logLevels } from '../protocol/log.js';
+import { normalizeSan } from './auth/server-sans.js';
+import { DEFAULT_MOSQUITTO_RELOAD } from './auth/mosquitto-sync.js';
 import { parseBrokerUrl } from '../protocol/mqtt-link.js';
 import { DEFAULT_PREFIX } from '../protocol/topics.js';
-import { optionsHelp, parseDuration, parseOptions, stringOption, UsageError, type OptionSpec, type OptionValues } from '../protocol/options.js';
+import { booleanOption, listOption, optionsHelp, parseDuration, parseOptions, stringOption, UsageError, type OptionSpec, type OptionValues } from '../protocol/options.js';
 
 /** The coordinator's flags, each with its environment variable, and what they mean once checked. */
 
@@ -40,6 +42,36 @@ export const coordinatorOptions: readonly OptionSpec[] = [
     kind: 'string',
     placeholder: 'DIR',
     description: `where the agent binaries and their SHA256SUMS are, for --http (default ${INSTALLED_BINARIES_DIR} for the single binary, else bin beside the program: dist/bin of a checkout)`,
+  },
+  {
+    name: 'listen-tls',
+    env: 'BATON_LISTEN_TLS',
+    kind: 'string',
+    placeholder: 'HOST:PORT',
+    description: 'also serve the embedded broker over TLS (mqtts) on this address, such as 0.0.0.0:8883, with the certificate in <state dir>/tls (default off)',
+  },
+  {
+    name: 'tls-san',
+    env: 'BATON_TLS_SANS',
+    kind: 'list',
+    placeholder: 'NAME|IP',
+    description: "one more name or address the server certificate is valid for, beside localhost, the host name, <host>.local and the machine's addresses (repeatable; the variable takes a comma-separated list)",
+  },
+  { name: 'anonymous-read', env: 'BATON_ANONYMOUS_READ', kind: 'boolean', description: 'let clients without a password read node, pod and coordinator statuses and events (never desired states, never replies)' },
+  {
+    name: 'mosquitto-dir',
+    env: 'BATON_MOSQUITTO_DIR',
+    kind: 'string',
+    placeholder: 'DIR',
+    description: "with --broker: the folder where baton-coordinator mosquitto-config wrote mosquitto's files; its passwords and acl are rewritten on every credential change",
+  },
+  {
+    name: 'mosquitto-reload',
+    env: 'BATON_MOSQUITTO_RELOAD',
+    kind: 'string',
+    placeholder: 'CMD',
+    description: 'the shell command that makes mosquitto re-read its files, run after each rewrite',
+    default: DEFAULT_MOSQUITTO_RELOAD,
   },
   { name: 'log-level', env: 'BATON_LOG_LEVEL', kind: 'string', placeholder: 'L', description: `log level: ${logLevels.join(', ')}`, default: 'info' },
   { name: 'help', kind: 'boolean', short: 'h', description: 'show this help' },
@@ -78,6 +110,14 @@ export interface CoordinatorConfig {
   http?: { host: string; port: number };
   /** `--binaries`: the folder with the agent binaries and SHA256SUMS. */
   binariesDir: string;
+  /** `--listen-tls`: the embedded broker's TLS listener; undefined when off (always with an external broker). */
+  listenTls?: { host: string; port: number };
+  /** `--tls-san`: extra names and addresses for the server certificate, normalized. */
+  tlsSans: string[];
+  /** `--anonymous-read`: clients without credentials may read statuses and events. */
+  anonymousRead: boolean;
+  /** `--mosquitto-dir` and `--mosquitto-reload`: keep an external mosquitto's files in step; undefined when off. */
+  mosquitto?: { dir: string; reloadCommand: string };
   /** A broker setting that was given but lost to another (see chooseBroker), to log at start. */
   ignored?: string;
 }
@@ -88,7 +128,7 @@ export function parseListen(value: string, flag = 'listen'): { host: string; por
   const port = Number(match?.[3]);
   const host = match?.[1] ?? match?.[2];
   if (!match || host === undefined || !Number.isInteger(port) || port > 65535) {
-    const example = flag === 'listen' ? '127.0.0.1:1883 or 0.0.0.0:1883' : '127.0.0.1:8484 or 0.0.0.0:8484';
+    const example = flag === 'listen' ? '127.0.0.1:1883 or 0.0.0.0:1883' : flag === 'listen-tls' ? '0.0.0.0:8883' : '127.0.0.1:8484 or 0.0.0.0:8484';
     throw new UsageError(`--${flag} ${JSON.stringify(value)}: expected HOST:PORT, such as ${example}`);
   }
   return { host, port };
@@ -137,6 +177,46 @@ function chooseBroker(values: OptionValues, flags: OptionValues): { broker: Brok
 
 export type ParsedCommand = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; config: CoordinatorConfig };
 
+export function parsePrefix(values: OptionValues): string {
+  const prefix = stringOption(values, 'prefix') ?? DEFAULT_PREFIX;
+  if (prefix === '' || /[+#\u0000]/.test(prefix) || prefix.startsWith('/') || prefix.endsWith('/')) {
+    throw new UsageError(`--prefix ${JSON.stringify(prefix)}: must be a topic path without wildcards or leading/trailing '/'`);
+  }
+  return prefix;
+}
+
+export function parseSans(values: OptionValues): string[] {
+  return listOption(values, 'tls-san').map((text) => {
+    const san = normalizeSan(text);
+    if (!san.ok) throw new UsageError(`--tls-san: ${san.reason}`);
+    return san.san;
+  });
+}
+
+/**
+ * The broker-side security settings. `--listen-tls` belongs to the embedded broker and
+ * `--mosquitto-dir` to an external one: given as a flag with the other kind, an error;
+ * from the environment (a unit and an env file each setting some), dropped with a note.
+ */
+function parseSecurity(values: OptionValues, flags: OptionValues, broker: BrokerChoice): { listenTls?: { host: string; port: number }; mosquitto?: { dir: string; reloadCommand: string }; ignored: string[] } {
+  const ignored: string[] = [];
+  const tlsText = stringOption(values, 'listen-tls') ?? '';
+  let listenTls: { host: string; port: number } | undefined;
+  if (tlsText !== '') {
+    if (broker.kind === 'embedded') listenTls = parseListen(tlsText, 'listen-tls');
+    else if (stringOption(flags, 'listen-tls') !== undefined) throw new UsageError('--listen-tls serves the embedded broker; with --broker, mosquitto listens on TLS (see baton-coordinator mosquitto-config)');
+    else ignored.push(`BATON_LISTEN_TLS=${tlsText} ignored: the broker is external`);
+  }
+  const dir = stringOption(values, 'mosquitto-dir') ?? '';
+  let mosquitto: { dir: string; reloadCommand: string } | undefined;
+  if (dir !== '') {
+    if (broker.kind === 'external') mosquitto = { dir, reloadCommand: stringOption(values, 'mosquitto-reload') ?? DEFAULT_MOSQUITTO_RELOAD };
+    else if (stringOption(flags, 'mosquitto-dir') !== undefined) throw new UsageError('--mosquitto-dir keeps an external mosquitto in step: give --broker too');
+    else ignored.push(`BATON_MOSQUITTO_DIR=${dir} ignored: the broker is the embedded one`);
+  }
+  return { ...(listenTls !== undefined ? { listenTls } : {}), ...(mosquitto !== undefined ? { mosquitto } : {}), ignored };
+}
+
 /**
  * Reads flags and environment; throws UsageError for anything wrong. `programScript` is
  * the program's own script (argv[1], symlinks resolved), for the default `--binaries`.
@@ -147,12 +227,14 @@ export function parseCoordinatorArgs(argv: readonly string[], env: NodeJS.Proces
   if (values.version === true) return { kind: 'version' };
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
 
-  const { broker, ignored } = chooseBroker(values, parseOptions(argv, {}, coordinatorOptions).values);
+  const flags = parseOptions(argv, {}, coordinatorOptions).values;
+  const chosen = chooseBroker(values, flags);
+  const broker = chosen.broker;
+  const security = parseSecurity(values, flags, broker);
+  const notes = [...(chosen.ignored !== undefined ? [chosen.ignored] : []), ...security.ignored];
+  const ignored = notes.length > 0 ? notes.join('; ') : undefined;
 
-  const prefix = stringOption(values, 'prefix') ?? DEFAULT_PREFIX;
-  if (prefix === '' || /[+#\u0000]/.test(prefix) || prefix.startsWith('/') || prefix.endsWith('/')) {
-    throw new UsageError(`--prefix ${JSON.stringify(prefix)}: must be a topic path without wildcards or leading/trailing '/'`);
-  }
+  const prefix = parsePrefix(values);
   const logLevel = stringOption(values, 'log-level') ?? 'info';
   if (!(logLevels as readonly string[]).includes(logLevel)) {
     throw new UsageError(`--log-level ${JSON.stringify(logLevel)}: must be one of ${logLevels.join(', ')}`);
@@ -174,6 +256,10 @@ export function parseCoordinatorArgs(argv: readonly string[], env: NodeJS.Proces
       nodeGraceMs,
       ...(http !== undefined ? { http } : {}),
       binariesDir,
+      ...(security.listenTls !== undefined ? { listenTls: security.listenTls } : {}),
+      tlsSans: parseSans(values),
+      anonymousRead: booleanOption(values, 'anonymous-read'),
+      ...(security.mosquitto !== undefined ? { mosquitto: security.mosquitto } : {}),
       ...(ignored !== undefined ? { ignored } : {}),
     },
   };
