@@ -8,7 +8,9 @@ import type { Logger } from '../../protocol/log.js';
 import { agentBrokerUrl, type BrokerForAgents } from './agent-broker.js';
 import { BinaryCatalog, type CatalogView } from './binary-catalog.js';
 import { parseHostHeader, urlHost } from './host-header.js';
-import { ALLOWED_METHODS, matchRoute, targetPath } from './routes.js';
+import { answerJoin, type JoinRouteOptions } from './join-route.js';
+import { readBody } from './request-body.js';
+import { allowedMethods, matchRoute, targetPath } from './routes.js';
 import { checkInstallerTemplate, fillInstallerDefaults } from './served-script.js';
 import { createSniffingServer, type SniffedServer } from './tls-sniff.js';
 
@@ -37,9 +39,16 @@ export interface InstallServerOptions {
   log: Logger;
   /** PEM strings from ensurePki; undefined: plain HTTP only and no /ca.crt. */
   tls?: { cert: string; key: string; caCert: string };
+  /**
+   * Authentication on: `POST /join` (over TLS) trades join tokens for node credentials.
+   * `mqttsPort`: the embedded broker's TLS listener, named in the reply as
+   * `mqtts://<request host>:<port>`; without it the reply names the broker as the
+   * installer does. Undefined: no joins (404).
+   */
+  join?: { store: JoinRouteOptions['store']; mqttsPort?: number };
 }
 
-const ENDPOINTS = '/install.sh, /baton-agent.service, /binaries/SHA256SUMS, /binaries/<name> and /ca.crt';
+const ENDPOINTS = '/install.sh, /baton-agent.service, /binaries/SHA256SUMS, /binaries/<name>, /ca.crt and POST /join';
 
 /** True for a request that came in over TLS (on the HTTPS side of the port). */
 export function isTlsRequest(request: IncomingMessage): boolean {
@@ -126,9 +135,13 @@ export class InstallServer {
     const method = request.method ?? '';
     const route = matchRoute(method, request.url ?? '');
     switch (route.kind) {
-      case 'method-not-allowed':
-        response.setHeader('Allow', ALLOWED_METHODS.join(', '));
-        return this.text(response, 405, `method ${method} not allowed: use GET or HEAD`, method);
+      case 'method-not-allowed': {
+        const allowed = allowedMethods(request.url ?? '');
+        response.setHeader('Allow', allowed.join(', '));
+        return this.text(response, 405, `method ${method} not allowed: use ${allowed.join(' or ')}`, method);
+      }
+      case 'join':
+        return this.join(request, response);
       case 'not-found':
         return this.text(response, 404, `not found: ${targetPath(request.url ?? '').slice(0, 200)} (this server has ${ENDPOINTS})`, method);
       case 'installer':
@@ -152,6 +165,32 @@ export class InstallServer {
         throw new Error(`unknown route ${JSON.stringify(never)}`);
       }
     }
+  }
+
+  private async join(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const join = this.options.join;
+    const tls = this.options.tls;
+    if (join === undefined || tls === undefined) {
+      return this.json(response, 404, { error: 'authentication is off on this coordinator: agents connect to the broker without joining' });
+    }
+    const answer = await answerJoin(
+      { secure: isTlsRequest(request), host: request.headers.host, readBody: (maxBytes) => readBody(request, maxBytes), remote: request.socket.remoteAddress },
+      {
+        store: join.store,
+        caCert: tls.caCert,
+        brokerFor: (hostname) => (join.mqttsPort !== undefined ? `mqtts://${urlHost(hostname)}:${join.mqttsPort}` : agentBrokerUrl(this.options.broker, hostname)),
+        log: this.options.log,
+      },
+    );
+    // The rest of a body too large was never read: this connection cannot carry another request.
+    if (answer.status === 413) response.setHeader('Connection', 'close');
+    this.json(response, answer.status, answer.body);
+  }
+
+  private json(response: ServerResponse, status: number, value: unknown): void {
+    const body = Buffer.from(`${JSON.stringify(value)}\n`);
+    response.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': body.length, 'Cache-Control': 'no-store' });
+    response.end(body);
   }
 
   private installer(request: IncomingMessage, response: ServerResponse): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchRoute, type Route } from './routes.js';
+import { allowedMethods, matchRoute, type Route } from './routes.js';
 
 describe('matchRoute', () => {
   it.each<[string, string, Route]>([
@@ -14,6 +14,11 @@ describe('matchRoute', () => {
     ['HEAD', '/ca.crt?pin=x', { kind: 'ca' }],
     ['GET', '/ca.crt/', { kind: 'not-found' }],
     ['POST', '/ca.crt', { kind: 'method-not-allowed' }],
+    ['POST', '/join', { kind: 'join' }],
+    ['POST', '/join?x=1', { kind: 'join' }],
+    ['GET', '/join', { kind: 'method-not-allowed' }],
+    ['post', '/join', { kind: 'method-not-allowed' }],
+    ['POST', '/join/', { kind: 'method-not-allowed' }],
     ['GET', '/', { kind: 'not-found' }],
     ['GET', '/install.sh/', { kind: 'not-found' }],
     ['GET', '/INSTALL.SH', { kind: 'not-found' }],
@@ -33,5 +38,10 @@ describe('matchRoute', () => {
     ['get', '/install.sh', { kind: 'method-not-allowed' }],
   ])('%s %s', (method, target, route) => {
     expect(matchRoute(method, target)).toEqual(route);
+  });
+
+  it('names the methods a target takes', () => {
+    expect(allowedMethods('/join')).toEqual(['POST']);
+    expect(allowedMethods('/install.sh')).toEqual(['GET', 'HEAD']);
   });
 });

@@ -11,6 +11,8 @@ export type Route =
   | { kind: 'binary'; name: string }
   /** The coordinator's CA certificate (PEM), for agents to check against their token's pin. */
   | { kind: 'ca' }
+  /** `POST /join`: a node trades its join token for credentials (TLS only; join-route.ts). */
+  | { kind: 'join' }
   | { kind: 'not-found' }
   | { kind: 'method-not-allowed' };
 
@@ -21,9 +23,17 @@ export function targetPath(target: string): string {
   return target.replace(/[?#].*$/s, '');
 }
 
+const JOIN_PATH = '/join';
+
+/** The methods a target takes, for a 405's Allow header: POST for /join, GET and HEAD for the rest. */
+export function allowedMethods(target: string): readonly string[] {
+  return targetPath(target) === JOIN_PATH ? ['POST'] : ALLOWED_METHODS;
+}
+
 export function matchRoute(method: string, target: string): Route {
-  if (!(ALLOWED_METHODS as readonly string[]).includes(method)) return { kind: 'method-not-allowed' };
   const path = targetPath(target);
+  if (path === JOIN_PATH) return method === 'POST' ? { kind: 'join' } : { kind: 'method-not-allowed' };
+  if (!(ALLOWED_METHODS as readonly string[]).includes(method)) return { kind: 'method-not-allowed' };
   if (path === '/install.sh') return { kind: 'installer' };
   if (path === '/baton-agent.service') return { kind: 'unit' };
   if (path === '/binaries/SHA256SUMS') return { kind: 'sums' };
