@@ -1,6 +1,7 @@
-import { createHash, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { caSha256 } from '../protocol/ca-pin.js';
 import { decodePayload } from '../protocol/codec.js';
 import { JOIN_OVER_HTTPS, joinErrorSchema, type JoinRequest } from '../protocol/join.js';
 import { formatTokenCredential, type JoinToken } from '../protocol/join-token.js';
@@ -54,11 +55,6 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 /** A CA certificate or a join reply is a few kilobytes. */
 const MAX_ANSWER_BYTES = 64 * 1024;
 
-/** The CA pin: lowercase hex sha256 of the certificate's DER bytes. */
-export function caPin(certificate: X509Certificate): string {
-  return createHash('sha256').update(certificate.raw).digest('hex');
-}
-
 export async function joinCoordinator(parameters: JoinParameters): Promise<Credentials> {
   const server = new URL(parameters.server);
   const ca = await fetchPinnedCa(server, parameters);
@@ -77,7 +73,7 @@ async function fetchPinnedCa(server: URL, parameters: JoinParameters): Promise<X
   } catch {
     throw new JoinUnavailableError(`${url} did not answer a certificate: is ${server.origin} the coordinator's HTTP address (baton-coordinator --http)?`);
   }
-  const pin = caPin(certificate);
+  const pin = caSha256(certificate.toString());
   if (pin !== parameters.token.caSha256) {
     throw new JoinRefusedError(
       `the coordinator's CA does not match the token: ${url} has sha256 ${pin}, the token pins ${parameters.token.caSha256}; check --server, or create a new token with baton token create on that coordinator`,
@@ -112,7 +108,7 @@ function readReply(text: string, ca: X509Certificate, node: string, url: string)
   const reply = decoded.value;
   if (reply.node !== node) throw new JoinRefusedError(`${url} answered credentials for node ${reply.node}, not ${node}`);
   // The broker is trusted through this CA from now on: it must be the one pinned.
-  if (caPin(new X509Certificate(reply.ca)) !== caPin(ca)) throw new JoinRefusedError(`${url} answered a CA other than the pinned one`);
+  if (caSha256(reply.ca) !== caSha256(ca.toString())) throw new JoinRefusedError(`${url} answered a CA other than the pinned one`);
   return reply;
 }
 
