@@ -58,7 +58,7 @@ const DUMMY_DIGEST = sha256(randomBytes(24).toString('hex'));
 export class AuthStore {
   readonly path: string;
   readonly adminCredentialsPath: string;
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new Set<(usernames: readonly string[]) => void>();
   /** Writes run one after the other (they share a temporary file name). */
   private writing: Promise<unknown> = Promise.resolve();
   private readonly now: () => number;
@@ -214,11 +214,12 @@ export class AuthStore {
   }
 
   /**
-   * Called after every change to the credentials is on disk (mosquitto's files are
-   * rewritten then). Must not throw: the change is made whatever a listener does. Returns
-   * an unsubscribe.
+   * Called after every change to the credentials is on disk, with the usernames whose
+   * credential was made, replaced or deleted: mosquitto's files are rewritten then, and
+   * the connections of those users closed (their old password no longer works). Must not
+   * throw: the change is made whatever a listener does. Returns an unsubscribe.
    */
-  onChange(listener: () => void): () => void {
+  onChange(listener: (usernames: readonly string[]) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -232,15 +233,19 @@ export class AuthStore {
    * tokens, and writes the result before adopting it. `update` returning undefined
    * changes nothing (and writes nothing). A failed write changes nothing and rejects.
    */
-  private change(update: (file: AuthFile) => AuthFile | undefined, credentialsChange: boolean): Promise<void> {
+  private change(update: (file: AuthFile) => AuthFile | undefined, credentialsOf: boolean): Promise<void> {
     const run = async (): Promise<void> => {
       const updated = update(this.file);
       if (updated === undefined) return;
       const tokens = Object.fromEntries(Object.entries(updated.tokens).filter(([, token]) => !this.isExpired(token)));
       const next: AuthFile = { ...updated, tokens };
       await writeFileAtomic(this.path, `${JSON.stringify(next, null, 1)}\n`, 0o600);
+      const before = this.file.credentials;
       this.file = next;
-      if (credentialsChange) for (const listener of this.listeners) listener();
+      if (!credentialsOf) return;
+      const names = new Set([...Object.keys(before), ...Object.keys(next.credentials)]);
+      const usernames = [...names].filter((name) => before[name] !== next.credentials[name]).sort();
+      if (usernames.length > 0) for (const listener of this.listeners) listener(usernames);
     };
     const done = this.writing.then(run, run);
     this.writing = done.catch(() => undefined);
