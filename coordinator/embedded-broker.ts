@@ -3,7 +3,6 @@ import { createServer as createTlsServer } from 'node:tls';
 import type { AedesOptions, AuthenticateError, Client } from 'aedes';
 import { mayPublish, maySubscribe } from '../protocol/acl.js';
 import { anonymousIdentity, describeIdentity, mayUseClientId, usernameOf, type Identity } from '../protocol/identity.js';
-import type { Logger } from '../protocol/log.js';
 import type { Topics } from '../protocol/topics.js';
 
 /**
@@ -15,8 +14,8 @@ export interface BrokerAuth {
   authenticate(username: string, password: string, clientId: string): Identity | undefined;
   anonymousRead: boolean;
   topics: Topics;
-  /** Where refusals are logged, one warn line each. */
-  log: Pick<Logger, 'warn'>;
+  /** Where refusals are logged, one warn line each (a pino Logger fits). */
+  log: { warn(fields: Record<string, unknown>, message: string): void };
 }
 
 export interface EmbeddedBrokerOptions {

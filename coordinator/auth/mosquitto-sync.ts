@@ -3,7 +3,6 @@ import { chown, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AclOptions } from '../../protocol/acl.js';
 import { writeFileAtomic } from '../../protocol/atomic-file.js';
-import type { Logger } from '../../protocol/log.js';
 import type { Topics } from '../../protocol/topics.js';
 import { MOSQUITTO_FILES, renderAclFile, renderPasswordFile, type MosquittoCredential } from './mosquitto-files.js';
 
@@ -66,7 +65,8 @@ export interface MosquittoSyncOptions {
   acl: AclOptions;
   /** The credentials as they are now (AuthStore.credentials). */
   credentials: () => readonly MosquittoCredential[];
-  log: Pick<Logger, 'info' | 'warn'>;
+  /** A pino Logger fits. */
+  log: { info(fields: Record<string, unknown>, message: string): void; warn(fields: Record<string, unknown>, message: string): void };
   /** For tests; mosquittoGroupId() otherwise. */
   gid?: number | undefined;
 }
