@@ -2,6 +2,7 @@ import { listOption, parseOptions, stringOption, UsageError, booleanOption, type
 import { parseBrokerUrl } from '../../protocol/mqtt-link.js';
 import { DEFAULT_PREFIX } from '../../protocol/topics.js';
 import { kindNames, resolveKind, type KindInfo } from './kinds.js';
+import { descriptionSpec, parseToken, tokenFlagsOnlyForCreate, ttlSpec, type TokenCommand, type TokenFlags } from './token-args.js';
 import { onlyFor, parseRollout, parseScale, replicasSpec, revisionSpec, takeWatchFlag, toRevisionSpec, type RolloutCommand, type RolloutFlags, type WorkloadRef } from './rollout-args.js';
 
 /**
@@ -9,11 +10,18 @@ import { onlyFor, parseRollout, parseScale, replicasSpec, revisionSpec, takeWatc
  * appear anywhere. Pure: argv and the environment in, an Invocation or a UsageError out.
  */
 
-export const verbs = ['apply', 'get', 'describe', 'delete', 'scale', 'rollout', 'cordon', 'uncordon', 'drain'] as const;
+export const verbs = ['apply', 'get', 'describe', 'delete', 'scale', 'rollout', 'cordon', 'uncordon', 'drain', 'token'] as const;
 export type Verb = (typeof verbs)[number];
 
 export const globalSpecs: readonly OptionSpec[] = [
   { name: 'broker', env: 'BATON_BROKER', kind: 'string', placeholder: 'URL', description: 'MQTT broker to talk through', default: 'mqtt://127.0.0.1:1883' },
+  {
+    name: 'credentials',
+    env: 'BATON_CREDENTIALS',
+    kind: 'string',
+    placeholder: 'FILE',
+    description: "the admin credentials (the coordinator's admin.json: user, password, CA, broker); default ~/.config/baton/admin.json if it exists",
+  },
   { name: 'prefix', env: 'BATON_PREFIX', kind: 'string', placeholder: 'P', description: 'topic prefix', default: DEFAULT_PREFIX },
   { name: 'timeout', env: 'BATON_TIMEOUT', kind: 'string', placeholder: 'SECONDS', description: 'how long to wait for the broker and the coordinator', default: '5' },
   { name: 'help', short: 'h', kind: 'boolean', description: 'print usage and exit' },
@@ -25,10 +33,15 @@ export const outputSpec: OptionSpec = { name: 'output', short: 'o', kind: 'strin
 
 export const forceSpec: OptionSpec = { name: 'force', kind: 'boolean', description: 'drain: also delete pods that no controller owns (they are not recreated)' };
 
-const allSpecs: readonly OptionSpec[] = [...globalSpecs, filenameSpec, outputSpec, forceSpec, replicasSpec, toRevisionSpec, revisionSpec];
+const allSpecs: readonly OptionSpec[] = [...globalSpecs, filenameSpec, outputSpec, forceSpec, replicasSpec, toRevisionSpec, revisionSpec, ttlSpec, descriptionSpec];
 
 export interface GlobalOptions {
+  /** --broker, BATON_BROKER, else the default; the credentials file's broker is used instead unless `brokerGiven`. */
   broker: string;
+  /** --broker or BATON_BROKER was given: it wins over the credentials file's broker. */
+  brokerGiven?: true;
+  /** --credentials or BATON_CREDENTIALS; without it, ~/.config/baton/admin.json if it exists (session.ts). */
+  credentials?: string;
   prefix: string;
   timeoutMs: number;
 }
@@ -49,7 +62,10 @@ export type Invocation =
   | { verb: 'cordon' | 'uncordon'; globals: GlobalOptions; node: string }
   | { verb: 'drain'; globals: GlobalOptions; node: string; force: boolean }
   | { verb: 'scale'; globals: GlobalOptions; target: WorkloadRef; replicas: number }
-  | { verb: 'rollout'; globals: GlobalOptions; command: RolloutCommand };
+  | { verb: 'rollout'; globals: GlobalOptions; command: RolloutCommand }
+  | { verb: 'token'; globals: GlobalOptions; command: TokenCommand }
+  /** `baton delete node NAME`. */
+  | { verb: 'delete-node'; globals: GlobalOptions; node: string };
 
 function parseOutput(output: string | undefined): OutputFormat {
   if (output === undefined) return 'table';
@@ -103,6 +119,12 @@ function parseTarget(words: readonly string[], verb: Verb): { kind: KindInfo; na
   return { kind, name };
 }
 
+/** Whether --broker or BATON_BROKER was given (the default does not count). */
+function isBrokerGiven(argv: readonly string[], env: NodeJS.ProcessEnv): boolean {
+  const specs = allSpecs.map((spec) => (spec.name === 'broker' ? { name: spec.name, env: spec.env, kind: spec.kind, description: spec.description } : spec));
+  return stringOption(parseOptions(argv, env, specs).values, 'broker') !== undefined;
+}
+
 /** `--timeout` as typed on the command line, leaving out BATON_TIMEOUT and the default. */
 function commandLineTimeout(argv: readonly string[]): string | undefined {
   const specs = allSpecs.map((spec) => (spec.name === 'timeout' ? { name: spec.name, kind: spec.kind, description: spec.description } : spec));
@@ -131,8 +153,11 @@ export function parseCommandLine(commandLine: readonly string[], env: NodeJS.Pro
   // meaning); each request then waits BATON_TIMEOUT or the default.
   const rolloutStatus = verbWord === 'rollout' && words[0] === 'status';
   const requestTimeout = rolloutStatus ? (env.BATON_TIMEOUT || '5') : (stringOption(values, 'timeout') ?? '5');
+  const credentials = stringOption(values, 'credentials');
   const globals: GlobalOptions = {
     broker,
+    ...(isBrokerGiven(argv, env) ? { brokerGiven: true as const } : {}),
+    ...(credentials !== undefined ? { credentials } : {}),
     prefix: stringOption(values, 'prefix') ?? DEFAULT_PREFIX,
     timeoutMs: parseTimeout(requestTimeout),
   };
@@ -151,6 +176,9 @@ export function parseCommandLine(commandLine: readonly string[], env: NodeJS.Pro
   if ((verbWord === 'cordon' || verbWord === 'uncordon' || verbWord === 'drain') && files.length > 0) throw new UsageError(`${verbWord}: -f is not supported; name the node instead`);
   if ((verbWord === 'scale' || verbWord === 'rollout') && files.length > 0) throw new UsageError(`${verbWord}: -f is not supported; name the object instead (deployment/NAME)`);
   if (verbWord !== 'scale' && verbWord !== 'rollout') onlyFor(rolloutFlags, verbWord);
+  const tokenFlags: TokenFlags = { ttl: stringOption(values, 'ttl'), description: stringOption(values, 'description') };
+  if (verbWord !== 'token') tokenFlagsOnlyForCreate(tokenFlags, verbWord);
+  if (verbWord === 'token' && files.length > 0) throw new UsageError('token: -f is not supported');
 
   switch (verbWord) {
     case 'apply':
@@ -173,7 +201,10 @@ export function parseCommandLine(commandLine: readonly string[], env: NodeJS.Pro
         return { verb: 'delete', globals, target: { files } };
       }
       const { kind, name } = parseTarget(words, 'delete');
-      if (kind.list === 'nodes') throw new UsageError('delete: nodes cannot be deleted; stop the node\'s agent instead');
+      if (kind.list === 'nodes') {
+        if (name === undefined) throw new UsageError('delete: which node? give node NAME');
+        return { verb: 'delete-node', globals, node: name };
+      }
       if (kind.list === 'events') throw new UsageError('delete: events cannot be deleted; the coordinator forgets them after an hour');
       if (name === undefined) throw new UsageError(`delete: which ${kind.singular}? give KIND NAME or -f FILE`);
       return { verb: 'delete', globals, target: { kind, name } };
@@ -187,5 +218,7 @@ export function parseCommandLine(commandLine: readonly string[], env: NodeJS.Pro
       return { verb: 'scale', globals, ...parseScale(words, rolloutFlags) };
     case 'rollout':
       return { verb: 'rollout', globals, command: parseRollout(words, rolloutFlags) };
+    case 'token':
+      return { verb: 'token', globals, command: parseToken(words, tokenFlags) };
   }
 }

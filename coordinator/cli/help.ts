@@ -1,5 +1,6 @@
 import { optionsHelp } from '../../protocol/options.js';
 import { filenameSpec, forceSpec, globalSpecs, outputSpec, type Verb } from './args.js';
+import { descriptionSpec, ttlSpec } from './token-args.js';
 import { replicasSpec, revisionSpec, rolloutTimeoutSpec, toRevisionSpec, watchSpec } from './rollout-args.js';
 
 /** The text of `baton --help` and `baton <verb> --help`. */
@@ -55,8 +56,13 @@ const verbHelp: Record<Verb, string> = {
   delete: [
     'Usage: baton delete KIND NAME',
     '       baton delete -f FILE|DIR|- [-f ...]',
+    '       baton delete node NAME',
     '',
     'Deletes a Pod, Deployment or DaemonSet; with -f, every object in the manifests.',
+    'A node (authentication on): its credential is revoked at once, so its agent can no',
+    'longer connect, and it leaves the fleet: its retained status, desired state and pod',
+    'statuses are cleared and its pods deleted (Deployments recreate theirs on other',
+    'nodes). To bring the Pi back, join it again with a new token.',
     '',
     'Flags:',
     optionsHelp([filenameSpec]),
@@ -64,6 +70,28 @@ const verbHelp: Record<Verb, string> = {
     'Example:',
     '  baton delete deployment web',
     '  baton delete -f web.yaml',
+    '  baton delete node pi-kitchen',
+  ].join('\n'),
+  token: [
+    'Usage: baton token create [--ttl DURATION] [--description TEXT]',
+    '       baton token list',
+    '       baton token delete ID',
+    '',
+    'Join tokens let a new Pi get its own credentials (authentication on). `create` prints',
+    'the token (bt1.<id>.<secret>.<ca-sha256>) and nothing else: give it to the agent\'s',
+    'installer (--token). It is shown only this once; the coordinator keeps a hash of it.',
+    'A token works for any number of nodes until it expires (24h unless --ttl says',
+    'otherwise; --ttl 0 never expires) or is deleted. Nodes that joined keep their',
+    'credentials when the token goes. `list` shows the tokens that still work, without',
+    'their secrets.',
+    '',
+    'Flags:',
+    optionsHelp([ttlSpec, descriptionSpec]),
+    '',
+    'Example:',
+    '  baton token create --ttl 2h --description "kitchen pis"',
+    '  baton token list',
+    '  baton token delete 4k2x9q',
   ].join('\n'),
   scale: [
     'Usage: baton scale deployment/NAME --replicas N',
@@ -160,6 +188,8 @@ export function helpText(topic: Verb | undefined): string {
     '  cordon NODE                         mark a node unschedulable',
     '  uncordon NODE                       mark a node schedulable again',
     '  drain NODE [--force]                cordon a node and evict its pods',
+    '  token create|list|delete            manage join tokens for new nodes',
+    '  delete node NAME                    revoke a node and remove it from the fleet',
     '',
     globalFlags,
     '',

@@ -5,10 +5,12 @@ import { parseCommandLine, type Invocation } from './args.js';
 import { apply } from './commands/apply.js';
 import { cordon, drain } from './commands/cordon.js';
 import { deleteObjects } from './commands/delete.js';
+import { deleteNode } from './commands/delete-node.js';
 import { describe } from './commands/describe.js';
 import { get } from './commands/get.js';
 import { rollout } from './commands/rollout.js';
 import { scale } from './commands/scale.js';
+import { token } from './commands/token.js';
 import { CliError, type Io } from './errors.js';
 import { helpText } from './help.js';
 
@@ -59,6 +61,10 @@ async function run(invocation: Invocation): Promise<number> {
       return scale(invocation.target, invocation.replicas, invocation.globals, io);
     case 'rollout':
       return rollout(invocation.command, invocation.globals, io);
+    case 'token':
+      return token(invocation.command, invocation.globals, io);
+    case 'delete-node':
+      return deleteNode(invocation.node, invocation.globals, io);
     default: {
       const never: never = invocation;
       throw new Error(`unhandled command ${JSON.stringify(never)}`);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { MqttLink } from '../../protocol/mqtt-link.js';
 import { Topics } from '../../protocol/topics.js';
 import type { GlobalOptions } from './args.js';
+import { resolveConnection, type Connection } from './credentials.js';
 import { CliError } from './errors.js';
 
 /**
@@ -14,9 +15,13 @@ export class Session {
   readonly topics: Topics;
   readonly link: MqttLink;
 
-  constructor(readonly options: GlobalOptions) {
+  /** `options.broker` is the broker actually used (see credentials.ts); `credentials` the user, password and CA, if any. */
+  constructor(
+    readonly options: GlobalOptions,
+    credentials: Omit<Connection, 'broker'> = {},
+  ) {
     this.topics = new Topics(options.prefix);
-    this.link = new MqttLink({ url: options.broker, clientId: this.clientId, reconnect: false, connectTimeoutMs: options.timeoutMs });
+    this.link = new MqttLink({ url: options.broker, clientId: this.clientId, reconnect: false, connectTimeoutMs: options.timeoutMs, ...credentials });
   }
 
   /** Connects; rejects with BrokerUnreachableError. */
@@ -64,9 +69,10 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () =>
   });
 }
 
-/** Opens a session, runs `work`, and always closes the session afterwards. */
+/** Reads the credentials, opens a session, runs `work`, and always closes the session afterwards. */
 export async function withSession<T>(options: GlobalOptions, work: (session: Session) => Promise<T>): Promise<T> {
-  const session = new Session(options);
+  const { broker, ...credentials } = await resolveConnection(options);
+  const session = new Session({ ...options, broker }, credentials);
   try {
     await session.open();
     return await work(session);
