@@ -43,7 +43,7 @@ export interface AgentOptions {
   readonly broker: string | undefined;
   /** From `--server`: the coordinator's HTTP origin, without a trailing slash. */
   readonly server: string | undefined;
-  /** From `--token`, checked. Its secret must never be logged. */
+  /** From `--token`, checked; used only with `server` (program.ts warns otherwise). Its secret must never be logged. */
   readonly token: JoinToken | undefined;
   readonly prefix: string;
   readonly node: string;
@@ -181,9 +181,6 @@ export function parseAgentOptions(
   }
   const server = parseServer(stringOption(values, 'server'));
   const token = parseToken(stringOption(values, 'token'));
-  if (token !== undefined && server === undefined) {
-    throw new UsageError("--token needs --server URL, the coordinator's HTTP address (http://HOST:8484), to join there");
-  }
   const keepaliveMs = parseDuration(stringOption(values, 'keepalive'), 'keepalive');
   // MQTT carries the keep-alive as a 16-bit count of seconds.
   if (keepaliveMs % 1000 !== 0 || keepaliveMs > 65_535_000) {

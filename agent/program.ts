@@ -153,6 +153,7 @@ function brokerLink(options: AgentOptions, credentials: Credentials | undefined,
     return linkWith(credentials);
   }
   const { server, token } = options;
+  if (token !== undefined && server === undefined) log.warn({ reason: 'NoServer' }, "a join token without --server (BATON_SERVER), the coordinator's HTTP address: not joining");
   if (server === undefined || token === undefined) return linkWith({});
   return new DeferredLink(async (signal) => {
     log.info({ server }, 'joining the coordinator; the saved pods run meanwhile');

@@ -36,7 +36,8 @@ starts it. Running it again with the same inputs changes nothing.
   --broker URL    the MQTT broker, mqtt://HOST:PORT or mqtts://HOST:PORT (env BATON_BROKER)
   --node NAME     node name: lowercase letters, digits, '-' and '.'; the hostname when
                   not given (env BATON_NODE)
-  --token TOKEN   join token, kept in agent.env (env BATON_TOKEN)
+  --token TOKEN   join token (baton token create), kept in agent.env with the server:
+                  the agent joins there once (env BATON_TOKEN)
   --label K=V     node label, repeatable
   --binary FILE   install this agent program (or FILE.xz) instead of downloading one
   --unit FILE     install this unit file instead of the checkout's or the server's
@@ -386,18 +387,22 @@ stage_unit() {
 }
 
 stage_config() {
-  if [ -z "$broker" ]; then
+  # With a server and a token the agent joins there, and the join tells it its broker.
+  joins=''
+  if [ -n "$server" ] && [ -n "$token" ]; then joins=1; fi
+  if [ -z "$broker" ] && [ -z "$joins" ]; then
     if [ -f "$root$CONFIG" ] && [ -z "$node$token$labels" ]; then
       config_file=''
       return 0
     fi
-    fail "no broker: pass --broker mqtt://HOST:1883 (the coordinator's broker)"
+    fail "no broker: pass --broker mqtt://HOST:1883 (the coordinator's broker), or --server URL and --token TOKEN to join"
   fi
   config_file="$work/agent.env"
   {
-    printf 'BATON_BROKER=%s\n' "$broker"
+    if [ -n "$broker" ]; then printf 'BATON_BROKER=%s\n' "$broker"; fi
     if [ -n "$node" ]; then printf 'BATON_NODE=%s\n' "$node"; fi
     if [ -n "$labels" ]; then printf 'BATON_LABELS=%s\n' "$labels"; fi
+    if [ -n "$joins" ]; then printf 'BATON_SERVER=%s\n' "$server"; fi
     if [ -n "$token" ]; then printf 'BATON_TOKEN=%s\n' "$token"; fi
   } >"$config_file"
 }

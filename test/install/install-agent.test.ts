@@ -223,8 +223,42 @@ describe('install-agent.sh refuses bad input with one line and installs nothing'
   it('no broker on a first install', async () => {
     const root = await scratchRoot();
     const result = await runInstaller(['dash'], ['--root', root, '--binary', binaryV1], { BATON_BROKER: '' });
-    expectOneLineError(result, /no broker: pass --broker mqtt:\/\//);
+    expectOneLineError(result, /no broker: pass --broker mqtt:\/\/.*or --server URL and --token TOKEN to join/);
     expect(await filesUnder(root)).toEqual([]);
+  });
+
+  it('no broker, and a token without a server to join', async () => {
+    const root = await scratchRoot();
+    const result = await runInstaller(['dash'], ['--root', root, '--binary', binaryV1, '--token', 'tok-1'], { BATON_BROKER: '', BATON_SERVER: '' });
+    expectOneLineError(result, /no broker: pass --broker/);
+    expect(await filesUnder(root)).toEqual([]);
+  });
+});
+
+describe('install-agent.sh for a node that joins (--server and --token)', () => {
+  const unitArgs = (): string[] => ['--unit', repoUnit];
+  const env = { BATON_BROKER: '', BATON_SERVER: '', BATON_TOKEN: '' };
+
+  it('keeps the server beside the token in agent.env, and needs no broker: the join gives it', async () => {
+    const root = await scratchRoot();
+    const result = await runInstaller(['dash'], ['--root', root, '--binary', binaryV1, ...unitArgs(), '--server', 'http://hub.local:8484/', '--token', 'tok-1', '--node', 'pi-j'], env);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(await readFile(join(root, 'etc/baton/agent.env'), 'utf8')).toBe('BATON_NODE=pi-j\nBATON_SERVER=http://hub.local:8484\nBATON_TOKEN=tok-1\n');
+    expect((await stat(join(root, 'etc/baton/agent.env'))).mode & 0o7777).toBe(0o600);
+  });
+
+  it('a broker given is kept too (it wins over the one the join gives)', async () => {
+    const root = await scratchRoot();
+    const result = await runInstaller(['dash'], ['--root', root, '--binary', binaryV1, ...unitArgs(), '--broker', 'mqtts://hub.local:8883'], { ...env, BATON_SERVER: 'http://hub.local:8484', BATON_TOKEN: 'tok-2' });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(await readFile(join(root, 'etc/baton/agent.env'), 'utf8')).toBe('BATON_BROKER=mqtts://hub.local:8883\nBATON_SERVER=http://hub.local:8484\nBATON_TOKEN=tok-2\n');
+  });
+
+  it('a server without a token is not written: there is nothing to join with', async () => {
+    const root = await scratchRoot();
+    const result = await runInstaller(['dash'], ['--root', root, '--binary', binaryV1, ...unitArgs(), '--broker', 'mqtt://hub.local:1883', '--server', 'http://hub.local:8484'], env);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(await readFile(join(root, 'etc/baton/agent.env'), 'utf8')).toBe('BATON_BROKER=mqtt://hub.local:1883\n');
   });
 });
 
@@ -272,7 +306,7 @@ describe('install-agent.sh piped from the coordinator downloads and checks the p
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(server.requests).toEqual(['/install.sh', '/binaries/SHA256SUMS', '/binaries/baton-agent-linux-x64.xz', '/baton-agent.service']);
     expect(await readFile(join(root, 'usr/local/bin/baton-agent'))).toEqual(agent);
-    expect(await readFile(join(root, 'etc/baton/agent.env'), 'utf8')).toBe('BATON_BROKER=mqtt://127.0.0.1:1883\nBATON_NODE=pi-dl\nBATON_TOKEN=tok-1\n');
+    expect(await readFile(join(root, 'etc/baton/agent.env'), 'utf8')).toBe(`BATON_BROKER=mqtt://127.0.0.1:1883\nBATON_NODE=pi-dl\nBATON_SERVER=${server.url}\nBATON_TOKEN=tok-1\n`);
     expect(await readFile(join(root, 'etc/systemd/system/baton-agent.service'))).toEqual(await readFile(repoUnit));
     expect(await readdir(work)).toEqual([]);
 

@@ -244,7 +244,7 @@ describe('baton-coordinator --http', () => {
     expect((await readFile(program)).equals(files.get(`baton-agent-linux-${HERE_ARCH}`) ?? Buffer.alloc(0))).toBe(true);
     expect((await stat(program)).mode & 0o777).toBe(0o755);
     const config = join(scratch, 'etc/baton/agent.env');
-    expect(await readFile(config, 'utf8')).toBe(`BATON_BROKER=mqtt://127.0.0.1:${brokerPort}\nBATON_NODE=pi-1\nBATON_TOKEN=T\n`);
+    expect(await readFile(config, 'utf8')).toBe(`BATON_BROKER=mqtt://127.0.0.1:${brokerPort}\nBATON_NODE=pi-1\nBATON_SERVER=http://127.0.0.1:${httpPort}\nBATON_TOKEN=T\n`);
     expect((await stat(config)).mode & 0o777).toBe(0o600);
     expect(await readFile(join(scratch, 'etc/systemd/system/baton-agent.service'), 'utf8')).toBe(await readFile(join(repoRoot, 'systemd', 'baton-agent.service'), 'utf8'));
   });
