@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,14 +82,19 @@ describe('baton-coordinator and systemd notify', () => {
     await mkdir(stateDir, { recursive: true });
     await chmod(stateDir, 0o777);
     await chmod(dir ?? '', 0o755);
+    // nobody may not be able to read this checkout (a clone in a 0700 folder), so it runs
+    // the coordinator bundled with its dependencies into one file, as the single binary does.
+    const { bundleProgram } = (await import(`${repoRoot}scripts/binaries/bundle.mjs`)) as { bundleProgram: (program: string, root: string) => Promise<Buffer> };
+    const program = join(dir ?? '', 'baton-coordinator.cjs');
+    await writeFile(program, await bundleProgram('coordinator', repoRoot), { mode: 0o644 });
     const running = startProcess(
       'setpriv',
-      ['--reuid=nobody', '--regid=nogroup', '--clear-groups', '--', process.execPath, `${repoRoot}dist/baton-coordinator.js`, '--listen', `127.0.0.1:${port}`, '--state-dir', stateDir],
+      ['--reuid=nobody', '--regid=nogroup', '--clear-groups', '--', process.execPath, program, '--listen', `127.0.0.1:${port}`, '--state-dir', stateDir],
       env,
     );
     coordinator = running;
 
-    const ready = await waitFor('READY=1', () => log.with('READY=1')[0], { timeoutMs: 10_000 });
+    const ready = await waitFor('READY=1', () => log.with('READY=1')[0] ?? (running.child.exitCode !== null ? fail(running) : undefined), { timeoutMs: 10_000 });
     expect(ready.fields).toContain(`MAINPID=${running.pid}`);
     expect(ready.pid).not.toBe(running.pid);
     await waitFor('two watchdog pings', () => log.with('WATCHDOG=1').length >= 2, { timeoutMs: 10_000 });
@@ -110,3 +115,7 @@ describe('baton-coordinator and systemd notify', () => {
     expect(running.output()).not.toContain('systemd');
   });
 });
+
+function fail(running: Running): never {
+  throw new Error(`the coordinator exited with ${String(running.child.exitCode)}:\n${running.output()}`);
+}
