@@ -21,6 +21,8 @@ export interface JoinCoordinator {
 
 export interface JoinCoordinatorOptions {
   port: number;
+  /** A loopback address; 127.0.0.1 unless told. */
+  host?: string;
   caPem: string;
   certPem: string;
   keyPem: string;
@@ -74,10 +76,11 @@ export async function startJoinCoordinator(options: JoinCoordinatorOptions): Pro
   const https = createHttpsServer({ cert: options.certPem, key: options.keyPem }, handle);
   // The coordinator's own sniffing of the first byte: plain HTTP and TLS on one port.
   const server = createSniffingServer(http, https);
-  server.listen(options.port, '127.0.0.1');
+  const host = options.host ?? '127.0.0.1';
+  server.listen(options.port, host);
   await once(server, 'listening');
   return {
-    url: `http://127.0.0.1:${options.port}`,
+    url: `http://${host}:${options.port}`,
     requests,
     joins,
     async close() {
