@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeCause, tlsOptionsFor } from './mqtt-link.js';
+import { credentialsFor, describeCause, redactBrokerUrl, tlsOptionsFor } from './mqtt-link.js';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 
@@ -36,5 +36,24 @@ describe('describeCause', () => {
     ['text', 'text'],
   ])('%s', (cause, text) => {
     expect(describeCause(cause)).toBe(text);
+  });
+});
+
+describe('credentials in a broker URL', () => {
+  it.each<[string, { username?: string; password?: string }, { username?: string; password?: string }]>([
+    ['mqtt://127.0.0.1:1883', {}, {}],
+    ['mqtt://node.pi-1:s%40cret@127.0.0.1:1883', {}, { username: 'node.pi-1', password: 's@cret' }],
+    ['mqtt://admin@127.0.0.1:1883', {}, { username: 'admin' }],
+    ['mqtt://admin:from-url@127.0.0.1:1883', { username: 'coordinator', password: 'given' }, { username: 'coordinator', password: 'given' }],
+  ])('%s with %j gives %j', (url, options, expected) => {
+    expect(credentialsFor(new URL(url), options)).toEqual(expected);
+  });
+
+  it.each([
+    ['mqtt://admin:s3cret@127.0.0.1:1883', 'mqtt://admin:***@127.0.0.1:1883'],
+    ['mqtts://host.local:8883', 'mqtts://host.local:8883'],
+    ['not a url://a:secret@', 'not a url://a:***@'],
+  ])('redacts %s as %s', (url, shown) => {
+    expect(redactBrokerUrl(url)).toBe(shown);
   });
 });

@@ -96,12 +96,34 @@ export function parseBrokerUrl(url: string): URL {
   try {
     parsed = new URL(url);
   } catch {
-    throw new Error(`invalid broker URL ${JSON.stringify(url)}: expected mqtt://HOST:PORT`);
+    throw new Error(`invalid broker URL ${JSON.stringify(redactBrokerUrl(url))}: expected mqtt://HOST:PORT`);
   }
   if (!['mqtt:', 'mqtts:', 'tcp:', 'ssl:'].includes(parsed.protocol)) {
-    throw new Error(`invalid broker URL ${JSON.stringify(url)}: the scheme must be mqtt:// or mqtts://`);
+    throw new Error(`invalid broker URL ${JSON.stringify(redactBrokerUrl(url))}: the scheme must be mqtt:// or mqtts://`);
   }
   return parsed;
+}
+
+/**
+ * The user name and password to connect with: the options', else the URL's own
+ * (`mqtt://user:password@host:port`, percent-encoded as URLs are), else none.
+ */
+export function credentialsFor(url: URL, options: Pick<MqttLinkOptions, 'username' | 'password'>): { username?: string; password?: string } {
+  const username = options.username ?? (url.username !== '' ? decodeURIComponent(url.username) : undefined);
+  const password = options.password ?? (url.password !== '' ? decodeURIComponent(url.password) : undefined);
+  return { ...(username !== undefined ? { username } : {}), ...(password !== undefined ? { password } : {}) };
+}
+
+/** A broker URL fit for a log line or an error: any password in it replaced by `***`. */
+export function redactBrokerUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password === '') return url;
+    parsed.password = '***';
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
+  }
 }
 
 /** What the client holds for the broker; all zero while disconnected (see `backlog`). */
@@ -168,8 +190,7 @@ export class MqttLink {
       connectTimeout: this.options.connectTimeoutMs ?? 5000,
       queueQoSZero: false,
       resubscribe: false, // restored in the connect handler, before the onConnect listeners run
-      ...(this.options.username !== undefined ? { username: this.options.username } : {}),
-      ...(this.options.password !== undefined ? { password: this.options.password } : {}),
+      ...credentialsFor(url, this.options),
       ...(this.options.will ? { will: { ...this.options.will, qos: 1 as const } } : {}),
       ...tlsOptionsFor(url.protocol, this.options.ca),
     };
@@ -196,7 +217,7 @@ export class MqttLink {
     return new Promise((resolve, reject) => {
       const fail = (cause: unknown): void => {
         client.end(true);
-        reject(new BrokerUnreachableError(this.options.url, { cause }));
+        reject(new BrokerUnreachableError(redactBrokerUrl(this.options.url), { cause }));
       };
       client.once('connect', () => resolve());
       client.once('error', fail);

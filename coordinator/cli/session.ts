@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { MqttLink } from '../../protocol/mqtt-link.js';
+import { MqttLink, redactBrokerUrl } from '../../protocol/mqtt-link.js';
 import { Topics } from '../../protocol/topics.js';
 import type { GlobalOptions } from './args.js';
 import { resolveConnection, type Connection } from './credentials.js';
@@ -35,11 +35,11 @@ export class Session {
   }
 
   brokerSilent(): CliError {
-    return new CliError(`the MQTT broker at ${this.options.broker} did not answer within ${this.timeoutText}`);
+    return new CliError(`the MQTT broker at ${redactBrokerUrl(this.options.broker)} did not answer within ${this.timeoutText}`);
   }
 
   lostConnection(): CliError {
-    return new CliError(`lost the connection to the MQTT broker at ${this.options.broker}`);
+    return new CliError(`lost the connection to the MQTT broker at ${redactBrokerUrl(this.options.broker)}`);
   }
 
   /** Disconnects cleanly. Safe to call when open() failed. */
