@@ -80,7 +80,7 @@ describe('baton without its peers', () => {
   });
 
   it('rejects bad usage with exit 2 and a pointer to --help', async () => {
-    for (const args of [['frobnicate'], ['get'], ['get', 'widgets'], ['get', 'pods', '-o', 'xml'], ['apply'], ['delete', 'nodes', 'pi-1'], ['get', 'pods', '--timeout', 'soon'], ['get', 'pods', '--nope']]) {
+    for (const args of [['frobnicate'], ['get'], ['get', 'widgets'], ['get', 'pods', '-o', 'xml'], ['apply'], ['delete', 'nodes'], ['token'], ['token', 'list', '--ttl', '1h'], ['get', 'pods', '--timeout', 'soon'], ['get', 'pods', '--nope']]) {
       const result = await runCli(args, { env: { BATON_BROKER: broker.url } });
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr, args.join(' ')).toMatch(/^error: .+ \(see 'baton --help'\)\n$/);
