@@ -4,14 +4,17 @@ import { randomUUID } from 'node:crypto';
 import { BATON_VERSION, versionLine } from '../protocol/version.js';
 import { UsageError } from '../protocol/options.js';
 import { createLogger } from '../protocol/log.js';
-import { MqttLink } from '../protocol/mqtt-link.js';
+import { COORDINATOR_USERNAME } from '../protocol/identity.js';
+import { MqttLink, redactBrokerUrl } from '../protocol/mqtt-link.js';
 import { isLoopAlive, notifySettings, SdNotify, systemdNotifySend } from '../protocol/sd-notify.js';
 import { Topics } from '../protocol/topics.js';
 import { coordinatorHelp, parseCoordinatorArgs, type CoordinatorConfig } from './config.js';
 import { Coordinator } from './coordinator.js';
-import { EmbeddedBroker } from './embedded-broker.js';
+import { loadSecurity } from './security.js';
+import { writeMosquittoConfig } from './auth/mosquitto-config.js';
+import { setUpBroker } from './broker-setup.js';
+import { mosquittoConfigHelp, parseMosquittoConfigArgs } from './mosquitto-config-args.js';
 import { goDuration } from './eviction.js';
-import type { BrokerForAgents } from './http/agent-broker.js';
 import { startInstallServer } from './http/serve-installer.js';
 import { randomNameSuffix } from './pod-names.js';
 import { Store } from './store.js';
@@ -23,17 +26,6 @@ const PROGRAM = 'baton-coordinator';
 /** An error the user can act on; printed as one line, exit 1. */
 class FatalError extends Error {
   override name = 'FatalError';
-}
-
-/** Where the coordinator's own client connects to the embedded broker. */
-function loopbackHost(host: string): string {
-  if (host === '0.0.0.0') return '127.0.0.1';
-  if (host === '::') return '::1';
-  return host;
-}
-
-function brokerUrl(host: string, port: number): string {
-  return `mqtt://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 function clientId(prefix: string): string {
@@ -57,35 +49,26 @@ async function run(config: CoordinatorConfig): Promise<void> {
   const store = new Store(config.stateDir);
   const state = await store.load();
 
-  let embedded: EmbeddedBroker | undefined;
-  let url: string;
-  let agentBroker: BrokerForAgents;
-  if (config.broker.kind === 'embedded') {
-    embedded = new EmbeddedBroker(config.broker.host, config.broker.port);
-    try {
-      const address = await embedded.start();
-      url = brokerUrl(loopbackHost(address.host), address.port);
-      agentBroker = { kind: 'embedded', port: address.port };
-      log.info({ listen: `${address.host}:${address.port}` }, 'embedded MQTT broker listening');
-    } catch (error) {
-      await embedded.stop();
-      throw new FatalError((error as Error).message, { cause: error });
-    }
-  } else {
-    url = config.broker.url;
-    agentBroker = { kind: 'external', url };
-  }
-  const installServer = await startInstallServer(config, agentBroker, log).catch(async (error: unknown) => {
+  const topics = new Topics(config.prefix);
+  const { auth, pki } = await loadSecurity(config, log);
+  const broker = await setUpBroker(config, auth, pki, topics, log).catch((error: unknown) => {
+    throw new FatalError((error as Error).message, { cause: error });
+  });
+  const { embedded, url } = broker;
+  const installServer = await startInstallServer(config, broker.agentBroker, log, { cert: pki.serverCertPem, key: pki.serverKeyPem, caCert: pki.caCertPem }, { store: auth, ...(broker.tlsPort !== undefined ? { mqttsPort: broker.tlsPort } : {}) }).catch(async (error: unknown) => {
+    broker.stopFollowing();
     await embedded?.stop();
     throw new FatalError((error as Error).message, { cause: error });
   });
 
-  const topics = new Topics(config.prefix);
   const link = new MqttLink({
     url,
     clientId: clientId(config.prefix),
     reconnect: true,
     will: { topic: topics.coordinatorStatus(), payload: Coordinator.offlineStatus(BATON_VERSION), retain: true },
+    username: COORDINATOR_USERNAME,
+    password: auth.coordinatorPassword(),
+    ...(url.startsWith('mqtts:') ? { ca: pki.caCertPem } : {}),
   });
   const coordinator = new Coordinator(
     {
@@ -98,13 +81,15 @@ async function run(config: CoordinatorConfig): Promise<void> {
       monotonicMs: () => performance.now(),
       evictionTimeoutMs: config.evictionTimeoutMs,
       nodeGraceMs: config.nodeGraceMs,
+      auth: { store: auth, caSha256: pki.caSha256 },
     },
     state,
   );
   await coordinator.start();
   log.info(
     {
-      broker: url,
+      broker: redactBrokerUrl(url),
+      admin: auth.adminCredentialsPath,
       stateDir: config.stateDir,
       store: store.path,
       evictionTimeout: goDuration(config.evictionTimeoutMs),
@@ -140,8 +125,28 @@ async function run(config: CoordinatorConfig): Promise<void> {
     process.once('SIGINT', shutdown);
   });
   await Promise.all([notifier?.stopping(), coordinator.stop(), installServer?.stop()]);
+  broker.stopFollowing();
   await embedded?.stop();
   log.info({ reason: 'Stopped' }, 'stopped');
+}
+
+/** `baton-coordinator mosquitto-config --out DIR`: mosquitto's files for this coordinator's credentials and certificates. */
+async function mosquittoConfig(argv: readonly string[]): Promise<number> {
+  let sub: ReturnType<typeof parseMosquittoConfigArgs>;
+  try {
+    sub = parseMosquittoConfigArgs(argv, process.env, process.getuid?.() === 0);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${PROGRAM} mosquitto-config: ${error.message}; see ${PROGRAM} mosquitto-config --help\n`);
+    return 2;
+  }
+  if (sub.kind === 'help') {
+    process.stdout.write(`${mosquittoConfigHelp()}\n`);
+    return 0;
+  }
+  const files = await writeMosquittoConfig(sub.command);
+  process.stdout.write(`${files.join('\n')}\n`);
+  return 0;
 }
 
 /** This program's script with symlinks resolved (an npm bin link), for the default --binaries; a single binary has none. */
@@ -156,6 +161,7 @@ function programScript(): string | undefined {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === 'mosquitto-config') return mosquittoConfig(argv.slice(1));
   let command: ReturnType<typeof parseCoordinatorArgs>;
   try {
     command = parseCoordinatorArgs(argv, process.env, process.getuid?.() === 0, programScript());

@@ -14,9 +14,10 @@ export async function startInstallServer(
   broker: BrokerForAgents,
   log: Logger,
   tls?: InstallServerOptions['tls'],
+  join?: InstallServerOptions['join'],
 ): Promise<InstallServer | undefined> {
   if (config.http === undefined) return undefined;
-  const server = new InstallServer({ ...config.http, binariesDir: config.binariesDir, ...servedFiles, broker, log, ...(tls !== undefined ? { tls } : {}) });
+  const server = new InstallServer({ ...config.http, binariesDir: config.binariesDir, ...servedFiles, broker, log, ...(tls !== undefined ? { tls } : {}), ...(join !== undefined ? { join } : {}) });
   try {
     await server.start();
   } catch (error) {

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,7 +15,10 @@ import { waitFor } from '../support/wait.js';
 /**
  * The whole fleet as separate processes: a broker, a coordinator and two agents on one
  * Docker engine, driven through the `baton` CLI and read back over MQTT, once with
- * mosquitto and once with the coordinator's embedded broker.
+ * mosquitto and once with the coordinator's embedded broker. On the embedded broker the
+ * fleet is as a user sets it up: the CLI uses the admin credentials the coordinator
+ * wrote, each agent joins with a token from `baton token create` and then talks to the
+ * broker over TLS with its own credentials.
  */
 
 const manifests = `
@@ -69,7 +73,8 @@ describe.each(['mosquitto', 'embedded'] as const)('a fleet on %s', (brokerKind) 
   let coordinator: Running;
   const agents = new Map<string, Running>();
   let dir = '';
-  const cli = (...args: string[]) => runCli(args, { env: { BATON_BROKER: url } });
+  let cliEnv: Record<string, string> = {};
+  const cli = (...args: string[]) => runCli(args, { env: cliEnv });
 
   async function getPods(): Promise<PodItem[]> {
     const result = await cli('get', 'pods', '-o', 'json');
@@ -82,19 +87,39 @@ describe.each(['mosquitto', 'embedded'] as const)('a fleet on %s', (brokerKind) 
     if (brokerKind === 'mosquitto') {
       broker = await startMosquitto();
       url = broker.url;
+      cliEnv = { BATON_BROKER: url };
       coordinator = startProgram('baton-coordinator', ['--broker', url, '--state-dir', join(dir, 'coordinator')]);
+      for (const node of nodes) {
+        agents.set(node, startProgram('baton-agent', ['--broker', url, '--node', node, '--state-dir', join(dir, node), '--label', 'fleet=e2e']));
+      }
     } else {
-      const port = await freePort();
+      const [port, tlsPort, httpPort] = [await freePort(), await freePort(), await freePort()];
+      const stateDir = join(dir, 'coordinator');
+      // --anonymous-read: the maker's mosquitto_sub below reads statuses without a credential.
       url = `mqtt://127.0.0.1:${port}`;
-      coordinator = startProgram('baton-coordinator', ['--listen', `127.0.0.1:${port}`, '--state-dir', join(dir, 'coordinator')]);
-    }
-    for (const node of nodes) {
-      agents.set(node, startProgram('baton-agent', ['--broker', url, '--node', node, '--state-dir', join(dir, node), '--label', 'fleet=e2e']));
+      coordinator = startProgram('baton-coordinator', ['--listen', `127.0.0.1:${port}`, '--listen-tls', `127.0.0.1:${tlsPort}`, '--http', `127.0.0.1:${httpPort}`, '--anonymous-read', '--state-dir', stateDir]);
+      cliEnv = { BATON_CREDENTIALS: join(stateDir, 'admin.json') };
+      await waitFor('the coordinator\'s admin.json', () => existsSync(join(stateDir, 'admin.json')));
+      const token = await cli('token', 'create', '--description', 'e2e fleet');
+      expect(token.stderr).toBe('');
+      for (const node of nodes) {
+        agents.set(node, startProgram('baton-agent', ['--server', `http://127.0.0.1:${httpPort}`, '--token', token.stdout.trim(), '--node', node, '--state-dir', join(dir, node), '--label', 'fleet=e2e']));
+      }
     }
     await waitFor('both nodes Ready in `baton get nodes`', async () => {
       const result = await cli('get', 'nodes');
       return nodes.every((n) => new RegExp(`^${n}\\s+Ready\\s`, 'm').test(result.stdout));
     });
+  });
+
+  it.runIf(brokerKind === 'embedded')('joined each node with the token: its own credentials, kept 0600, for the TLS listener', async () => {
+    for (const node of nodes) {
+      const file = join(dir, node, 'credentials.json');
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+      const credentials = JSON.parse(await readFile(file, 'utf8')) as { username: string; broker: string };
+      expect(credentials.username).toBe(`node.${node}`);
+      expect(credentials.broker).toMatch(/^mqtts:\/\/127\.0\.0\.1:\d+$/);
+    }
   });
 
   afterAll(async () => {

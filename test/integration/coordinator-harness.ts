@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AuthStore } from '../../coordinator/auth/auth-store.js';
 import { MqttLink } from '../../protocol/mqtt-link.js';
 import { Topics } from '../../protocol/topics.js';
 import { decodePayload, encodePayload } from '../../protocol/codec.js';
@@ -35,17 +36,38 @@ export async function tempStateDir(): Promise<string> {
 export class BrokerFixture {
   private mosquitto: Mosquitto | undefined;
   private embeddedPort: number | undefined;
+  /** The embedded broker authenticates: a store made beforehand, copied into each coordinator's state dir. */
+  private seed: { authFile: string; password: string } | undefined;
 
   constructor(readonly kind: BrokerKind) {}
 
   async start(): Promise<void> {
-    if (this.kind === 'mosquitto') this.mosquitto = await startMosquitto();
-    else this.embeddedPort = await freePort();
+    if (this.kind === 'mosquitto') {
+      this.mosquitto = await startMosquitto();
+      return;
+    }
+    this.embeddedPort = await freePort();
+    const dir = await tempStateDir();
+    const store = await AuthStore.load({ stateDir: dir });
+    await store.ensureBootstrap({ broker: `mqtt://127.0.0.1:${this.embeddedPort}` });
+    this.seed = { authFile: store.path, password: store.coordinatorPassword() };
   }
 
+  /**
+   * Where test clients connect. The embedded broker lets no one in without a credential,
+   * so its URL carries the coordinator's own (a user allowed everything under any client
+   * id): fake nodes, the CLI and agents in these tests connect with it.
+   */
   get url(): string {
     if (this.mosquitto) return this.mosquitto.url;
-    return `mqtt://127.0.0.1:${this.embeddedPort}`;
+    return `mqtt://coordinator:${encodeURIComponent(this.seed?.password ?? '')}@127.0.0.1:${this.embeddedPort}`;
+  }
+
+  /** Gives a coordinator's state dir the credentials this fixture's URL carries (kept if it has its own already). */
+  prepareStateDir(stateDir: string): void {
+    if (this.seed === undefined) return;
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    if (!existsSync(join(stateDir, 'auth.json'))) copyFileSync(this.seed.authFile, join(stateDir, 'auth.json'));
   }
 
   /** The flags that make a coordinator use this broker. */
@@ -59,6 +81,7 @@ export class BrokerFixture {
 }
 
 export function startCoordinator(broker: BrokerFixture, stateDir: string, extraArgs: string[] = []): Running {
+  broker.prepareStateDir(stateDir);
   return startProgram('baton-coordinator', [...broker.coordinatorArgs(), '--state-dir', stateDir, '--log-level', 'debug', ...extraArgs]);
 }
 

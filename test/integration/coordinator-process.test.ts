@@ -152,6 +152,7 @@ describe('baton-coordinator, the program', () => {
     await broker.start();
     const stateDir = await tempStateDir();
     cleanups.push(() => removeDir(stateDir));
+    broker.prepareStateDir(stateDir);
     run([...broker.coordinatorArgs(), '--state-dir', stateDir], { BATON_PREFIX: 'lab' });
     const client = new TestClient(broker.url, 'lab');
     await client.start();
