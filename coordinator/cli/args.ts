@@ -20,7 +20,7 @@ export const globalSpecs: readonly OptionSpec[] = [
     env: 'BATON_CREDENTIALS',
     kind: 'string',
     placeholder: 'FILE',
-    description: "the admin credentials (the coordinator's admin.json: user, password, CA, broker); default ~/.config/baton/admin.json if it exists",
+    description: "the admin credentials (the coordinator's admin.json: user, password, CA, broker); default $XDG_CONFIG_HOME/baton/admin.json (~/.config/baton/admin.json) if it exists",
   },
   { name: 'prefix', env: 'BATON_PREFIX', kind: 'string', placeholder: 'P', description: 'topic prefix', default: DEFAULT_PREFIX },
   { name: 'timeout', env: 'BATON_TIMEOUT', kind: 'string', placeholder: 'SECONDS', description: 'how long to wait for the broker and the coordinator', default: '5' },

@@ -1,6 +1,6 @@
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { GlobalOptions } from './args.js';
 import { defaultCredentialsPath, resolveConnection } from './credentials.js';
@@ -18,7 +18,7 @@ afterEach(async () => {
 
 async function writeDefault(content: string): Promise<string> {
   const path = defaultCredentialsPath(home);
-  await mkdir(join(home, '.config', 'baton'), { recursive: true });
+  await mkdir(dirname(path), { recursive: true });
   await writeFile(path, content);
   return path;
 }

@@ -1,5 +1,5 @@
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { readFileIfExists } from '../../protocol/atomic-file.js';
 import { parseBrokerUrl } from '../../protocol/mqtt-link.js';
 import { validate } from '../../protocol/validation.js';
@@ -9,7 +9,7 @@ import { CliError } from './errors.js';
 
 /**
  * The admin credentials the CLI connects with: `--credentials FILE` / BATON_CREDENTIALS,
- * else `~/.config/baton/admin.json` if it exists, else none (a broker without
+ * else `$XDG_CONFIG_HOME/baton/admin.json` (`~/.config/baton/admin.json`) if it exists, else none (a broker without
  * authentication, as before). The file is the coordinator's `admin.json`; its broker is
  * used unless --broker / BATON_BROKER is given. A file named but missing, unreadable or
  * malformed is an error that names it, never silently skipped.
@@ -23,14 +23,20 @@ export interface Connection {
   ca?: string;
 }
 
-/** Where the CLI looks when no file is named. */
-export function defaultCredentialsPath(home: string = homedir()): string {
-  return join(home, '.config', 'baton', 'admin.json');
+/** The user's configuration folder: XDG_CONFIG_HOME when set (an absolute path), else ~/.config. */
+function configHome(): string {
+  const xdg = process.env['XDG_CONFIG_HOME'];
+  return xdg !== undefined && isAbsolute(xdg) ? xdg : join(homedir(), '.config');
 }
 
-export async function resolveConnection(options: GlobalOptions, home: string = homedir()): Promise<Connection> {
+/** Where the CLI looks when no file is named. */
+export function defaultCredentialsPath(config: string = configHome()): string {
+  return join(config, 'baton', 'admin.json');
+}
+
+export async function resolveConnection(options: GlobalOptions, config: string = configHome()): Promise<Connection> {
   const named = options.credentials;
-  const path = named ?? defaultCredentialsPath(home);
+  const path = named ?? defaultCredentialsPath(config);
   const how = named !== undefined ? '--credentials / BATON_CREDENTIALS' : 'the default';
   let text: string | undefined;
   try {

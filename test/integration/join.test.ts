@@ -94,7 +94,7 @@ async function connectAs(credentials: { username: string; password: string; ca: 
 }
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return runCli(['--prefix', prefix, '--timeout', '10', ...args], { env: { HOME: home, BATON_CREDENTIALS: '', BATON_BROKER: '' } });
+  return runCli(['--prefix', prefix, '--timeout', '10', ...args], { env: { HOME: home, XDG_CONFIG_HOME: '', BATON_CREDENTIALS: '', BATON_BROKER: '' } });
 }
 
 beforeAll(async () => {
@@ -284,7 +284,7 @@ describe('baton token and baton delete node, with the admin credentials', () => 
     const status = fakeNodeStatus('pi-8');
     expect(await agent.publish(topics.nodeStatus('pi-8'), encodePayload(status), { retain: true })).toBe(true);
     const manifest = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'solo-pi-8' }, spec: { nodeName: 'pi-8', containers: [{ name: 'app', image: 'busybox:1' }] } });
-    const apply = await runCli(['--prefix', prefix, '--credentials', adminFile, 'apply', '-f', '-'], { env: { HOME: home }, input: manifest });
+    const apply = await runCli(['--prefix', prefix, '--credentials', adminFile, 'apply', '-f', '-'], { env: { HOME: home, XDG_CONFIG_HOME: '' }, input: manifest });
     expect(apply.stderr).toBe('');
     const podStatus = { protocol: 'v1', node: 'pi-8', name: 'solo-pi-8', uid: 'u-solo', observedGeneration: 1, status: { phase: 'Running' } };
     await agent.publish(topics.podStatus('pi-8', 'solo-pi-8'), encodePayload(podStatus), { retain: true });
@@ -339,7 +339,7 @@ describe('with authentication off', () => {
     try {
       await off.start();
       await waitFor('the coordinator to connect', () => link.isConnected);
-      const env = { HOME: home };
+      const env = { HOME: home, XDG_CONFIG_HOME: '' };
       for (const args of [['token', 'list'], ['token', 'create'], ['delete', 'node', 'pi-1']]) {
         const result = await runCli(['--broker', `mqtt://127.0.0.1:${address.port}`, '--prefix', offPrefix, ...args], { env });
         expect(result, args.join(' ')).toMatchObject({ code: 1, stderr: 'Error from coordinator: authentication is off on this coordinator: there are no join tokens or node credentials to manage\n' });
