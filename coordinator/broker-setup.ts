@@ -80,7 +80,7 @@ export async function setUpBroker(config: CoordinatorConfig, auth: AuthStore, pk
     return {
       embedded,
       url: url('mqtt', local, address.port),
-      agentBroker: { kind: 'embedded', port: address.port },
+      agentBroker: { kind: 'embedded', port: address.port, ...(address.tls !== undefined ? { tlsPort: address.tls.port } : {}) },
       ...(address.tls !== undefined ? { tlsPort: address.tls.port } : {}),
       adminBroker,
       stopFollowing,

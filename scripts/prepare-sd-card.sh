@@ -9,8 +9,9 @@ set -eu
 
 usage() {
   cat <<'EOF'
-Usage: prepare-sd-card.sh [--binary FILE | --arch arm64|armv7l|x64] --broker URL
-                          [--node NAME] [--token TOKEN] [--label K=V]...
+Usage: prepare-sd-card.sh [--binary FILE | --arch arm64|armv7l|x64]
+                          (--server URL --token TOKEN | --broker URL)
+                          [--node NAME] [--label K=V]...
                           IMAGE|DEVICE|ROOT_DIR
 
 Installs the Baton agent into a Raspberry Pi OS image file (.img, uncompressed), an SD
@@ -20,9 +21,11 @@ fleet on its first boot. Docker is installed on the first boot when the image ha
   --binary FILE   the agent program to install (default: dist/bin/baton-agent-linux-ARCH
                   of this checkout, ARCH read from the image's /bin/sh)
   --arch ARCH     pick dist/bin/baton-agent-linux-ARCH without looking at the image
-  --broker URL    the MQTT broker the Pi joins: mqtt://HOST:1883 (required)
+  --server URL    the coordinator's HTTP address (http://HOST:8484): with --token, the
+                  Pi joins there on its first boot and is told its broker
+  --token TOKEN   join token (baton token create; make it last until the Pi boots)
+  --broker URL    the MQTT broker: mqtts://HOST:8883 (required without --server)
   --node NAME     the node name (default: the Pi's hostname; give each card its own)
-  --token TOKEN   join token
   --label K=V     node label, repeatable
 EOF
 }
@@ -36,7 +39,7 @@ have() { command -v "$1" >/dev/null 2>&1; }
 
 script_dir=$(cd "$(dirname "$0")" && pwd)
 
-binary='' arch='' broker='' node='' token='' labels='' target=''
+binary='' arch='' broker='' server='' node='' token='' labels='' target=''
 while [ $# -gt 0 ]; do
   flag=$1
   case $flag in
@@ -44,7 +47,7 @@ while [ $# -gt 0 ]; do
     *) value=${2-}; step=2 ;;
   esac
   case $flag in
-    --binary | --arch | --broker | --node | --token | --label)
+    --binary | --arch | --broker | --server | --node | --token | --label)
       if [ "$step" = 2 ] && [ $# -lt 2 ]; then fail "$flag needs a value: see --help"; fi ;;
     -h | --help) usage; exit 0 ;;
     -*) fail "unknown argument '$1': see prepare-sd-card.sh --help" ;;
@@ -57,6 +60,7 @@ while [ $# -gt 0 ]; do
     --binary) binary=$value ;;
     --arch) arch=$value ;;
     --broker) broker=$value ;;
+    --server) server=$value ;;
     --node) node=$value ;;
     --token) token=$value ;;
     --label) labels="$labels$value
@@ -66,7 +70,9 @@ while [ $# -gt 0 ]; do
 done
 
 [ -n "$target" ] || fail "no IMAGE, DEVICE or ROOT_DIR given: see --help"
-[ -n "$broker" ] || fail "no broker: pass --broker mqtt://HOST:1883 (the coordinator's broker)"
+if [ -z "$broker" ] && { [ -z "$server" ] || [ -z "$token" ]; }; then
+  fail "no broker: pass --server http://HOST:8484 with --token (the Pi joins the coordinator), or --broker URL"
+fi
 [ -z "$binary" ] || [ -z "$arch" ] || fail "--binary and --arch together: give one (--arch only picks dist/bin/baton-agent-linux-ARCH)"
 case $arch in
   '' | arm64 | armv7l | x64) ;;
@@ -237,7 +243,9 @@ if [ -z "$binary" ]; then
   [ -f "$binary" ] || fail "no dist/bin/baton-agent-linux-$arch: run npm run build:binaries first, or pass --binary FILE"
 fi
 
-set -- --root "$root" --binary "$binary" --broker "$broker"
+set -- --root "$root" --binary "$binary"
+if [ -n "$broker" ]; then set -- "$@" --broker "$broker"; fi
+if [ -n "$server" ]; then set -- "$@" --server "$server"; fi
 if [ -n "$node" ]; then set -- "$@" --node "$node"; fi
 if [ -n "$token" ]; then set -- "$@" --token "$token"; fi
 while [ -n "$labels" ]; do

@@ -6,6 +6,7 @@ describe('agentBrokerUrl', () => {
     ['the embedded broker, on the host the Pi asked', { kind: 'embedded', port: 1883 }, 'pi-hub.local', 'mqtt://pi-hub.local:1883'],
     ['the embedded broker on another port', { kind: 'embedded', port: 11883 }, '192.168.1.10', 'mqtt://192.168.1.10:11883'],
     ['the embedded broker, asked over IPv6', { kind: 'embedded', port: 1883 }, 'fd00::1', 'mqtt://[fd00::1]:1883'],
+    ['the embedded broker with its TLS listener: agents are sent there', { kind: 'embedded', port: 1883, tlsPort: 8883 }, 'pi-hub.local', 'mqtts://pi-hub.local:8883'],
     ['an external broker elsewhere, as configured', { kind: 'external', url: 'mqtt://mosquitto.lan:1884' }, 'pi-hub', 'mqtt://mosquitto.lan:1884'],
     ['an external broker without a port', { kind: 'external', url: 'mqtt://mosquitto.lan' }, 'pi-hub', 'mqtt://mosquitto.lan:1883'],
     ['an external TLS broker without a port', { kind: 'external', url: 'mqtts://broker.example.org' }, 'pi-hub', 'mqtts://broker.example.org:8883'],

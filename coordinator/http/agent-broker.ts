@@ -8,7 +8,8 @@ import { urlHost } from './host-header.js';
  * user name and password (the installer is served to anyone who asks).
  */
 
-export type BrokerForAgents = { kind: 'embedded'; port: number } | { kind: 'external'; url: string };
+/** `tlsPort`: the embedded broker's TLS listener, which agents are sent to when it is on (their credentials must not travel in clear). */
+export type BrokerForAgents = { kind: 'embedded'; port: number; tlsPort?: number } | { kind: 'external'; url: string };
 
 const LOCAL_HOSTS = new Set(['localhost', '0.0.0.0', '::', '[::]', '::1', '[::1]']);
 
@@ -22,7 +23,9 @@ const DEFAULT_PORTS: Record<string, number> = { 'mqtt:': 1883, 'tcp:': 1883, 'mq
 
 /** The broker URL for agents, given the host name the request came in on. `url` was checked by the config. */
 export function agentBrokerUrl(broker: BrokerForAgents, requestHostname: string): string {
-  if (broker.kind === 'embedded') return `mqtt://${urlHost(requestHostname)}:${broker.port}`;
+  if (broker.kind === 'embedded') {
+    return broker.tlsPort !== undefined ? `mqtts://${urlHost(requestHostname)}:${broker.tlsPort}` : `mqtt://${urlHost(requestHostname)}:${broker.port}`;
+  }
   const url = new URL(broker.url);
   const port = url.port !== '' ? Number(url.port) : (DEFAULT_PORTS[url.protocol] ?? 1883);
   const host = isLocalHost(url.hostname) ? urlHost(requestHostname) : url.hostname;

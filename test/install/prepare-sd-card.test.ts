@@ -111,7 +111,7 @@ describe('prepare-sd-card.sh on an image file', () => {
     expect(noTable.stderr).toMatch(/no partition table in .*blank.img/);
     const noBroker = await prepare(['--binary', arm64Elf, image]);
     expect(noBroker.code).not.toBe(0);
-    expect(noBroker.stderr).toMatch(/no broker: pass --broker/);
+    expect(noBroker.stderr).toMatch(/no broker: pass --server http:\/\/HOST:8484 with --token/);
     await expectNothingLeftAttached();
   });
 });
@@ -147,6 +147,18 @@ describe('prepare-sd-card.sh on a mounted root folder', () => {
     // Compared by digest: toEqual on two 77 MB buffers takes minutes.
     const digest = async (path: string): Promise<string> => createHash('sha256').update(await readFile(path)).digest('hex');
     expect(await digest(join(root, 'usr/local/bin/baton-agent'))).toBe(await digest(built));
+  });
+
+  it('with --server and --token, the Pi joins the coordinator on its first boot: no broker needed', async () => {
+    const root = join(base, 'joining-root');
+    await populateRoot(root, arm64Elf);
+    const token = `bt1.abc123.${'s'.repeat(24)}.${'0'.repeat(64)}`;
+    const result = await prepare(['--binary', arm64Elf, '--server', 'http://hub.local:8484', '--token', token, '--node', 'pi-attic', root]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const env = await readFile(join(root, 'etc/baton/agent.env'), 'utf8');
+    expect(env).toContain('BATON_SERVER=http://hub.local:8484\n');
+    expect(env).toContain(`BATON_TOKEN=${token}\n`);
+    expect(env).not.toContain('BATON_BROKER=');
   });
 
   it('installs a given binary with its config and units', async () => {
