@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { join } from 'node:path';
 import { readFileIfExists, writeFileAtomic } from '../protocol/atomic-file.js';
 import { decodePayload } from '../protocol/codec.js';
-import { parseBrokerUrl } from '../protocol/mqtt-link.js';
+import { parseBrokerUrl } from '../protocol/broker-url.js';
 import { joinReplySchema } from '../protocol/join.js';
 
 /**

@@ -6,7 +6,7 @@ import { isLabelKey, isLabelValue, subdomainName } from '../protocol/names.js';
 import { isWithin, normalizeHostPath } from '../protocol/node-allows.js';
 import { booleanOption, listOption, parseDuration, parseKeyValues, parseOptions, stringOption, UsageError, type OptionSpec } from '../protocol/options.js';
 import { parseJoinToken, type JoinToken } from '../protocol/join-token.js';
-import { parseBrokerUrl } from '../protocol/mqtt-link.js';
+import { parseBrokerUrl } from '../protocol/broker-url.js';
 import { DEFAULT_PREFIX } from '../protocol/topics.js';
 
 /** baton-agent's flags; each has an environment variable. Pure: parsing does no I/O. */

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { logLevels } from '../protocol/log.js';
 import { normalizeSan } from './auth/server-sans.js';
 import { DEFAULT_MOSQUITTO_RELOAD } from './auth/mosquitto-sync.js';
-import { parseBrokerUrl } from '../protocol/mqtt-link.js';
+import { parseBrokerUrl } from '../protocol/broker-url.js';
 import { DEFAULT_PREFIX } from '../protocol/topics.js';
 import { booleanOption, listOption, optionsHelp, parseDuration, parseOptions, stringOption, UsageError, type OptionSpec, type OptionValues } from '../protocol/options.js';
 

@@ -1,6 +1,6 @@
 import { connect, type IClientOptions, type IStore, type MqttClient } from 'mqtt';
-import type { ConnectionOptions } from 'node:tls';
 import { DEFAULT_RECONNECT_POLICY, INITIAL_RECONNECT_STATE, nextReconnect, type ReconnectPolicy, type ReconnectState } from './reconnect-backoff.js';
+import { credentialsFor, parseBrokerUrl, redactBrokerUrl, tlsOptionsFor, type LinkTlsOptions } from './broker-url.js';
 import { topicMatches } from './topics.js';
 
 /**
@@ -44,21 +44,6 @@ export interface MqttLinkOptions {
   ca?: string;
 }
 
-/** TLS options MQTT.js hands on to tls.connect (checkServerIdentity is not in its types). */
-export interface LinkTlsOptions extends Pick<ConnectionOptions, 'rejectUnauthorized' | 'checkServerIdentity'> {
-  ca?: string[];
-}
-
-/** The TLS options for a broker URL's scheme (`mqtts:`) and a pinned CA; none for a plain one or without a CA. */
-export function tlsOptionsFor(protocol: string, ca: string | undefined): LinkTlsOptions {
-  if (ca === undefined || !isTlsScheme(protocol)) return {};
-  return { ca: [ca], rejectUnauthorized: true, checkServerIdentity: () => undefined };
-}
-
-function isTlsScheme(protocol: string): boolean {
-  return protocol === 'mqtts:' || protocol === 'ssl:';
-}
-
 /** The broker could not be reached or refused the connection. */
 export class BrokerUnreachableError extends Error {
   constructor(readonly url: string, options: { cause: unknown }) {
@@ -89,41 +74,6 @@ export function describeCause(cause: unknown): string {
     return cause.message;
   }
   return String(cause);
-}
-
-export function parseBrokerUrl(url: string): URL {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new Error(`invalid broker URL ${JSON.stringify(redactBrokerUrl(url))}: expected mqtt://HOST:PORT`);
-  }
-  if (!['mqtt:', 'mqtts:', 'tcp:', 'ssl:'].includes(parsed.protocol)) {
-    throw new Error(`invalid broker URL ${JSON.stringify(redactBrokerUrl(url))}: the scheme must be mqtt:// or mqtts://`);
-  }
-  return parsed;
-}
-
-/**
- * The user name and password to connect with: the options', else the URL's own
- * (`mqtt://user:password@host:port`, percent-encoded as URLs are), else none.
- */
-export function credentialsFor(url: URL, options: Pick<MqttLinkOptions, 'username' | 'password'>): { username?: string; password?: string } {
-  const username = options.username ?? (url.username !== '' ? decodeURIComponent(url.username) : undefined);
-  const password = options.password ?? (url.password !== '' ? decodeURIComponent(url.password) : undefined);
-  return { ...(username !== undefined ? { username } : {}), ...(password !== undefined ? { password } : {}) };
-}
-
-/** A broker URL fit for a log line or an error: any password in it replaced by `***`. */
-export function redactBrokerUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password === '') return url;
-    parsed.password = '***';
-    return parsed.toString().replace(/\/$/, '');
-  } catch {
-    return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
-  }
 }
 
 /** What the client holds for the broker; all zero while disconnected (see `backlog`). */

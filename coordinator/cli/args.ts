@@ -1,5 +1,5 @@
 import { listOption, parseOptions, stringOption, UsageError, booleanOption, type OptionSpec } from '../../protocol/options.js';
-import { parseBrokerUrl } from '../../protocol/mqtt-link.js';
+import { parseBrokerUrl } from '../../protocol/broker-url.js';
 import { DEFAULT_PREFIX } from '../../protocol/topics.js';
 import { kindNames, resolveKind, type KindInfo } from './kinds.js';
 import { descriptionSpec, parseToken, tokenFlagsOnlyForCreate, ttlSpec, type TokenCommand, type TokenFlags } from './token-args.js';

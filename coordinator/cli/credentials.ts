@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { readFileIfExists } from '../../protocol/atomic-file.js';
-import { parseBrokerUrl } from '../../protocol/mqtt-link.js';
+import { parseBrokerUrl } from '../../protocol/broker-url.js';
 import { validate } from '../../protocol/validation.js';
 import { adminCredentialsSchema } from '../auth/admin-credentials.js';
 import type { GlobalOptions } from './args.js';

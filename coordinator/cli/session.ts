@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { MqttLink, redactBrokerUrl } from '../../protocol/mqtt-link.js';
+import { redactBrokerUrl } from '../../protocol/broker-url.js';
+import { MqttLink } from '../../protocol/mqtt-link.js';
 import { Topics } from '../../protocol/topics.js';
 import type { GlobalOptions } from './args.js';
 import { resolveConnection, type Connection } from './credentials.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { credentialsFor, describeCause, redactBrokerUrl, tlsOptionsFor } from './mqtt-link.js';
+import { describeCause } from './mqtt-link.js';
+import { credentialsFor, redactBrokerUrl, tlsOptionsFor } from './broker-url.js';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 
