@@ -81,9 +81,12 @@ export const coordinatorOptions: readonly OptionSpec[] = [
 export function coordinatorHelp(): string {
   return [
     'Usage: baton-coordinator [--listen HOST:PORT | --broker URL] [--state-dir DIR] [--http HOST:PORT] [options]',
+    '       baton-coordinator mosquitto-config --out DIR [options]   (see its --help)',
     '',
     "Baton's control plane: stores the applied objects, schedules pods onto nodes and",
-    'publishes each node its desired state over MQTT. Logs JSON to stdout.',
+    'publishes each node its desired state over MQTT. Logs JSON to stdout. On the first',
+    'start it makes its CA and certificates, its own and the CLI\'s credentials (admin.json)',
+    'in the state directory; the embedded broker admits only credentials.',
     '',
     'Which broker: a flag on the command line wins over the environment, and an external',
     'broker wins over a listen address set only in the environment, so BATON_BROKER (say',
