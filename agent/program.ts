@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { createLogger, type Logger } from '../protocol/log.js';
 import { encodePayload } from '../protocol/codec.js';
+import { redactBrokerUrl } from '../protocol/broker-url.js';
 import { MqttLink } from '../protocol/mqtt-link.js';
 import { optionsHelp, UsageError } from '../protocol/options.js';
 import { Topics } from '../protocol/topics.js';
@@ -144,12 +145,13 @@ function brokerLink(options: AgentOptions, credentials: Credentials | undefined,
       will: { topic: topics.nodeStatus(options.node), payload: encodePayload(offlineStatus(options.node, 'ConnectionLost')), retain: true },
       reconnect: true,
       keepaliveSeconds: options.keepaliveSeconds,
+      log,
       ...(settings.username !== undefined ? { username: settings.username } : {}),
       ...(settings.password !== undefined ? { password: settings.password } : {}),
       ...(settings.ca !== undefined ? { ca: settings.ca } : {}),
     });
   if (credentials !== undefined) {
-    log.info({ username: credentials.username, broker: options.broker ?? credentials.broker }, `using ${CREDENTIALS_FILE}${options.token !== undefined ? '; the token is not needed any more' : ''}`);
+    log.info({ username: credentials.username, broker: redactBrokerUrl(options.broker ?? credentials.broker) }, `using ${CREDENTIALS_FILE}${options.token !== undefined ? '; the token is not needed any more' : ''}`);
     return linkWith(credentials);
   }
   const { server, token } = options;
@@ -159,7 +161,7 @@ function brokerLink(options: AgentOptions, credentials: Credentials | undefined,
     log.info({ server }, 'joining the coordinator; the saved pods run meanwhile');
     const joined = await keepJoining((attempt) => joinCoordinator({ server, node: options.node, token, signal: attempt }), { signal, log });
     await saveCredentials(options.stateDir, joined);
-    log.info({ username: joined.username, broker: options.broker ?? joined.broker }, `joined the coordinator; credentials saved in ${CREDENTIALS_FILE}`);
+    log.info({ username: joined.username, broker: redactBrokerUrl(options.broker ?? joined.broker) }, `joined the coordinator; credentials saved in ${CREDENTIALS_FILE}`);
     return linkWith(joined);
   }, onJoinFailure);
 }

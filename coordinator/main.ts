@@ -67,6 +67,7 @@ async function run(config: CoordinatorConfig): Promise<void> {
     clientId: clientId(config.prefix),
     reconnect: true,
     will: { topic: topics.coordinatorStatus(), payload: Coordinator.offlineStatus(BATON_VERSION), retain: true },
+    log,
     username: COORDINATOR_USERNAME,
     password: auth.coordinatorPassword(),
     ...(url.startsWith('mqtts:') ? { ca: pki.caCertPem } : {}),

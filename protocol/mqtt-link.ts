@@ -42,6 +42,12 @@ export interface MqttLinkOptions {
    * scheme decides, the CA only says whom to trust once TLS is on.
    */
   ca?: string;
+  /**
+   * Where a daemon's link says why it cannot connect (refused credentials, a certificate
+   * not from its CA, a broker that is down): once per distinct reason until it connects
+   * again, so a retry every 30 s does not repeat the line. A pino Logger fits.
+   */
+  log?: { warn(fields: Record<string, unknown>, message: string): void };
 }
 
 /** The broker could not be reached or refused the connection. */
@@ -107,6 +113,8 @@ export class MqttLink {
   /** Counts closed connections: a publish that fails across one was lost with it. */
   private closedConnections = 0;
   private stopping = false;
+  /** Why the last attempt failed, logged once; undefined once connected. */
+  private lastFailure: string | undefined;
   /** The store being emptied after the last close (backlog reports once it is done). */
   private emptying: Promise<void> = Promise.resolve();
 
@@ -153,14 +161,19 @@ export class MqttLink {
     });
     client.on('connect', () => {
       this.connectedAt = performance.now();
+      this.lastFailure = undefined;
       void this.restoreSubscriptions(client).then(() => {
         for (const listener of this.connectListeners) listener();
       });
     });
     client.on('close', () => this.onClose(client));
     if (this.options.reconnect) {
-      client.on('error', () => {
+      client.on('error', (error) => {
         // Reconnection is automatic; owners watch `isConnected` and `onConnect`.
+        const reason = describeCause(error);
+        if (reason === this.lastFailure) return;
+        this.lastFailure = reason;
+        this.options.log?.warn({ broker: redactBrokerUrl(this.options.url), reason: 'BrokerUnreachable' }, `cannot connect to the MQTT broker: ${reason}`);
       });
       return Promise.resolve();
     }
