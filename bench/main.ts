@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import { benchmarksDoc, thisMachine } from './benchmarks-doc.js';
 import { ensureBinaries, hostAgentBinary, readBinarySizes, readBuildInfo } from './binary-sizes.js';
 import { measureAtRest, type AtRest } from './footprint.js';
 import { ticksPerSecond } from './proc-cpu.js';
@@ -17,10 +19,13 @@ import { seconds } from './table.js';
  *   mosquitto; memory, CPU, disk writes and log bytes over one window per state.
  *
  * The default window is a minute (the full bench takes about five). `--quick` is a smoke
- * run: a 10 s window, only the 10-pod state, a short settle.
+ * run: a 10 s window, only the 10-pod state, a short settle. A full run writes what it
+ * printed, with the machine and the date, to docs/benchmarks.md.
  */
 
 const USAGE = 'usage: npm run bench [-- --quick] [-- --window SECONDS]';
+/** A full run writes its report here; a smoke run (--quick) writes nothing. */
+const DOC = 'docs/benchmarks.md';
 
 interface Plan {
   readonly isQuick: boolean;
@@ -64,7 +69,11 @@ async function main(): Promise<void> {
   const plan = parsePlan(process.argv.slice(2));
   const began = performance.now();
   const say = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
-  const out = (text: string): void => void process.stdout.write(`${text}\n`);
+  const printed: string[] = [];
+  const out = (text: string): void => {
+    printed.push(text);
+    process.stdout.write(`${text}\n`);
+  };
   if (plan.isQuick) out('SMOKE RUN (--quick): short window, 10 pods only; run `npm run bench` for the figures.\n');
 
   await ensureBinaries(say);
@@ -84,7 +93,12 @@ async function main(): Promise<void> {
   out(atRestReport(runs));
   out(targetsReport(runs));
   out(diskReport(runs));
-  say(`done in ${seconds(performance.now() - began)}`);
+  const tookMs = performance.now() - began;
+  if (!plan.isQuick) {
+    await writeFile(DOC, benchmarksDoc(thisMachine(), new Date(), tookMs, printed.join('\n')));
+    say(`wrote ${DOC}`);
+  }
+  say(`done in ${seconds(tookMs)}`);
 }
 
 main().then(
