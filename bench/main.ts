@@ -2,6 +2,8 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { benchmarksDoc, thisMachine } from './benchmarks-doc.js';
+import { detectionReport } from './detection-report.js';
+import { measureFailureDetection } from './failure-detection.js';
 import { ensureBinaries, hostAgentBinary, readBinarySizes, readBuildInfo } from './binary-sizes.js';
 import { measureAtRest, type AtRest } from './footprint.js';
 import { ticksPerSecond } from './proc-cpu.js';
@@ -93,6 +95,9 @@ async function main(): Promise<void> {
   out(atRestReport(runs));
   out(targetsReport(runs));
   out(diskReport(runs));
+
+  say('failure detection');
+  out(detectionReport(await measureFailureDetection({ rounds: plan.isQuick ? 3 : 10, say })));
   const tookMs = performance.now() - began;
   if (!plan.isQuick) {
     await writeFile(DOC, benchmarksDoc(thisMachine(), new Date(), tookMs, printed.join('\n')));
