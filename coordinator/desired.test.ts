@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { desiredPodsByNode, nextNodeTable, nodeDesired, toDesiredPod } from './desired.js';
+import { contentHash } from '../protocol/canonical-json.js';
+import { desiredPodsByNode, nextNodeTable, nodeDesired, podSetHash, toDesiredPod } from './desired.js';
 import type { StoredNode, StoredPod } from './state.js';
 import { pod, spec, testEntropy } from './test-fixtures.js';
 
@@ -101,5 +102,24 @@ describe('nodeDesired', () => {
   it('is the protocol message', () => {
     const node: StoredNode = { name: 'n1', uid: 'u', creationTimestamp: 't', generation: 4, podsHash: 'h' };
     expect(nodeDesired(node, [])).toEqual({ protocol: 'v1', node: 'n1', generation: 4, pods: [] });
+  });
+});
+
+describe('podSetHash', () => {
+  it('is contentHash of the pod set, whatever was hashed before', () => {
+    const pods = [pod('a', { nodeName: 'n1', labels: { app: 'web' } }), pod('b', { nodeName: 'n1', ownerUid: 'd1' })];
+    const set = table(pods).get('n1') ?? [];
+    expect(podSetHash(set)).toBe(contentHash(set));
+    expect(podSetHash(set)).toBe(contentHash(set)); // the second time from the kept texts
+    expect(podSetHash(table(pods).get('n1') ?? [])).toBe(contentHash(set));
+    expect(podSetHash([])).toBe(contentHash([]));
+  });
+
+  it('follows a pod replaced by a changed copy', () => {
+    const a = pod('a', { nodeName: 'n1' });
+    const before = podSetHash(table([a]).get('n1') ?? []);
+    const changed = { ...a, spec: spec({ restartPolicy: 'Never' }) };
+    expect(podSetHash(table([changed]).get('n1') ?? [])).not.toBe(before);
+    expect(podSetHash(table([a]).get('n1') ?? [])).toBe(before);
   });
 });

@@ -1,6 +1,7 @@
 import type { DesiredPod, NodeDesired } from '../protocol/messages.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
-import { contentHash } from '../protocol/canonical-json.js';
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../protocol/canonical-json.js';
 import type { Entropy, StoredNode, StoredPod } from './state.js';
 
 /**
@@ -22,13 +23,49 @@ export function toDesiredPod(pod: StoredPod, node: string): DesiredPod {
   };
 }
 
+/*
+ * Every control-loop pass groups and hashes every bound pod (nextNodeTable), so at a
+ * thousand nodes re-serialising ten thousand unchanged pods each pass was most of the
+ * coordinator's time. The state is immutable (a pass replaces a pod it changes, never
+ * edits it), so a pod's desired form and its canonical text are kept per object: an
+ * unchanged pod costs a lookup. Weak maps: a pod gone from the state is forgotten.
+ */
+const desiredForms = new WeakMap<StoredPod, DesiredPod>();
+const canonicalForms = new WeakMap<DesiredPod, string>();
+
+/** toDesiredPod on the pod's own node (its `nodeName`), made once per stored pod object. */
+function desiredFormOf(pod: StoredPod, node: string): DesiredPod {
+  let desired = desiredForms.get(pod);
+  if (desired === undefined) {
+    desired = toDesiredPod(pod, node);
+    desiredForms.set(pod, desired);
+  }
+  return desired;
+}
+
+/**
+ * contentHash(pods), the same hex digest (a JSON array's canonical text is its items'
+ * joined by commas), with each item's canonical text made once per object.
+ */
+export function podSetHash(pods: readonly DesiredPod[]): string {
+  const items = pods.map((pod) => {
+    let text = canonicalForms.get(pod);
+    if (text === undefined) {
+      text = canonicalJson(pod);
+      canonicalForms.set(pod, text);
+    }
+    return text;
+  });
+  return createHash('sha256').update(`[${items.join(',')}]`).digest('hex');
+}
+
 /** Bound pods grouped by node, each group sorted by pod name. */
 export function desiredPodsByNode(pods: Readonly<Record<string, StoredPod>>): Map<string, DesiredPod[]> {
   const byNode = new Map<string, DesiredPod[]>();
   for (const pod of Object.values(pods)) {
     if (pod.nodeName === undefined) continue;
     const group = byNode.get(pod.nodeName) ?? [];
-    group.push(toDesiredPod(pod, pod.nodeName));
+    group.push(desiredFormOf(pod, pod.nodeName));
     byNode.set(pod.nodeName, group);
   }
   for (const group of byNode.values()) group.sort((a, b) => a.name.localeCompare(b.name));
@@ -58,7 +95,7 @@ export function nextNodeTable(
     next[name] ??= { name, uid: entropy.newUid(), creationTimestamp: entropy.now(), generation: 0 };
   }
   for (const [name, node] of Object.entries(next)) {
-    const podsHash = contentHash(podsByNode.get(name) ?? []);
+    const podsHash = podSetHash(podsByNode.get(name) ?? []);
     const applied = reported.get(name) ?? 0;
     if (podsHash !== node.podsHash || applied > node.generation) {
       next[name] = { ...node, generation: Math.max(node.generation, applied) + 1, podsHash };

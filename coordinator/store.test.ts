@@ -118,4 +118,21 @@ describe('Store', () => {
     await mkdir(store.path); // a folder where the file should be: unreadable even for root
     await expect(store.load()).rejects.toThrow(new RegExp(`store file ${store.path} cannot be read: .*EISDIR`));
   });
+
+  it('writes a state made of the objects last saved only if they were changed, and after a failed write writes it again', async () => {
+    const dir = await tempDir();
+    const store = new Store(dir);
+    const state = sampleState();
+    expect(await store.save(state)).toBe(true);
+    expect(await store.save({ ...state, pods: { ...state.pods } })).toBe(false); // a copy holding the same pods
+    const moved = { ...state, pods: { ...state.pods, solo: { ...state.pods.solo!, nodeName: 'n1' } } };
+    expect(await store.save(moved)).toBe(true);
+    expect(JSON.parse(await readFile(store.path, 'utf8'))).toEqual(moved);
+    await rm(dir, { recursive: true, force: true });
+    await writeFile(dir, 'a file where the folder was');
+    const next = { ...moved, pods: {} };
+    await expect(store.save(next)).rejects.toThrow();
+    await rm(dir, { force: true });
+    expect(await store.save(next)).toBe(true);
+  });
 });

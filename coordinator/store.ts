@@ -25,6 +25,8 @@ export class StoreError extends Error {
 export class Store {
   readonly path: string;
   private lastWritten: string | undefined;
+  /** The state object whose content is `lastWritten` (the one loaded, written, or found equal to it). */
+  private lastState: CoordinatorState | undefined;
 
   constructor(stateDir: string) {
     this.path = join(stateDir, STORE_FILE_NAME);
@@ -42,6 +44,7 @@ export class Store {
       const state = emptyState();
       // Not written until there is something to keep.
       this.lastWritten = canonicalJson(state);
+      this.lastState = state;
       return state;
     }
     let json: unknown;
@@ -57,16 +60,43 @@ export class Store {
       throw new StoreError(this.path, `is invalid (${shown}${more})`);
     }
     this.lastWritten = canonicalJson(result.value);
+    this.lastState = result.value;
     return result.value;
   }
 
   /** Writes `state` if it differs from what was last loaded or written; true if it wrote. */
   async save(state: CoordinatorState): Promise<boolean> {
+    // Every control-loop pass saves, and most change nothing: a state made of the very
+    // objects last saved is equal to it without serialising ten thousand pods again.
+    if (this.lastState !== undefined && isSameObjects(state, this.lastState)) return false;
     const text = canonicalJson(state);
-    if (text === this.lastWritten) return false;
+    if (text === this.lastWritten) {
+      this.lastState = state;
+      return false;
+    }
     // Indented so that a person can read and repair it; compared in its compact form.
     await writeFileAtomic(this.path, `${canonicalJson(state, 1)}\n`);
     this.lastWritten = text;
+    this.lastState = state;
     return true;
   }
+}
+
+/**
+ * Whether `a` and `b` hold the same objects two levels down (each table the same object,
+ * or a copy with the same keys holding the same objects), so their content is equal. The
+ * coordinator's state is immutable: a pass replaces what it changes, never edits it.
+ */
+function isSameObjects(a: CoordinatorState, b: CoordinatorState): boolean {
+  const keys = Object.keys(a) as (keyof CoordinatorState)[];
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((key) => {
+    const [x, y] = [a[key], b[key]];
+    if (x === y) return true;
+    if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return false;
+    const xKeys = Object.keys(x);
+    if (xKeys.length !== Object.keys(y).length) return false;
+    const [xs, ys] = [x as Record<string, unknown>, y as Record<string, unknown>];
+    return xKeys.every((k) => Object.hasOwn(ys, k) && xs[k] === ys[k]);
+  });
 }
