@@ -88,3 +88,33 @@ describe('Wakeable', () => {
     expect(runs).toBe(2);
   });
 });
+
+describe('Wakeable pacing', () => {
+  it('starts a run at once when idle, and rests as long as the last run took before the next', async () => {
+    let clock = 0;
+    const queue = new SerialQueue(() => clock);
+    const starts: number[] = [];
+    const wakeable = new Wakeable(
+      queue,
+      async () => {
+        starts.push(clock);
+        clock += 40; // the run takes 40 ms
+      },
+      () => clock,
+    );
+    wakeable.wake();
+    await queue.idle();
+    expect(starts).toEqual([0]);
+    wakeable.wake(); // 40 ms after a 40 ms run ended: it waits until 80
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(starts).toEqual([0]);
+    clock = 80;
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    await queue.idle();
+    expect(starts).toEqual([0, 80]);
+    clock = 1000; // long idle: at once again
+    wakeable.wake();
+    await queue.idle();
+    expect(starts).toEqual([0, 80, 1000]);
+  });
+});

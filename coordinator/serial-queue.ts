@@ -40,21 +40,46 @@ export class SerialQueue {
  * A wake-up for one job on a SerialQueue: waking it while a run is already queued and
  * not yet started does nothing (that run will see the latest state), so wake-ups never
  * pile up, however many events arrive.
+ *
+ * After a run that took d ms, the next one waits until d ms have passed since it ended
+ * (at most MAX_REST_MS). A pass looks at the whole state, so it grows with the fleet;
+ * run back to back while reports stream in (ten thousand pods starting), passes would
+ * leave the event loop no time to read the broker's messages, fall further behind, and
+ * miss the MQTT keep-alive. Resting as long as the last pass took keeps at least half
+ * the time for reading, and each pass then takes in all that arrived meanwhile. An idle
+ * loop's next pass starts at once, as before.
  */
 export class Wakeable {
   private queued = false;
+  /** When (on the queue's clock, `now`) the next run may start. */
+  private restUntil = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly queue: SerialQueue,
     private readonly job: () => Promise<void>,
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   wake(): void {
     if (this.queued) return;
     this.queued = true;
-    void this.queue.run(async () => {
-      this.queued = false;
-      await this.job();
-    });
+    const enqueue = (): void => {
+      void this.queue.run(async () => {
+        this.queued = false;
+        const startedAt = this.now();
+        try {
+          await this.job();
+        } finally {
+          const ended = this.now();
+          this.restUntil = ended + Math.min(ended - startedAt, MAX_REST_MS);
+        }
+      });
+    };
+    const restMs = this.restUntil - this.now();
+    if (restMs > 0) setTimeout(enqueue, restMs);
+    else enqueue();
   }
 }
+
+/** The longest rest between two passes: a pass that took longer is the fleet's size, not news. */
+const MAX_REST_MS = 1000;
