@@ -35,7 +35,8 @@ export interface PodStartResult {
   /** How the agent ran: the single binary, or node dist/baton-agent.js when none is built. */
   readonly agent: string;
   readonly floor: { readonly startedMs: readonly number[]; readonly cliExitedMs: readonly number[] };
-  readonly baton: { readonly runningMs: readonly number[]; readonly startedMs: readonly number[] };
+  /** `appliedMs`: when `baton apply` exited (the coordinator had stored the pod and replied). */
+  readonly baton: { readonly runningMs: readonly number[]; readonly startedMs: readonly number[]; readonly appliedMs: readonly number[] };
   /** Swarm's times, or why it could not be measured (the rest of the bench still ran). */
   readonly swarm: { readonly startedMs: readonly number[]; readonly note: string; readonly error?: string };
 }
@@ -52,7 +53,7 @@ export async function measurePodStart(options: { pods: number; say: (line: strin
   const program = agentProgram();
   const result = {
     floor: { startedMs: [] as number[], cliExitedMs: [] as number[] },
-    baton: { runningMs: [] as number[], startedMs: [] as number[] },
+    baton: { runningMs: [] as number[], startedMs: [] as number[], appliedMs: [] as number[] },
     swarm: { startedMs: [] as number[], note: '', error: undefined as string | undefined },
   };
   const events = watchContainerStarts();
@@ -80,10 +81,11 @@ export async function measurePodStart(options: { pods: number; say: (line: strin
             result.floor.cliExitedMs.push(cliExited);
           }
         } else if (system === 'baton') {
-          const { running, started } = await startBaton(peers, baton, name);
+          const { running, started, applied } = await startBaton(peers, baton, name);
           if (!isWarmUp) {
             result.baton.runningMs.push(running);
             result.baton.startedMs.push(started);
+            result.baton.appliedMs.push(applied);
           }
         } else if (swarm !== undefined && result.swarm.error === undefined) {
           try {
@@ -123,14 +125,15 @@ async function startFloor({ events, label }: Peers, name: string): Promise<{ sta
   return { started: start.at - t0, cliExited };
 }
 
-async function startBaton({ events }: Peers, baton: BatonPeer, pod: string): Promise<{ running: number; started: number }> {
+async function startBaton({ events }: Peers, baton: BatonPeer, pod: string): Promise<{ running: number; started: number; applied: number }> {
   const t0 = performance.now();
   await baton.apply(pod);
+  const applied = performance.now() - t0;
   const running = await baton.waitRunning(pod, t0, START_TIMEOUT_MS);
   const isOurs = (a: Readonly<Record<string, string>>): boolean => a['io.baton.node'] === baton.node && a['io.baton.pod'] === pod && a['io.baton.container'] === 'main';
   const start = await events.waitFor(`pod ${pod}'s container`, t0, isOurs, START_TIMEOUT_MS);
   await baton.remove(pod);
-  return { running: running - t0, started: start.at - t0 };
+  return { running: running - t0, started: start.at - t0, applied };
 }
 
 async function startService({ events, label }: Peers, swarm: SwarmPeer, service: string): Promise<number> {
