@@ -4,6 +4,8 @@ import { promisify } from 'node:util';
 import { benchmarksDoc, thisMachine } from './benchmarks-doc.js';
 import { detectionReport } from './detection-report.js';
 import { measureFailureDetection } from './failure-detection.js';
+import { measurePodStart } from './pod-start.js';
+import { podStartReport } from './pod-start-report.js';
 import { ensureBinaries, hostAgentBinary, readBinarySizes, readBuildInfo } from './binary-sizes.js';
 import { measureAtRest, type AtRest } from './footprint.js';
 import { ticksPerSecond } from './proc-cpu.js';
@@ -95,6 +97,9 @@ async function main(): Promise<void> {
   out(atRestReport(runs));
   out(targetsReport(runs));
   out(diskReport(runs));
+
+  say('pod start: Baton beside docker run -d and Docker Swarm');
+  out(podStartReport(await measurePodStart({ pods: plan.isQuick ? 5 : 20, say })));
 
   say('failure detection');
   out(detectionReport(await measureFailureDetection({ rounds: plan.isQuick ? 3 : 10, say })));
