@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TEST_IMAGE } from '../../test/support/docker.js';
@@ -66,6 +66,7 @@ export async function measureScale(options: ScaleOptions): Promise<ScaleResult> 
   const { nodes, podsPerNode, say } = options;
   const timeoutMs = options.stageTimeoutMs ?? 300_000;
   const run = randomBytes(3).toString('hex');
+  await checkOpenFiles(nodes);
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
     const broker = await startMosquitto({ extraConfig: 'max_connections -1\nmax_queued_messages 100000' });
@@ -135,4 +136,15 @@ export async function measureScale(options: ScaleOptions): Promise<ScaleResult> 
   } finally {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((error: unknown) => say(`cleanup: ${String(error)}`));
   }
+}
+
+/**
+ * mosquitto holds one socket per node and inherits this process's open-files limit; past
+ * it, nodes are refused and the bench would wait for them in vain. Say so up front.
+ */
+async function checkOpenFiles(nodes: number): Promise<void> {
+  const limits = await readFile('/proc/self/limits', 'utf8').catch(() => '');
+  const soft = /^Max open files\s+(\d+)/m.exec(limits)?.[1];
+  const needed = nodes + 256;
+  if (soft !== undefined && Number(soft) < needed) throw new Error(`${nodes} simulated nodes need about ${needed} open files in mosquitto, but the limit is ${soft}: raise it (ulimit -n ${needed}) and run again`);
 }
