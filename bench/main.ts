@@ -6,6 +6,8 @@ import { detectionReport } from './detection-report.js';
 import { measureFailureDetection } from './failure-detection.js';
 import { measurePodStart } from './pod-start.js';
 import { podStartReport } from './pod-start-report.js';
+import { measureScale, type ScaleResult } from './fleet-sim/measure-scale.js';
+import { scaleReport } from './fleet-sim/scale-report.js';
 import { ensureBinaries, hostAgentBinary, readBinarySizes, readBuildInfo } from './binary-sizes.js';
 import { measureAtRest, type AtRest } from './footprint.js';
 import { ticksPerSecond } from './proc-cpu.js';
@@ -21,6 +23,11 @@ import { seconds } from './table.js';
  * - The agent at rest, as the single binary (what a Pi runs) and, for comparison, as
  *   `node dist/baton-agent.js`: each with 0 pods, then with 10, against its own
  *   mosquitto; memory, CPU, disk writes and log bytes over one window per state.
+ * - Pod start: `baton apply` until Running on the broker, beside a plain `docker run -d`
+ *   (the floor) and Docker Swarm's `service create` on the same engine.
+ * - Failure detection: a killed agent, a failing liveness probe, a killed container.
+ * - Scale: fleets of 100, 500 and 1,000 simulated nodes (the real agent code over the
+ *   fake runtime) with 10 pods each, against mosquitto and the real coordinator.
  *
  * The default window is a minute (the full bench takes about five). `--quick` is a smoke
  * run: a 10 s window, only the 10-pod state, a short settle. A full run writes what it
@@ -103,6 +110,11 @@ async function main(): Promise<void> {
 
   say('failure detection');
   out(detectionReport(await measureFailureDetection({ rounds: plan.isQuick ? 3 : 10, say })));
+
+  say('scale: simulated fleets against mosquitto and the coordinator');
+  const scale: ScaleResult[] = [];
+  for (const nodes of plan.isQuick ? [50] : [100, 500, 1000]) scale.push(await measureScale({ nodes, podsPerNode: 10, singlePods: plan.isQuick ? 5 : 20, say }));
+  out(scaleReport(scale));
   const tookMs = performance.now() - began;
   if (!plan.isQuick) {
     await writeFile(DOC, benchmarksDoc(thisMachine(), new Date(), tookMs, printed.join('\n')));
