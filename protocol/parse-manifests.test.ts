@@ -295,6 +295,14 @@ describe('manifest limits', () => {
     expect(problemsOf(text)).toEqual(['document 1: nesting deeper than 64 at $.spec[0].x0[0].x1[0].x2[0]...']);
   });
 
+  it('cuts a YAML error that quotes a huge token, and keeps at most 20 of them', () => {
+    const problems = problemsOf(`a: 1\n} ${'x'.repeat(40_000)}`);
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems.length).toBeLessThanOrEqual(20);
+    for (const problem of problems) expect(problem.length).toBeLessThanOrEqual(1000);
+    expect(problems.some((p) => p.endsWith('...'))).toBe(true);
+  });
+
   it('refuses numbers that are not finite and a __proto__ key', () => {
     expect(problemsOf(`${pod.replace('hostPort: 8080', 'hostPort: .inf')}`)).toEqual(['document 1: not a finite number at $.spec.containers[0].ports[0].hostPort']);
     expect(problemsOf(`${pod.replace('labels: { app: web }', 'labels: { __proto__: { polluted: yes } }')}`)).toEqual(['document 1: key "__proto__" not allowed at $.metadata.labels.__proto__']);

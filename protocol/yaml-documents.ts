@@ -1,6 +1,7 @@
 import { isScalar, LineCounter, parseAllDocuments, visit, type Document } from 'yaml';
 import { checkJsonValue } from './json-limits.js';
-import { MAX_YAML_ALIASES } from './limits.js';
+import { MAX_PROBLEMS_PER_OBJECT, MAX_YAML_ALIASES } from './limits.js';
+import { limitProblem } from './validation.js';
 import { checkYamlText } from './yaml-limits.js';
 
 /**
@@ -41,7 +42,8 @@ export function readYamlDocuments(text: string): { values: unknown[]; problems: 
     if (valueShape !== undefined) problems.push(`document ${index + 1}: ${valueShape}`);
     else values.push(value);
   }
-  return { values, problems };
+  // A YAML error quotes the token it stumbled on, which can be as long as the file.
+  return { values, problems: problems.slice(0, MAX_PROBLEMS_PER_OBJECT).map(limitProblem) };
 }
 
 /** Keys that appear twice in one mapping, compared as the JS object will see them. */
