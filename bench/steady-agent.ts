@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,6 +10,7 @@ import { MqttLink } from '../protocol/mqtt-link.js';
 import { Topics } from '../protocol/topics.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { docker, removeNodeContainers, TEST_IMAGE } from '../test/support/docker.js';
+import { canConnect } from '../test/support/mosquitto.js';
 import { freePort } from '../test/support/ports.js';
 import { startProcess, startProgram, type Running } from '../test/support/processes.js';
 import { waitFor } from '../test/support/wait.js';
@@ -139,14 +139,4 @@ function sleeper(name: string): DesiredPod {
 
 function fail(agent: Running): never {
   throw new Error(`the agent exited:\n${agent.output()}`);
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }

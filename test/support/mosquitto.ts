@@ -12,7 +12,8 @@ export interface Mosquitto extends Running {
   readonly port: number;
 }
 
-function canConnect(port: number): Promise<boolean> {
+/** True once something accepts TCP connections on 127.0.0.1:port. */
+export function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port }, () => {
       socket.destroy();
