@@ -148,6 +148,9 @@ export class MqttLink {
       connectTimeout: this.options.connectTimeoutMs ?? 5000,
       queueQoSZero: false,
       resubscribe: false, // restored in the connect handler, before the onConnect listeners run
+      // MQTT.js would otherwise pre-build a Buffer for each of the 65,536 packet ids: 6 MiB
+      // of heap for the life of the process, on a Pi that has little to spare.
+      writeCache: false,
       ...credentialsFor(url, this.options),
       ...(this.options.will ? { will: { ...this.options.will, qos: 1 as const } } : {}),
       ...tlsOptionsFor(url.protocol, this.options.ca),

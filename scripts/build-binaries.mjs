@@ -23,11 +23,8 @@ const cacheDir = join(root, '.cache/node-runtimes');
  */
 const RUNTIMES = { x64: '22.23.3', arm64: '22.23.3', armv7l: '20.11.0' };
 
-/** V8 heap flags for a 1 GB Pi, baked into the SEA config where the runtime allows it. */
-const HEAP_FLAGS = ['--max-old-space-size=32', '--max-semi-space-size=1'];
-
 /** Bump when the way a binary is made changes, so every binary is rebuilt. */
-const RECIPE = 1;
+const RECIPE = 2;
 
 function parseCommandLine(argv) {
   const { values } = parseArgs({
@@ -57,7 +54,7 @@ async function buildOne({ program, arch, bundle, version, info }) {
   const runtime = await ensureRuntime(cacheDir, arch, version);
   // The x64 runtime of the same version makes the arm64 blob: its blob is identical.
   const maker = arch === 'arm64' ? await ensureRuntime(cacheDir, 'x64', version) : runtime;
-  const config = seaConfig(runtime, HEAP_FLAGS);
+  const config = seaConfig(runtime, programs[program].v8Flags);
   const inputs = sha256(JSON.stringify({ RECIPE, xz: XZ_LEVEL, bundle: sha256(bundle), runtime: runtime.strippedSha256, maker: maker.sha256, config }));
   const record = info.files[file];
   const rawPath = join(outDir, file);

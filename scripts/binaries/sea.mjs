@@ -11,10 +11,10 @@ export const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
 /**
  * The SEA config for `runtime`. `execArgv` exists from Node 22 (backported) and 24, not in
- * 20.11: there the heap flags cannot be baked in (see docs/binaries.md). No snapshot and no
+ * 20.11: there the V8 flags cannot be baked in (see docs/binaries.md). No snapshot and no
  * code cache: both are tied to the CPU, and the arm64 blob is made by the x64 Node.
  */
-export function seaConfig(runtime, heapFlags) {
+export function seaConfig(runtime, v8Flags) {
   const major = Number(runtime.version.split('.')[0]);
   return {
     main: 'bundle.cjs',
@@ -22,7 +22,7 @@ export function seaConfig(runtime, heapFlags) {
     disableExperimentalSEAWarning: true,
     useSnapshot: false,
     useCodeCache: false,
-    ...(major >= 22 ? { execArgv: heapFlags } : {}),
+    ...(major >= 22 && v8Flags.length > 0 ? { execArgv: v8Flags } : {}),
   };
 }
 
