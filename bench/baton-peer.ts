@@ -7,6 +7,8 @@ import { MqttLink } from '../protocol/mqtt-link.js';
 import { Topics } from '../protocol/topics.js';
 import { containersWithLabels, removeNodeContainers, TEST_IMAGE } from '../test/support/docker.js';
 import { startMosquitto } from '../test/support/mosquitto.js';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { runCli, startProcess, startProgram, type Running } from '../test/support/processes.js';
 import { waitFor } from '../test/support/wait.js';
 import type { AgentProgram } from './steady-agent.js';
@@ -22,14 +24,21 @@ import type { AgentProgram } from './steady-agent.js';
  */
 export interface BatonPeer {
   readonly node: string;
-  /** `baton apply -f -` of a one-container Pod; resolves when the CLI has exited (code 0, or throws). */
-  apply(pod: string): Promise<void>;
+  /** `baton apply -f -` of a one-container Pod, with `cli`; resolves when the CLI has exited (code 0, or throws). */
+  apply(pod: string, cli: CliProgram): Promise<void>;
   /** When the pod's status with phase Running first arrived at or after `since`; polls until `timeoutMs`. */
   waitRunning(pod: string, since: number, timeoutMs: number): Promise<number>;
   /** `baton delete pod`, then waits until its status is cleared on the broker and its container is gone. */
   remove(pod: string): Promise<void>;
   /** Stops agent, coordinator and broker; removes the containers and the state. Idempotent. */
   stop(): Promise<void>;
+}
+
+/** How `baton` is run: its single binary, or `node dist/baton.js`. */
+export type CliProgram = { readonly kind: 'binary'; readonly path: string } | { readonly kind: 'node' };
+
+export function describeCli(cli: CliProgram): string {
+  return cli.kind === 'binary' ? cli.path : 'node dist/baton.js';
 }
 
 const topics = new Topics();
@@ -66,8 +75,8 @@ export async function startBatonPeer(program: AgentProgram, node: string, say: (
     cleanups.push(() => agent.stop());
     // The CLI gets a config folder of its own (never made): a developer's admin.json is not used.
     const cliEnv = { BATON_BROKER: broker.url, XDG_CONFIG_HOME: join(dir, 'config') };
-    const cli = async (args: string[], input?: string): Promise<void> => {
-      const result = await runCli(args, { env: cliEnv, input });
+    const cli = async (args: string[], input?: string, program: CliProgram = { kind: 'node' }): Promise<void> => {
+      const result = program.kind === 'binary' ? await runBinary(program.path, args, { env: cliEnv, input }) : await runCli(args, { env: cliEnv, input });
       if (result.code !== 0) throw new Error(`baton ${args.join(' ')} exited ${result.code}: ${result.stderr.trim()}\ncoordinator:\n${tail(coordinator)}\nagent:\n${tail(agent)}`);
     };
 
@@ -104,9 +113,9 @@ export async function startBatonPeer(program: AgentProgram, node: string, say: (
 
     return {
       node,
-      async apply(pod) {
+      async apply(pod, program) {
         running.delete(pod);
-        await cli(['apply', '-f', '-'], podManifest(pod));
+        await cli(['apply', '-f', '-'], podManifest(pod), program);
       },
       async waitRunning(pod, since, timeoutMs) {
         const deadline = performance.now() + timeoutMs;
@@ -129,6 +138,15 @@ export async function startBatonPeer(program: AgentProgram, node: string, say: (
     await stop();
     throw error;
   }
+}
+
+async function runBinary(path: string, args: readonly string[], options: { env: NodeJS.ProcessEnv; input?: string }): Promise<{ code: number; stderr: string }> {
+  const child = spawn(path, args, { env: { ...process.env, ...options.env }, stdio: ['pipe', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdin.end(options.input ?? '');
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code: code ?? -1, stderr };
 }
 
 function tail(p: Running): string {

@@ -47,15 +47,33 @@ export function pairSizes(sizes: ReadonlyMap<string, number>): BinarySize[] {
   return [...rows].map(([name, row]) => ({ name, ...row }));
 }
 
-/** Builds the binaries (`npm run build:binaries`) when dist/bin has no SHA256SUMS: the bench must work on a fresh checkout. */
+/**
+ * Builds what the bench runs when it is missing: the agent binaries (`npm run
+ * build:binaries`) and the CLI's binary for this machine, which pod start uses. Both are
+ * incremental: a second run with nothing changed builds nothing.
+ */
 export async function ensureBinaries(say: (line: string) => void): Promise<void> {
-  if (existsSync(sumsFile)) return;
-  say('dist/bin/SHA256SUMS is missing: running npm run build:binaries (a few minutes)');
-  // Its output goes to stderr: stdout carries only the bench's tables.
-  const child = spawn('npm', ['run', 'build:binaries'], { cwd: repoRoot, stdio: ['ignore', process.stderr, process.stderr] });
+  if (!existsSync(sumsFile)) {
+    say('dist/bin/SHA256SUMS is missing: running npm run build:binaries (a few minutes)');
+    await runToStderr('npm', ['run', 'build:binaries']);
+    if (!existsSync(sumsFile)) throw new Error('npm run build:binaries made no dist/bin/SHA256SUMS');
+  }
+  const arch = hostArch();
+  if (process.platform === 'linux' && !existsSync(join(binDir, `baton-linux-${arch}`))) {
+    say(`dist/bin/baton-linux-${arch} is missing: building the CLI's single binary`);
+    await runToStderr('node', ['scripts/build-binaries.mjs', '--program', 'cli', '--arch', arch]);
+  }
+}
+
+/** Runs a build step from the repository root; its output goes to stderr, as stdout carries only the bench's tables. */
+async function runToStderr(command: string, args: readonly string[]): Promise<void> {
+  const child = spawn(command, args, { cwd: repoRoot, stdio: ['ignore', process.stderr, process.stderr] });
   const [code] = (await once(child, 'exit')) as [number | null];
-  if (code !== 0) throw new Error(`npm run build:binaries failed (exit ${String(code)})`);
-  if (!existsSync(sumsFile)) throw new Error('npm run build:binaries made no dist/bin/SHA256SUMS');
+  if (code !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${String(code)})`);
+}
+
+function hostArch(): string {
+  return process.arch === 'arm' ? 'armv7l' : process.arch;
 }
 
 export async function readBinarySizes(): Promise<BinarySize[]> {
@@ -69,7 +87,7 @@ export async function readBinarySizes(): Promise<BinarySize[]> {
 
 /** The agent binary for the machine the bench runs on, named as in dist/bin. */
 export function hostAgentBinary(): string {
-  const arch = process.arch === 'arm' ? 'armv7l' : process.arch;
+  const arch = hostArch();
   const path = join(binDir, `baton-agent-linux-${arch}`);
   if (process.platform !== 'linux' || !existsSync(path)) throw new Error(`no agent binary for this machine (${process.platform}/${process.arch}) in dist/bin`);
   return path;

@@ -6,7 +6,8 @@ const result: PodStartResult = {
   pods: 4,
   agent: 'dist/bin/baton-agent-linux-x64',
   floor: { startedMs: [200, 100, 300, 400], cliExitedMs: [110, 210, 310, 410] },
-  baton: { runningMs: [250, 150, 350, 450], startedMs: [130, 230, 330, 430], appliedMs: [50, 60, 70, 80] },
+  baton: { cli: 'dist/bin/baton-linux-x64', runningMs: [250, 150, 350, 450], startedMs: [130, 230, 330, 430], appliedMs: [50, 60, 70, 80] },
+  batonNodeCli: { runningMs: [], appliedMs: [] },
   swarm: { startedMs: [1000, 2000, 3000, 4000], note: 'a one-node swarm made for the bench' },
 };
 
@@ -25,10 +26,29 @@ describe('podStartRows', () => {
   });
 });
 
+describe('Baton with node dist/baton.js as the CLI', () => {
+  it('gets rows of its own when measured, and the report names both CLIs', () => {
+    const both = { ...result, batonNodeCli: { runningMs: [300, 320, 340, 360], appliedMs: [90, 95, 100, 105] } };
+    const rows = podStartRows(both);
+    expect(rows[6]).toEqual(['Baton, CLI as node dist/baton.js: -> Running', '4', '300 ms', '320 ms', '360 ms', '360 ms', '+120 ms', '1.60 x']);
+    expect(rows[7]?.[0]).toBe('  baton apply exited');
+    const report = podStartReport(both);
+    expect(report).toContain('each apply is `dist/bin/baton-linux-x64 apply -f -`');
+    expect(report).toContain('`node dist/baton.js apply -f -`: the CLI as npm installs it');
+    // The target is judged on the first Baton series only.
+    expect(podStartVerdict(both)).toMatch(/^met: Baton's p50 is 50 ms over/);
+  });
+
+  it('has no rows when not measured', () => {
+    expect(podStartRows(result)).toHaveLength(7);
+    expect(podStartReport(result)).not.toContain('node dist/baton.js apply');
+  });
+});
+
 describe('podStartVerdict', () => {
   it('is met within 100 ms of the floor, missed beyond', () => {
     expect(podStartVerdict(result)).toMatch(/^met: Baton's p50 is 50 ms over/);
     expect(podStartVerdict({ ...result, baton: { ...result.baton, runningMs: [400, 300, 500, 600] } })).toMatch(/^MISSED: Baton's p50 is 200 ms over/);
-    expect(podStartVerdict({ ...result, baton: { runningMs: [], startedMs: [], appliedMs: [] } })).toBe('not measured');
+    expect(podStartVerdict({ ...result, baton: { ...result.baton, runningMs: [], startedMs: [], appliedMs: [] } })).toBe('not measured');
   });
 });

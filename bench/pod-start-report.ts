@@ -27,6 +27,9 @@ export function podStartRows(result: PodStartResult): string[][] {
     row('Baton: baton apply -> Running on the broker', result.baton.runningMs),
     row('  baton apply exited', result.baton.appliedMs),
     row('  its container started', result.baton.startedMs),
+    ...(result.batonNodeCli.runningMs.length > 0
+      ? [row('Baton, CLI as node dist/baton.js: -> Running', result.batonNodeCli.runningMs), row('  baton apply exited', result.batonNodeCli.appliedMs)]
+      : []),
     row(swarmName, result.swarm.startedMs),
   ];
 }
@@ -53,13 +56,15 @@ export function podStartVerdict(result: PodStartResult): string {
 export function podStartReport(result: PodStartResult): string {
   const notes = [
     `each time runs from spawning the command to the moment the bench learns the container runs; ${result.pods} pods each,`,
-    '  interleaved (floor, Baton, Swarm, the order rotated every round) after one unrecorded warm-up round;',
+    '  interleaved (floor, Baton, Baton with node, Swarm, the order rotated every round) after one unrecorded',
+    '  warm-up round;',
     '  each start is removed, and the removal waited for, before the next.',
     'floor and Swarm end at the container\'s start event in `docker events` (the floor\'s `docker run -d` exits',
     '  a little later; its row shows by how much). Baton ends when the pod\'s retained status on the broker',
     '  (baton/v1/nodes/<node>/pods/<pod>) reads phase Running; its indented rows: `baton apply` exited (the',
     '  coordinator stored the pod and replied) and its container\'s start event in `docker events`.',
-    `Baton: mosquitto, the coordinator and one agent (${result.agent}); each apply is \`node dist/baton.js apply -f -\`, a process of its own.`,
+    `Baton: mosquitto, the coordinator and one agent (${result.agent}); each apply is \`${result.baton.cli} apply -f -\`, a process of its own`,
+    ...(result.batonNodeCli.runningMs.length > 0 ? ['  (and, in its own rows, `node dist/baton.js apply -f -`: the CLI as npm installs it, on this machine\'s Node, without a code cache).'] : []),
     result.pods < 100 ? `p99 is nearest-rank: with ${result.pods} samples it is the largest one.` : 'p99 is nearest-rank.',
     `Swarm: ${result.swarm.error ?? result.swarm.note}`,
     `target: ${podStartVerdict(result)}`,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { containersWithLabels, docker, TEST_IMAGE } from '../test/support/docker.js';
-import { startBatonPeer, type BatonPeer } from './baton-peer.js';
+import { describeCli, startBatonPeer, type BatonPeer, type CliProgram } from './baton-peer.js';
 import { binDir } from './binary-sizes.js';
 import { watchContainerStarts, type ContainerStarts } from './container-starts.js';
 import type { AgentProgram } from './steady-agent.js';
@@ -13,7 +13,8 @@ import { SERVICE_LABEL, startSwarm, type SwarmPeer } from './swarm-peer.js';
  *
  * - the floor: `docker run -d`;
  * - Baton: `baton apply -f -` of a one-container Pod, through mosquitto, the coordinator
- *   and one agent, until the pod's status on the broker reads phase Running;
+ *   and one agent, until the pod's status on the broker reads phase Running; with the
+ *   CLI's single binary (when built for this machine) and again with `node dist/baton.js`;
  * - Docker Swarm: `docker service create --detach --no-resolve-image`, until the task's
  *   container starts.
  *
@@ -25,8 +26,8 @@ import { SERVICE_LABEL, startSwarm, type SwarmPeer } from './swarm-peer.js';
  * the event rather than at `docker run`'s exit: the event comes first, so the floor is
  * the smallest time honestly measurable and the target the strictest.
  *
- * Rounds interleave (floor, Baton, Swarm, with the order rotated each round) so that
- * machine noise hits the three alike; each start is followed by its removal, waited for,
+ * Rounds interleave (floor, Baton, Baton with node, Swarm, the order rotated each round)
+ * so that machine noise hits them alike; each start is followed by its removal, waited for,
  * so no start overlaps another's teardown. One unrecorded warm-up round goes first.
  */
 
@@ -36,13 +37,15 @@ export interface PodStartResult {
   readonly agent: string;
   readonly floor: { readonly startedMs: readonly number[]; readonly cliExitedMs: readonly number[] };
   /** `appliedMs`: when `baton apply` exited (the coordinator had stored the pod and replied). */
-  readonly baton: { readonly runningMs: readonly number[]; readonly startedMs: readonly number[]; readonly appliedMs: readonly number[] };
+  readonly baton: { readonly cli: string; readonly runningMs: readonly number[]; readonly startedMs: readonly number[]; readonly appliedMs: readonly number[] };
+  /** Baton again with `node dist/baton.js` as the CLI; empty when `baton` above is already that. */
+  readonly batonNodeCli: { readonly runningMs: readonly number[]; readonly appliedMs: readonly number[] };
   /** Swarm's times, or why it could not be measured (the rest of the bench still ran). */
   readonly swarm: { readonly startedMs: readonly number[]; readonly note: string; readonly error?: string };
 }
 
-type System = 'floor' | 'baton' | 'swarm';
-const ORDER: readonly System[] = ['floor', 'baton', 'swarm'];
+type System = 'floor' | 'baton' | 'baton-node-cli' | 'swarm';
+const ORDER: readonly System[] = ['floor', 'baton', 'baton-node-cli', 'swarm'];
 const START_TIMEOUT_MS = 60_000;
 
 export async function measurePodStart(options: { pods: number; say: (line: string) => void }): Promise<PodStartResult> {
@@ -51,9 +54,11 @@ export async function measurePodStart(options: { pods: number; say: (line: strin
   const run = randomBytes(4).toString('hex');
   const label = `io.baton.bench=pod-start-${run}`;
   const program = agentProgram();
+  const cli = cliProgram();
   const result = {
     floor: { startedMs: [] as number[], cliExitedMs: [] as number[] },
-    baton: { runningMs: [] as number[], startedMs: [] as number[], appliedMs: [] as number[] },
+    baton: { cli: describeCli(cli), runningMs: [] as number[], startedMs: [] as number[], appliedMs: [] as number[] },
+    batonNodeCli: { runningMs: [] as number[], appliedMs: [] as number[] },
     swarm: { startedMs: [] as number[], note: '', error: undefined as string | undefined },
   };
   const events = watchContainerStarts();
@@ -81,11 +86,18 @@ export async function measurePodStart(options: { pods: number; say: (line: strin
             result.floor.cliExitedMs.push(cliExited);
           }
         } else if (system === 'baton') {
-          const { running, started, applied } = await startBaton(peers, baton, name);
+          const { running, started, applied } = await startBaton(peers, baton, name, cli);
           if (!isWarmUp) {
             result.baton.runningMs.push(running);
             result.baton.startedMs.push(started);
             result.baton.appliedMs.push(applied);
+          }
+        } else if (system === 'baton-node-cli') {
+          if (cli.kind === 'node') continue;
+          const { running, applied } = await startBaton(peers, baton, name, { kind: 'node' });
+          if (!isWarmUp) {
+            result.batonNodeCli.runningMs.push(running);
+            result.batonNodeCli.appliedMs.push(applied);
           }
         } else if (swarm !== undefined && result.swarm.error === undefined) {
           try {
@@ -125,9 +137,9 @@ async function startFloor({ events, label }: Peers, name: string): Promise<{ sta
   return { started: start.at - t0, cliExited };
 }
 
-async function startBaton({ events }: Peers, baton: BatonPeer, pod: string): Promise<{ running: number; started: number; applied: number }> {
+async function startBaton({ events }: Peers, baton: BatonPeer, pod: string, cli: CliProgram): Promise<{ running: number; started: number; applied: number }> {
   const t0 = performance.now();
-  await baton.apply(pod);
+  await baton.apply(pod, cli);
   const applied = performance.now() - t0;
   const running = await baton.waitRunning(pod, t0, START_TIMEOUT_MS);
   const isOurs = (a: Readonly<Record<string, string>>): boolean => a['io.baton.node'] === baton.node && a['io.baton.pod'] === pod && a['io.baton.container'] === 'main';
@@ -148,6 +160,13 @@ async function startService({ events, label }: Peers, swarm: SwarmPeer, service:
 function agentProgram(): AgentProgram {
   const arch = process.arch === 'arm' ? 'armv7l' : process.arch;
   const path = `${binDir}/baton-agent-linux-${arch}`;
+  return process.platform === 'linux' && existsSync(path) ? { kind: 'binary', path } : { kind: 'node' };
+}
+
+/** The CLI's single binary when it is built for this machine (binary-sizes.ts builds it), else node and the bundle. */
+function cliProgram(): CliProgram {
+  const arch = process.arch === 'arm' ? 'armv7l' : process.arch;
+  const path = `${binDir}/baton-linux-${arch}`;
   return process.platform === 'linux' && existsSync(path) ? { kind: 'binary', path } : { kind: 'node' };
 }
 

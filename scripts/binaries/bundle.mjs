@@ -3,20 +3,23 @@
 import { build } from 'esbuild';
 
 /**
- * The programs and the V8 flags baked into each (docs/binaries.md). The agent lives on a
- * 1 GB Pi and mostly waits: a small heap, and --lite-mode (no optimizing compilers, lazy
- * feedback) takes ~8 MiB off its RSS for a little CPU on the rare busy moment;
- * --no-expose-wasm says what lite mode implies, so V8 prints no warning about it. The
- * coordinator schedules whole fleets and the CLI runs for a moment: V8's defaults.
+ * The programs, the V8 flags baked into each and whether each carries a code cache
+ * (docs/binaries.md). The agent lives on a 1 GB Pi and mostly waits: a small heap, and
+ * --lite-mode (no optimizing compilers, lazy feedback) takes ~8 MiB off its RSS for a
+ * little CPU on the rare busy moment; --no-expose-wasm says what lite mode implies, so V8
+ * prints no warning about it; no code cache, which would sit in its heap. The coordinator
+ * schedules whole fleets and the CLI runs for a moment: V8's defaults, and a code cache
+ * so each starts without compiling its bundle.
  */
 export const programs = {
   agent: {
     name: 'baton-agent',
     entry: 'agent/main.ts',
     v8Flags: ['--max-old-space-size=32', '--max-semi-space-size=1', '--lite-mode', '--no-expose-wasm'],
+    codeCache: false,
   },
-  coordinator: { name: 'baton-coordinator', entry: 'coordinator/main.ts', v8Flags: [] },
-  cli: { name: 'baton', entry: 'coordinator/cli/main.ts', v8Flags: [] },
+  coordinator: { name: 'baton-coordinator', entry: 'coordinator/main.ts', v8Flags: [], codeCache: true },
+  cli: { name: 'baton', entry: 'coordinator/cli/main.ts', v8Flags: [], codeCache: true },
 };
 
 /**
