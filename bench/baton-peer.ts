@@ -64,7 +64,7 @@ export async function startBatonPeer(program: AgentProgram, node: string, say: (
   try {
     const dir = await mkdtemp(join(tmpdir(), 'baton-bench-pod-start-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const broker = await startMosquitto();
+    const broker = await startMosquitto({ extraConfig: 'set_tcp_nodelay true' }); // as `baton-coordinator mosquitto-config` writes it
     cleanups.push(() => broker.stop());
     const coordinator = startProgram('baton-coordinator', ['--broker', broker.url, '--state-dir', join(dir, 'coordinator')], { BATON_LOG_LEVEL: 'warn' });
     cleanups.push(() => coordinator.stop());

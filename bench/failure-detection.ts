@@ -59,7 +59,7 @@ export async function measureFailureDetection(options: { rounds: number; say: (l
   const node = `bench-fd-${randomBytes(4).toString('hex')}`;
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
-    const broker = await startMosquitto();
+    const broker = await startMosquitto({ extraConfig: 'set_tcp_nodelay true' }); // as `baton-coordinator mosquitto-config` writes it
     cleanups.push(() => broker.stop());
     // startMosquitto leaves its config folder behind: it is the folder of the `-c` argument.
     const configDir = dirname(broker.child.spawnargs.at(-1) ?? '');

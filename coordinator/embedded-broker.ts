@@ -1,4 +1,4 @@
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { AedesOptions, AuthenticateError, Client } from 'aedes';
 import { mayPublish, maySubscribe } from '../protocol/acl.js';
@@ -70,10 +70,10 @@ export class EmbeddedBroker {
     this.closeBroker = () => new Promise((resolve) => broker.close(() => resolve()));
     broker.on('clientReady', (client) => this.connected.add(client));
     broker.on('clientDisconnect', (client) => this.connected.delete(client));
-    const plain = await this.listen(createServer(broker.handle), this.host, this.port);
+    const plain = await this.listen(withoutNagle(createServer(broker.handle)), this.host, this.port);
     const tls = this.options.tls;
     if (tls === undefined) return plain;
-    const secure = await this.listen(createTlsServer({ cert: tls.cert, key: tls.key }, broker.handle), tls.host, tls.port);
+    const secure = await this.listen(withoutNagle(createTlsServer({ cert: tls.cert, key: tls.key }, broker.handle)), tls.host, tls.port);
     return { ...plain, tls: secure };
   }
 
@@ -181,4 +181,14 @@ export class EmbeddedBroker {
       },
     };
   }
+}
+
+/**
+ * Sends each MQTT packet at once on every client's socket: with Nagle's algorithm on, an
+ * acknowledgement written while an earlier packet is unacknowledged waits for the
+ * client's delayed ACK (40 ms on Linux), and a `baton apply` waited that long.
+ */
+function withoutNagle<T extends Server>(server: T): T {
+  server.on('connection', (socket: Socket) => socket.setNoDelay(true));
+  return server;
 }

@@ -69,7 +69,7 @@ export async function measureScale(options: ScaleOptions): Promise<ScaleResult> 
   await checkOpenFiles(nodes);
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
-    const broker = await startMosquitto({ extraConfig: 'max_connections -1\nmax_queued_messages 100000' });
+    const broker = await startMosquitto({ extraConfig: 'max_connections -1\nmax_queued_messages 100000\nset_tcp_nodelay true' });
     cleanups.push(() => broker.stop());
     const stateDir = await mkdtemp(join(tmpdir(), 'baton-scale-'));
     cleanups.push(() => rm(stateDir, { recursive: true, force: true }));

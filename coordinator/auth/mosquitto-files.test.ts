@@ -75,6 +75,7 @@ describe('mosquitto files', () => {
       'allow_anonymous false',
       'password_file /etc/mosquitto/conf.d/passwords',
       'acl_file /etc/mosquitto/conf.d/acl',
+      'set_tcp_nodelay true',
       'listener 1883',
       'listener 8883',
       'cafile /etc/mosquitto/conf.d/ca.crt',
