@@ -128,7 +128,14 @@ export class NodeLifecycle {
       isHeardLive: (node: string) => observed.isHeardLive(node),
       podBoundSince: (uid: string) => this.boundSince.get(uid),
     };
-    return (pod) => podAvailability(pod, context).availability;
+    // Asked several times per pod (a rollout snapshot counts ready, available and updated
+    // pods): each pod's verdict is worked out once per call of availabilityNow.
+    const seen = new Map<StoredPod, PodAvailability>();
+    return (pod) => {
+      let availability = seen.get(pod);
+      if (availability === undefined) seen.set(pod, (availability = podAvailability(pod, context).availability));
+      return availability;
+    };
   }
 
   stop(): void {

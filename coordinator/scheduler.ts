@@ -1,6 +1,7 @@
 import type { PodSpec } from '../protocol/manifest.js';
 import type { NodeView } from './node-view.js';
 import { podRequests, type Resources } from './resources.js';
+import { feasibleNodesToFind, firstNodeIndex } from './scheduler-sampling.js';
 import { disallowedReason, FILTERED_EFFECTS, firstUntoleratedTaint, toleratesCordon, matchesNodeAffinity, preferNoScheduleCount, untoleratedTaintReason } from './scheduler-filters.js';
 import type { StoredPod } from './state.js';
 
@@ -161,7 +162,11 @@ export function schedule(input: SchedulerInput): SchedulerResult {
     const demand = demandOf(pod);
     const reasonCounts = new Map<string, number>();
     const feasible: NodeView[] = [];
-    for (const node of input.nodes) {
+    const nodeCount = input.nodes.length;
+    const wanted = feasibleNodesToFind(nodeCount);
+    const first = firstNodeIndex(pod.metadata.uid, nodeCount);
+    for (let i = 0; i < nodeCount && feasible.length < wanted; i++) {
+      const node = input.nodes[(first + i) % nodeCount] as NodeView;
       const reasons = unfit(demand, node, usage.get(node.name) ?? emptyUsage());
       if (reasons.length === 0) feasible.push(node);
       for (const reason of reasons) reasonCounts.set(reason, (reasonCounts.get(reason) ?? 0) + 1);

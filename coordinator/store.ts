@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { readFileIfExists, writeFileAtomic } from '../protocol/atomic-file.js';
 import { validate } from '../protocol/validation.js';
-import { canonicalJson } from '../protocol/canonical-json.js';
 import { coordinatorStateSchema, emptyState, type CoordinatorState } from './state.js';
+import { StoreText } from './store-text.js';
 
 export const STORE_FILE_NAME = 'store.json';
 
@@ -27,6 +27,7 @@ export class Store {
   private lastWritten: string | undefined;
   /** The state object whose content is `lastWritten` (the one loaded, written, or found equal to it). */
   private lastState: CoordinatorState | undefined;
+  private readonly text = new StoreText();
 
   constructor(stateDir: string) {
     this.path = join(stateDir, STORE_FILE_NAME);
@@ -43,7 +44,7 @@ export class Store {
     if (text === undefined) {
       const state = emptyState();
       // Not written until there is something to keep.
-      this.lastWritten = canonicalJson(state);
+      this.lastWritten = this.text.render(state);
       this.lastState = state;
       return state;
     }
@@ -59,7 +60,7 @@ export class Store {
       const more = result.problems.length > 3 ? ` and ${result.problems.length - 3} more` : '';
       throw new StoreError(this.path, `is invalid (${shown}${more})`);
     }
-    this.lastWritten = canonicalJson(result.value);
+    this.lastWritten = this.text.render(result.value);
     this.lastState = result.value;
     return result.value;
   }
@@ -69,13 +70,13 @@ export class Store {
     // Every control-loop pass saves, and most change nothing: a state made of the very
     // objects last saved is equal to it without serialising ten thousand pods again.
     if (this.lastState !== undefined && isSameObjects(state, this.lastState)) return false;
-    const text = canonicalJson(state);
+    const text = this.text.render(state);
     if (text === this.lastWritten) {
       this.lastState = state;
       return false;
     }
     // Indented so that a person can read and repair it; compared in its compact form.
-    await writeFileAtomic(this.path, `${canonicalJson(state, 1)}\n`);
+    await writeFileAtomic(this.path, `${text}\n`);
     this.lastWritten = text;
     this.lastState = state;
     return true;
