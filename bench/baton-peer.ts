@@ -12,6 +12,7 @@ import { once } from 'node:events';
 import { runCli, startProcess, startProgram, type Running } from '../test/support/processes.js';
 import { waitFor } from '../test/support/wait.js';
 import type { AgentProgram } from './steady-agent.js';
+import { agentUnitEnvironment } from './unit-environment.js';
 
 /**
  * Baton as a maker runs it, on one machine: an open mosquitto (no config file beyond a
@@ -71,7 +72,7 @@ export async function startBatonPeer(program: AgentProgram, node: string, say: (
     cleanups.push(() => removeNodeContainers(node));
     const args = ['--node', node, '--broker', broker.url, '--state-dir', join(dir, 'agent')];
     const env = { BATON_LOG_LEVEL: 'warn' };
-    const agent = program.kind === 'binary' ? startProcess(program.path, args, env) : startProgram('baton-agent', args, env);
+    const agent = program.kind === 'binary' ? startProcess(program.path, args, { ...agentUnitEnvironment(), ...env }) : startProgram('baton-agent', args, env);
     cleanups.push(() => agent.stop());
     // The CLI gets a config folder of its own (never made): a developer's admin.json is not used.
     const cliEnv = { BATON_BROKER: broker.url, XDG_CONFIG_HOME: join(dir, 'config') };

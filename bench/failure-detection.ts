@@ -15,6 +15,7 @@ import { repoRoot, startProcess, startProgram, type Running } from '../test/supp
 import { waitFor } from '../test/support/wait.js';
 import { hostAgentBinary } from './binary-sizes.js';
 import { detectionCase, type DetectionCase, type DetectionResult } from './detection-report.js';
+import { agentUnitEnvironment } from './unit-environment.js';
 
 /**
  * How long Baton takes to notice a failure and act on it, beyond what its configured
@@ -69,7 +70,7 @@ export async function measureFailureDetection(options: { rounds: number; say: (l
     cleanups.push(() => removeNodeContainers(node));
     const startAgent = (): Running => {
       const args = ['--node', node, '--broker', broker.url, '--state-dir', stateDir];
-      return program.path === undefined ? startProgram('baton-agent', args) : startProcess(program.path, args);
+      return program.path === undefined ? startProgram('baton-agent', args) : startProcess(program.path, args, agentUnitEnvironment());
     };
     let agent = startAgent();
     cleanups.push(() => agent.stop());

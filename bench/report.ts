@@ -53,8 +53,9 @@ export function atRestReport(runs: readonly AtRest[]): string {
     '  what the heap flags govern, comparable across both ways of running.',
     'CPU: utime + stime of the agent and its children (live, and reaped via cutime + cstime) over the',
     "  window; Docker's work on the agent's behalf (dockerd, containerd) is not in it.",
-    'the single binary starts with its file dropped from the page cache, as after a boot: started from a',
-    '  file the kernel holds whole (one just built), its RSS reads ~15 MiB higher in clean code pages.',
+    "the single binary runs with its systemd unit's environment (NODE_OPTIONS, MALLOC_ARENA_MAX) and starts",
+    '  with its file dropped from the page cache, as after a boot: started from a file the kernel holds',
+    '  whole (one just built), its RSS reads ~15 MiB higher in clean code pages.',
   ];
   return `agent at rest (mosquitto on loopback, busybox sleep pods, all Running and settled)\n\n${table([head, ...rows])}\n\n${notes.join('\n')}\n`;
 }

@@ -15,6 +15,7 @@ import { freePort } from '../test/support/ports.js';
 import { startProcess, startProgram, type Running } from '../test/support/processes.js';
 import { waitFor } from '../test/support/wait.js';
 import { dropFromPageCache } from './page-cache.js';
+import { agentUnitEnvironment } from './unit-environment.js';
 
 /**
  * One agent brought to rest for measuring: its own mosquitto, the agent with its default
@@ -74,7 +75,7 @@ export async function startSteadyAgent(program: AgentProgram, say: (line: string
     // The binary starts as after a boot (page-cache.ts says why); `node` is shared with
     // the bench's own processes, so its pages stay where they are.
     if (program.kind === 'binary') await dropFromPageCache(program.path);
-    const agent = program.kind === 'binary' ? startProcess(program.path, args, env) : startProgram('baton-agent', args, env);
+    const agent = program.kind === 'binary' ? startProcess(program.path, args, { ...agentUnitEnvironment(), ...env }) : startProgram('baton-agent', args, env);
     cleanups.push(() => agent.stop());
     let logBytes = 0;
     let sample: string[] = [];
