@@ -111,6 +111,8 @@ export function fakeNodeStatus(node: string, options: FakeNodeOptions = {}): Nod
   };
 }
 
+const TEST_CLIENT_RECONNECT = { initialMs: 50, maxMs: 400, stableMs: 10_000 };
+
 /**
  * A test client over the real broker: it plays fake nodes (retained statuses,
  * republished on every reconnect like an agent does), sends requests and records the
@@ -127,7 +129,10 @@ export class TestClient {
 
   constructor(url: string, prefix = 'baton') {
     this.topics = new Topics(prefix);
-    this.link = new MqttLink({ url, clientId: this.clientId, reconnect: true, connectTimeoutMs: 2000 });
+    // The test's own client retries within tens of milliseconds (a daemon waits 1 s and
+    // more): it connects as soon as an embedded broker starting with its coordinator
+    // listens, and is back at once after a restart, so no test waits on its back-off.
+    this.link = new MqttLink({ url, clientId: this.clientId, reconnect: true, connectTimeoutMs: 2000, reconnectPolicy: TEST_CLIENT_RECONNECT });
     this.link.onConnect(() => {
       for (const status of this.nodes.values()) void this.publishNode(status);
     });
