@@ -12,6 +12,8 @@ import type { CoordinatorState } from './state.js';
  */
 export class StoreText {
   private readonly byObject = new WeakMap<object, string>();
+  /** A whole table's text, for tables a change left alone (a new pod leaves the Deployments table as it was). */
+  private readonly byTable = new WeakMap<object, string>();
 
   render(state: CoordinatorState): string {
     const members = Object.keys(state)
@@ -26,10 +28,14 @@ export class StoreText {
   /** A top-level member: a table of objects (pods by name, ...) at depth 1, anything else as it is. */
   private table(value: unknown): string {
     if (!isPlainObject(value)) return indent(canonicalJson(value, 1), ' ');
-    const keys = Object.keys(value).sort().filter((key) => value[key] !== undefined);
-    if (keys.length === 0) return '{}';
-    const rows = keys.map((key) => `  ${JSON.stringify(key)}: ${this.object(value[key])}`);
-    return `{\n${rows.join(',\n')}\n }`;
+    let text = this.byTable.get(value);
+    if (text === undefined) {
+      const keys = Object.keys(value).sort().filter((key) => value[key] !== undefined);
+      const rows = keys.map((key) => `  ${JSON.stringify(key)}: ${this.object(value[key])}`);
+      text = keys.length === 0 ? '{}' : `{\n${rows.join(',\n')}\n }`;
+      this.byTable.set(value, text);
+    }
+    return text;
   }
 
   /** One object of a table, at depth 2; its text is kept while the object lives. */
