@@ -233,13 +233,14 @@ describe('baton-agent with Docker', () => {
 
   it('keeps counting restarts across an agent restart', async () => {
     const name = node();
-    const first = await agentFor(name);
+    // A 1 s back-off (kubelet's is 10 s): the restart owed after the agent's own restart comes within the test's time.
+    const first = await agentFor(name, ['--backoff', '1s']);
     await view.publishDesired(desiredState(name, 1, [testPod('job', { command: ['sh', '-c', 'sleep 1; exit 2'], restartPolicy: 'Always' })]));
     const count = (): number => view.podStatus(name, 'job')?.status.containerStatuses[0]?.restartCount ?? -1;
     await waitFor('restartCount 1', () => count() >= 1, { timeoutMs: 30_000 });
     await first.process.stop('SIGKILL');
     const before = count();
-    await agentFor(name);
+    await agentFor(name, ['--backoff', '1s']);
     const seen: number[] = [];
     await waitFor(`restartCount ${before + 1}`, () => {
       seen.push(count());

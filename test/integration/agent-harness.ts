@@ -107,8 +107,9 @@ export function testPod(name: string, options: PodOptions = {}): NodeDesired['po
         },
       ],
       restartPolicy: options.restartPolicy ?? 'Always',
-      // busybox `sleep` as PID 1 ignores SIGTERM: a short grace keeps removals quick.
-      terminationGracePeriodSeconds: 1,
+      // busybox `sleep` as PID 1 ignores SIGTERM, so any grace would be sat out in full:
+      // none (SIGKILL at once) keeps removals quick. Tests about the grace period set their own.
+      terminationGracePeriodSeconds: 0,
     },
   };
 }

@@ -199,7 +199,8 @@ describe('baton-agent on its own', () => {
     const name = node();
     const { events, stop } = await recordEvents(broker.url, name);
     try {
-      await agentFor(name);
+      // A 1 s back-off (kubelet's is 10 s), so the retry comes soon.
+      await agentFor(name, { args: ['--backoff', '1s'] });
       const image = '127.0.0.1:1/baton-test/absent:1';
       await view.publishDesired(desiredState(name, 1, [testPod('web', { image })]));
       const report = await waitFor('ErrImagePull', () => {

@@ -90,6 +90,22 @@ export async function pushRunnableImage(registry: Registry, repository: string, 
   return image;
 }
 
+/**
+ * Gives `image` (`HOST/REPOSITORY:TAG`, already in the registry) the tag `tag` too, as the
+ * last step of a push does: its manifest put under the new tag. The layers are there
+ * already, so the image appears under the new name at once.
+ */
+export async function tagInRegistry(registry: Registry, image: string, tag: string): Promise<void> {
+  const colon = image.lastIndexOf(':');
+  if (!image.startsWith(`${registry.host}/`) || colon <= registry.host.length) throw new Error(`${image} is not an image of the registry at ${registry.host}`);
+  const manifests = `http://${registry.host}/v2/${image.slice(registry.host.length + 1, colon)}/manifests`;
+  const schema2 = 'application/vnd.docker.distribution.manifest.v2+json';
+  const got = await fetch(`${manifests}/${image.slice(colon + 1)}`, { headers: { Accept: schema2 } });
+  if (!got.ok) throw new Error(`GET the manifest of ${image}: HTTP ${got.status}`);
+  const put = await fetch(`${manifests}/${tag}`, { method: 'PUT', headers: { 'Content-Type': got.headers.get('content-type') ?? schema2 }, body: await got.arrayBuffer() });
+  if (put.status !== 201) throw new Error(`PUT the manifest of ${image} as ${tag}: HTTP ${put.status} ${await put.text()}`);
+}
+
 /** `docker FROM... | docker TO...`; rejects with the second command's error output. */
 async function pipeDocker(from: string[], to: string[]): Promise<void> {
   const source = spawn('docker', from, { stdio: ['ignore', 'pipe', 'ignore'] });
