@@ -91,7 +91,7 @@ describe.each<BrokerKind>(['embedded', 'mosquitto'])('scale and rollout over the
     expect(one.stdout).toMatch(new RegExp(`^ +Image: +${GOOD}$`, 'm'));
     expect(one.stdout).toMatch(/^ +Annotations: +kubernetes\.io\/change-cause: first$/m);
 
-    const stalled = await baton('rollout', 'status', 'deployment/web', '--timeout', '2s');
+    const stalled = await baton('rollout', 'status', 'deployment/web', '--timeout', '1s');
     expect(stalled.code).toBe(1);
     expect(stalled.stderr).toBe('error: timed out waiting for the condition\n');
     expect(stalled.stdout).toMatch(new RegExp(`^Waiting for deployment "web" rollout to finish: .* \\(Warning: ImagePullBackOff - Back-off pulling image "${MISSING}"\\)\\n$`));
@@ -126,10 +126,16 @@ describe.each<BrokerKind>(['embedded', 'mosquitto'])('scale and rollout over the
     });
     expect(await baton('rollout', 'status', 'deployment/web', '--timeout', '20s')).toMatchObject({ code: 0, stdout: expect.stringMatching(/deployment "web" successfully rolled out\n$/) });
 
-    expect(await baton('scale', 'deployment/nope', '--replicas', '1')).toEqual({ code: 1, stdout: '', stderr: 'Error from coordinator: deployments.apps "nope" not found\n' });
-    expect(await baton('rollout', 'status', 'deployment/nope')).toEqual({ code: 1, stdout: '', stderr: 'Error from coordinator: deployments.apps "nope" not found\n' });
-    expect(await baton('rollout', 'undo', 'deployment/nope')).toEqual({ code: 1, stdout: '', stderr: 'Error from coordinator: deployments.apps "nope" not found\n' });
-    const usage = await baton('scale', 'deployment/web');
+    // Four commands that change nothing, run side by side.
+    const [scaleNope, statusNope, undoNope, usage] = await Promise.all([
+      baton('scale', 'deployment/nope', '--replicas', '1'),
+      baton('rollout', 'status', 'deployment/nope'),
+      baton('rollout', 'undo', 'deployment/nope'),
+      baton('scale', 'deployment/web'),
+    ]);
+    expect(scaleNope).toEqual({ code: 1, stdout: '', stderr: 'Error from coordinator: deployments.apps "nope" not found\n' });
+    expect(statusNope).toEqual({ code: 1, stdout: '', stderr: 'Error from coordinator: deployments.apps "nope" not found\n' });
+    expect(undoNope).toEqual({ code: 1, stdout: '', stderr: 'Error from coordinator: deployments.apps "nope" not found\n' });
     expect(usage).toMatchObject({ code: 2, stderr: "error: scale: --replicas N is required (see 'baton --help')\n" });
   });
 
@@ -141,7 +147,7 @@ describe.each<BrokerKind>(['embedded', 'mosquitto'])('scale and rollout over the
     await waitFor('the Deployment to see its pods not available', async () => (await baton('rollout', 'status', 'deployment/api', '--watch=false')).stdout === waiting);
     expect(await baton('rollout', 'status', 'deployment/api', '--watch=false')).toEqual({ code: 0, stdout: waiting, stderr: '' });
 
-    const timedOut = await baton('rollout', 'status', 'deployment/api', '--timeout', '2s');
+    const timedOut = await baton('rollout', 'status', 'deployment/api', '--timeout', '1s');
     expect(timedOut).toEqual({ code: 1, stdout: waiting, stderr: 'error: timed out waiting for the condition\n' });
 
     // A watch started while the pods are not Ready ends when they become Ready.
