@@ -44,7 +44,7 @@ spec:
     metadata:
       labels: { app: web }
     spec:
-      terminationGracePeriodSeconds: 1
+      terminationGracePeriodSeconds: 0
       containers:
         - name: httpd
           image: ${TEST_IMAGE}

@@ -32,7 +32,8 @@ async function tempDir(): Promise<string> {
 }
 
 const sleeper = { image: TEST_IMAGE, imagePullPolicy: 'IfNotPresent' as const, command: ['sleep', '3600'] };
-const spec = (extra: Partial<PodSpecInput>): PodSpecInput => ({ terminationGracePeriodSeconds: 1, containers: [{ ...sleeper, name: 'main' }], ...extra });
+// `sleep` as PID 1 ignores SIGTERM: no grace period, so a removal is not held up by one.
+const spec = (extra: Partial<PodSpecInput>): PodSpecInput => ({ terminationGracePeriodSeconds: 0, containers: [{ ...sleeper, name: 'main' }], ...extra });
 const mounting = (path: string, type: HostPathType = '', mountPath = '/mnt/v'): PodSpecInput =>
   spec({ containers: [{ ...sleeper, name: 'main', volumeMounts: [{ name: 'v', mountPath }] }], volumes: [{ name: 'v', hostPath: { path, type } }] });
 

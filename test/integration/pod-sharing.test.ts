@@ -84,9 +84,9 @@ async function exec(id: string, script: string): Promise<string> {
   return docker('exec', id, 'sh', '-c', script);
 }
 
-/** A pod spec with the test image and a short grace period (busybox `sleep` ignores SIGTERM). */
+/** A pod spec with no grace period (busybox `sleep` as PID 1 ignores SIGTERM, so any grace would be sat out in full). */
 function pod(spec: Omit<PodSpecInput, 'terminationGracePeriodSeconds'>): PodSpecInput {
-  return { terminationGracePeriodSeconds: 1, ...spec };
+  return { terminationGracePeriodSeconds: 0, ...spec };
 }
 
 const sleeper = { image: TEST_IMAGE, command: ['sleep', '3600'] };

@@ -16,7 +16,8 @@ export interface ServeOptions {
 
 /**
  * A Deployment of busybox httpd pods, Ready once their port answers (a tcpSocket probe
- * every second), so Ready means the pod serves. A short grace period keeps removals quick.
+ * every second), so Ready means the pod serves. No grace period: httpd as PID 1 ignores
+ * SIGTERM, so any grace would be sat out in full at every removal.
  */
 export function serveDeployment(name: string, options: ServeOptions): string {
   const env = Object.entries(options.env ?? {}).map(([k, v]) => `            - { name: ${k}, value: "${v}" }`);
@@ -34,7 +35,7 @@ export function serveDeployment(name: string, options: ServeOptions): string {
     '    metadata:',
     `      labels: { app: ${name} }`,
     '    spec:',
-    '      terminationGracePeriodSeconds: 1',
+    '      terminationGracePeriodSeconds: 0',
     '      containers:',
     '        - name: httpd',
     `          image: ${options.image ?? TEST_IMAGE}`,
@@ -52,7 +53,7 @@ export function serveDeployment(name: string, options: ServeOptions): string {
   ].join('\n');
 }
 
-/** A DaemonSet of one sleeping container per node. */
+/** A DaemonSet of one sleeping container per node (`sleep` ignores SIGTERM: no grace period). */
 export function sleepDaemonSet(name: string): string {
   return [
     'apiVersion: apps/v1',
@@ -66,7 +67,7 @@ export function sleepDaemonSet(name: string): string {
     '    metadata:',
     `      labels: { app: ${name} }`,
     '    spec:',
-    '      terminationGracePeriodSeconds: 1',
+    '      terminationGracePeriodSeconds: 0',
     '      containers:',
     `        - { name: main, image: ${TEST_IMAGE}, command: ["sleep", "3600"] }`,
     '',
