@@ -45,7 +45,7 @@ describe('a rollout to a missing image', () => {
       return fresh.length === 1 && name !== undefined && new RegExp(`^${name}\\s+0/1\\s+ErrImageNeverPull\\s`, 'm').test(table) && name;
     }, { timeoutMs: 30_000 });
 
-    const status = await f.baton('rollout', 'status', 'deployment/web', '--timeout', '3s');
+    const status = await f.baton('rollout', 'status', 'deployment/web', '--timeout', '1s');
     expect(status, 'baton rollout status').toMatchObject({
       code: 1,
       stdout: expect.stringContaining(`Waiting for deployment "web" rollout to finish: 1 out of ${REPLICAS} new replicas have been updated...\n`),
