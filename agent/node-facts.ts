@@ -1,12 +1,14 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { availableParallelism, arch as nodeArch, platform } from 'node:os';
 import si from 'systeminformation';
+import { cpuPercentBetween, readCpuTimes, type CpuTimes } from './cpu-load.js';
 
 /**
- * What the node is and how busy it is, gathered with systeminformation. Kept cheap for
- * a Pi: the static facts are read once at start; at each heartbeat only the load
- * (computed from counters, no process spawned), the memory and the CPU temperature
- * (one small sysfs read) are read.
+ * What the node is and how busy it is. Kept cheap for a Pi: the static facts are read
+ * once at start with systeminformation; at each heartbeat only the CPU load (from the
+ * kernel's counters, cpu-load.ts: systeminformation's currentLoad ran `cat /proc/stat`
+ * in a shell, synchronously, at every call), the memory and the CPU temperature (one
+ * small sysfs read) are read.
  */
 
 export interface StaticFacts {
@@ -39,6 +41,8 @@ const THERMAL = '/sys/class/thermal';
 
 export class NodeFacts {
   private thermalZone: string | undefined | null = null; // null: not looked for yet
+  /** The counters at the last heartbeat: the load is over the time since (since boot, at the first). */
+  private lastCpu: CpuTimes = { busyMs: 0, totalMs: 0 };
 
   async readStatic(): Promise<StaticFacts> {
     const [os, mem, piModel, hostIP] = await Promise.all([
@@ -61,9 +65,12 @@ export class NodeFacts {
   }
 
   async readUsage(): Promise<Usage> {
-    const [load, mem, temperatureCelsius] = await Promise.all([si.currentLoad(), si.mem(), this.readTemperature()]);
+    const [mem, temperatureCelsius] = await Promise.all([si.mem(), this.readTemperature()]);
+    const cpu = readCpuTimes();
+    const cpuPercent = cpuPercentBetween(this.lastCpu, cpu);
+    this.lastCpu = cpu;
     return {
-      cpuPercent: Math.round(load.currentLoad * 10) / 10,
+      cpuPercent,
       memoryBytes: mem.total - mem.available,
       ...(temperatureCelsius !== undefined ? { temperatureCelsius } : {}),
     };
