@@ -7,6 +7,7 @@ import { waitFor } from '../support/wait.js';
 import { BrokerView, desiredState, requireBuiltAgent, startAgent, testPod, uniqueNode } from '../integration/agent-harness.js';
 import { agentLog } from './agent-log.js';
 import { packetsFrom, VERBOSE_BROKER_LOG } from './broker-log.js';
+import { FAST_BACKOFF } from './earlier-run.js';
 import { crashPod, currentRestarts, livenessPod, restartsInDocker, sameInstances } from './pod-checks.js';
 
 /**
@@ -36,7 +37,7 @@ describe('the broker stopped for longer than the keep-alive', () => {
     requireBuiltAgent();
     const node = uniqueNode('fbo');
     const first = await brokerOn();
-    const agent = await startAgent(first.url, node, { args: ['--backoff', '1s', '--backoff-max', '2s', '--keepalive', `${KEEPALIVE_S}s`] });
+    const agent = await startAgent(first.url, node, { args: [...FAST_BACKOFF, '--keepalive', `${KEEPALIVE_S}s`] });
     cleanups.push(async () => {
       await agent.process.stop('SIGKILL');
       await removeNodeContainers(node);

@@ -4,6 +4,7 @@ import { TEST_IMAGE } from '../support/docker.js';
 import { useFleet, type Fleet, type PodItem } from '../support/fleet.js';
 import { nodeContainers } from '../support/node-containers.js';
 import { waitFor } from '../support/wait.js';
+import { FAST_BACKOFF } from './earlier-run.js';
 import { restartsInDocker, sameInstances } from './pod-checks.js';
 
 /**
@@ -43,7 +44,7 @@ describe('the coordinator gone for a while', () => {
   it('changes nothing on the node: pods kept, restarts by policy go on, nothing restarted when it is back', async () => {
     const f = fleet();
     const node = f.nodeName(0);
-    await f.startAgent(node, ['--backoff', '1s', '--backoff-max', '2s']);
+    await f.startAgent(node, FAST_BACKOFF);
     await f.waitForNodes([node], 'Ready');
     await f.apply(`${manifest('steady', 2, '["sleep", "3600"]')}---\n${manifest('crash', 1, '["sh", "-c", "sleep 1; exit 1"]')}`);
     const pods = await waitFor('3 pods Running, the crashing one restarted once', async () => {

@@ -14,6 +14,7 @@ import { freePort } from '../support/ports.js';
 import { repoRoot, type Running } from '../support/processes.js';
 import { recordTopics, type TopicLog } from '../support/topic-log.js';
 import { waitFor } from '../support/wait.js';
+import { FAST_BACKOFF } from './earlier-run.js';
 
 /**
  * A network partition between an agent and its broker, made with a network namespace and
@@ -132,8 +133,7 @@ describe('a network partition between the agent and its broker', () => {
       '--resync', '1',
       '--status-interval', '1',
       '--keepalive', String(KEEPALIVE_S),
-      '--backoff', '1s',
-      '--backoff-max', '2s',
+      ...FAST_BACKOFF,
       '--log-level', 'debug',
     ]);
     const started = agent;

@@ -3,6 +3,7 @@ import { docker, TEST_IMAGE } from '../support/docker.js';
 import { waitFor } from '../support/wait.js';
 import { desiredState, specPod } from '../integration/agent-harness.js';
 import { useAgentTestBed } from '../integration/agent-testbed.js';
+import { FAST_BACKOFF } from './earlier-run.js';
 
 /**
  * imagePullPolicy Always with the registry out of reach, as on a Pi whose network is
@@ -25,7 +26,7 @@ afterAll(async () => {
 
 describe('imagePullPolicy Always with the registry unreachable', () => {
   it('starts and restarts the container from the image on the node, and says the pull failed', async () => {
-    const watch = await bed.node('offpull', ['--backoff', '1s', '--backoff-max', '2s']);
+    const watch = await bed.node('offpull', FAST_BACKOFF);
     const pod = specPod('latest', {
       restartPolicy: 'Always',
       containers: [{ name: 'main', image: UNREACHABLE, imagePullPolicy: 'Always', command: ['sh', '-c', 'sleep 1; exit 1'] }],

@@ -8,7 +8,7 @@ import { TEST_IMAGE } from '../support/docker.js';
 
 /**
  * A pod whose container exits with an error after a second, restartPolicy Always: with
- * the agent's `--backoff 1s --backoff-max 2s` it is restarted every few seconds.
+ * the agent's `--backoff 1s --backoff-max 1s` it is restarted every two seconds.
  */
 export function crashPod(name: string): DesiredPod {
   return testPod(name, { command: ['sh', '-c', 'sleep 1; exit 1'], restartPolicy: 'Always' });
@@ -20,7 +20,8 @@ export function crashPod(name: string): DesiredPod {
  */
 export function livenessPod(name: string): DesiredPod {
   return specPod(name, {
-    terminationGracePeriodSeconds: 1,
+    // The shell as PID 1 ignores SIGTERM: no grace period to sit out when the probe kills it.
+    terminationGracePeriodSeconds: 0,
     containers: [{
       name: 'main',
       image: TEST_IMAGE,

@@ -33,7 +33,7 @@ describe('baton-agent during a broker outage', () => {
       await broker.stop();
     });
     // A short back-off, so that restarts keep coming within the test's time.
-    const agent: StartedAgent = await startAgent(broker.url, name, { args: ['--backoff', '1s', '--backoff-max', '2s'] });
+    const agent: StartedAgent = await startAgent(broker.url, name, { args: ['--backoff', '1s', '--backoff-max', '1s'] });
     cleanups.push(async () => {
       await agent.process.stop('SIGKILL');
       await removeNodeContainers(name);
