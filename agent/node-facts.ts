@@ -1,6 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { availableParallelism, arch as nodeArch, platform } from 'node:os';
-import si from 'systeminformation';
+import { mem as readMemory } from 'systeminformation/lib/memory.js';
+import { networkInterfaces } from 'systeminformation/lib/network.js';
+import { osInfo } from 'systeminformation/lib/osinfo.js';
 import { cpuPercentBetween, readCpuTimes, type CpuTimes } from './cpu-load.js';
 
 /**
@@ -46,10 +48,10 @@ export class NodeFacts {
 
   async readStatic(): Promise<StaticFacts> {
     const [os, mem, piModel, hostIP] = await Promise.all([
-      si.osInfo(),
-      si.mem(),
+      osInfo(),
+      readMemory(),
       readText('/proc/device-tree/model'),
-      si.networkInterfaces('default').then((i) => (Array.isArray(i) ? i[0] : i)?.ip4 || undefined).catch(() => undefined),
+      networkInterfaces('default').then((i) => (Array.isArray(i) ? i[0] : i)?.ip4 || undefined).catch(() => undefined),
     ]);
     const osImage = [os.distro, os.release, os.codename ? `(${os.codename})` : ''].filter((s) => s !== '' && s !== 'unknown').join(' ');
     return {
@@ -65,7 +67,7 @@ export class NodeFacts {
   }
 
   async readUsage(): Promise<Usage> {
-    const [mem, temperatureCelsius] = await Promise.all([si.mem(), this.readTemperature()]);
+    const [mem, temperatureCelsius] = await Promise.all([readMemory(), this.readTemperature()]);
     const cpu = readCpuTimes();
     const cpuPercent = cpuPercentBetween(this.lastCpu, cpu);
     this.lastCpu = cpu;
