@@ -6,7 +6,7 @@ import type { NodeStatus } from '../../protocol/messages.js';
 import { nodeContainers } from '../support/node-containers.js';
 import { recordTopics } from '../support/topic-log.js';
 import { waitFor } from '../support/wait.js';
-import { BrokerView, startAgent, testPod, topics } from '../integration/agent-harness.js';
+import { BrokerView, QUICK_PASSES, startAgent, testPod, topics } from '../integration/agent-harness.js';
 import { agentLog, LOG_LEVEL } from './agent-log.js';
 import { useCleanups } from './cleanups.js';
 import { earlierRun, FAST_BACKOFF } from './earlier-run.js';
@@ -41,13 +41,13 @@ describe('an unusable state file', () => {
     const statuses = await recordTopics(run.broker.url, topics.nodeStatus(run.node));
     cleanup(() => statuses.stop());
 
-    const agent = await startAgent(run.broker.url, run.node, { stateDir: run.stateDir, args: FAST_BACKOFF });
+    const agent = await startAgent(run.broker.url, run.node, { stateDir: run.stateDir, args: [...FAST_BACKOFF, ...QUICK_PASSES] });
     cleanup(() => agent.process.stop('SIGKILL'));
     const said = await waitFor('the agent to say the state file is unusable', () => {
       const lines = agentLog(agent.process.output()).filter((l) => l.level >= LOG_LEVEL.warn && l.msg.includes(file));
       return lines.length > 0 ? lines : undefined;
     });
-    // Several resyncs pass (a heartbeat each second) with no desired state at all.
+    // Several resyncs pass (a heartbeat at each) with no desired state at all.
     const startedAt = statuses.messages.length;
     await waitFor('3 heartbeats of the restarted agent', () =>
       statuses.messages.slice(startedAt).filter((m) => m.payload !== '' && (JSON.parse(m.payload) as NodeStatus).state === 'online').length >= 3);

@@ -7,7 +7,7 @@ import type { HostPathType } from '../../protocol/manifest.js';
 import type { PodStatusReport } from '../../protocol/messages.js';
 import { docker, removeNodeContainers, TEST_IMAGE } from '../support/docker.js';
 import { waitFor } from '../support/wait.js';
-import { desiredState, inspect, podContainers, specPod, startAgent, uniqueNode, waitForRunning, type PodSpecInput, type StartedAgent } from './agent-harness.js';
+import { desiredState, inspect, podContainers, QUICK_PASS_MS, QUICK_PASSES, specPod, startAgent, uniqueNode, waitForRunning, type PodSpecInput, type StartedAgent } from './agent-harness.js';
 import { useAgentTestBed } from './agent-testbed.js';
 
 /**
@@ -61,17 +61,17 @@ async function waitForStatus(node: string, pod: string, what: string, test: (r: 
 const isForbidden = (r: PodStatusReport): boolean => r.status.phase === 'Failed' && r.status.reason === 'Forbidden';
 const isRunning = (r: PodStatusReport): boolean => r.status.phase === 'Running' && r.status.containerStatuses.every((c) => c.state.running !== undefined);
 
-/** Waits until the node has published two more heartbeats, so at least one more pass has run. */
+/** Waits until the node (its agent started with QUICK_PASSES) has published two more heartbeats, so at least one more pass has run. */
 async function aFewPassesLater(node: string): Promise<void> {
   const seen = Date.now();
-  await waitFor('two more node heartbeats', () => Date.parse(bed.view.nodeStatus(node)?.time ?? '0') > seen + 1500, { timeoutMs: 10_000 });
+  await waitFor('two more node heartbeats', () => Date.parse(bed.view.nodeStatus(node)?.time ?? '0') > seen + 1.5 * QUICK_PASS_MS, { timeoutMs: 10_000 });
 }
 
 describe('admission on a node', () => {
   it('without --allow-* flags: a privileged, a hostNetwork, a hostPath and a device pod are Failed, Forbidden, with no container in Docker', async () => {
     const dataDir = join(await tempDir(), 'data');
     await mkdir(dataDir);
-    const strict = await bed.node('adm');
+    const strict = await bed.node('adm', QUICK_PASSES);
     const pods = askingPods(dataDir);
     await bed.view.publishDesired(desiredState(strict.node, 1, [...pods.map((p) => p.pod), specPod('plain', spec({}))]));
 
@@ -94,7 +94,7 @@ describe('admission on a node', () => {
     await mkdir(dataDir);
     await writeFile(join(dataDir, 'from-host'), 'host-data');
     await mkdir(join(base, 'database'));
-    const lenient = await bed.node('adm', ['--allow-host-network', '--allow-host-path', `${dataDir}/`, '--allow-device', '/dev/zer*']);
+    const lenient = await bed.node('adm', ['--allow-host-network', '--allow-host-path', `${dataDir}/`, '--allow-device', '/dev/zer*', ...QUICK_PASSES]);
     const pods = askingPods(dataDir);
     const database = specPod('database', mounting(join(base, 'database'), 'Directory'));
     const climbing = specPod('climbing', mounting(`${dataDir}/../database`));

@@ -4,7 +4,7 @@ import { removeNodeContainers } from '../support/docker.js';
 import { startMosquitto } from '../support/mosquitto.js';
 import { startProgram } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
-import { BrokerView, desiredState, podContainers, requireBuiltAgent, testPod, uniqueNode } from './agent-harness.js';
+import { BrokerView, desiredState, podContainers, QUICK_PASS_MS, QUICK_PASSES, requireBuiltAgent, testPod, uniqueNode } from './agent-harness.js';
 
 /** The baton-agent program's command line: --version, --help, usage errors, and a Docker it cannot reach. */
 
@@ -54,7 +54,7 @@ describe('baton-agent command line', () => {
     const view = await BrokerView.connect(broker.url);
     const node = uniqueNode('ac');
     const agent = startProgram('baton-agent', ['--broker', broker.url, '--node', node, '--state-dir', `/tmp/baton-agent-${node}`,
-      '--docker-host', 'unix:///nonexistent/docker.sock', '--resync', '1', '--status-interval', '1']);
+      '--docker-host', 'unix:///nonexistent/docker.sock', ...QUICK_PASSES]);
     try {
       const notReady = await waitFor('Ready False before any desired state', () => {
         const s = view.nodeStatus(node);
@@ -67,7 +67,7 @@ describe('baton-agent command line', () => {
         return s?.conditions?.find((c) => c.type === 'Ready')?.status === 'False' ? s : undefined;
       });
       const since = Date.now();
-      await waitFor('two more heartbeats', () => Date.parse(view.nodeStatus(node)?.time ?? '0') > since + 1500, { timeoutMs: 10_000 });
+      await waitFor('two more heartbeats', () => Date.parse(view.nodeStatus(node)?.time ?? '0') > since + 1.5 * QUICK_PASS_MS, { timeoutMs: 10_000 });
       expect(view.nodeStatus(node)?.observedGeneration).toBeUndefined(); // taken, but not applied
       expect(status.state).toBe('online');
       expect(status.conditions?.[0]?.message).toContain('container runtime is down');

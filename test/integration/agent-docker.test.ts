@@ -7,6 +7,8 @@ import {
   desiredState,
   inspect,
   podContainers,
+  QUICK_PASS_MS,
+  QUICK_PASSES,
   requireBuiltAgent,
   startAgent,
   testPod,
@@ -106,13 +108,13 @@ describe('baton-agent with Docker', () => {
     const offline = await waitFor('the last will', () => (view.nodeStatus(name)?.state === 'offline' ? view.nodeStatus(name) : undefined), { timeoutMs: 5_000 });
     expect(offline.reason).toBe('ConnectionLost');
 
-    const second = await agentFor(name, []);
+    const second = await agentFor(name, QUICK_PASSES);
     expect(second.stateDir).not.toBe(first.stateDir); // it learns the desired state from the broker again
     await waitFor('the node status online again', () => view.nodeStatus(name)?.state === 'online');
     await waitFor('the restarted agent to take the desired state', () => view.nodeStatus(name)?.observedGeneration === 1);
-    // Let it run several passes (resync is 1 s; the heartbeat shows it is alive) before looking.
+    // Let it run several passes (a resync every QUICK_PASS_MS; the heartbeat shows it is alive) before looking.
     const since = Date.now();
-    await waitFor('three heartbeats', () => Date.parse(view.nodeStatus(name)?.time ?? '0') > since + 2500, { timeoutMs: 10_000 });
+    await waitFor('three heartbeats', () => Date.parse(view.nodeStatus(name)?.time ?? '0') > since + 2.5 * QUICK_PASS_MS, { timeoutMs: 10_000 });
     const after = await waitForRunning(name, 'web');
     expect(after.Id).toBe(before.Id);
     expect(after.State.StartedAt).toBe(before.State.StartedAt);

@@ -126,6 +126,14 @@ export function desiredState(node: string, generation: number, pods: NodeDesired
   return { protocol: 'v1', node, generation, pods };
 }
 
+/**
+ * Extra flags for an agent whose test waits for it to have run a few passes with nothing
+ * to change: a resync and a heartbeat every QUICK_PASS_MS (startAgent's are every
+ * second), so that a few of them take a second or so.
+ */
+export const QUICK_PASS_MS = 500;
+export const QUICK_PASSES = ['--resync', `${QUICK_PASS_MS}ms`, '--status-interval', `${QUICK_PASS_MS}ms`];
+
 export interface StartedAgent {
   readonly process: Running;
   readonly stateDir: string;

@@ -11,6 +11,8 @@ import {
   desiredState,
   inspect,
   podContainers,
+  QUICK_PASS_MS,
+  QUICK_PASSES,
   recordEvents,
   requireBuiltAgent,
   startAgent,
@@ -91,11 +93,11 @@ describe('baton-agent on its own', () => {
     // A container this node ran before: with no desired state the agent must leave it be.
     const leftover = await docker('run', '-d', '--label', `io.baton.node=${name}`, '--label', 'io.baton.pod=old', '--label', 'io.baton.pod-uid=old-1',
       '--label', 'io.baton.container=main', '--label', 'io.baton.spec-hash=0', '--label', 'io.baton.grace-period=0', TEST_IMAGE, 'sleep', '3600');
-    const agent = await agentFor(name, { stateDir });
+    const agent = await agentFor(name, { stateDir, args: QUICK_PASSES });
     await waitFor('the node online', () => view.nodeStatus(name)?.state === 'online');
     await waitFor('the corrupt file moved aside', async () => (await readdir(stateDir)).some((f) => f.startsWith('desired.json.corrupt-')));
     const since = Date.now();
-    await waitFor('a few resyncs', () => Date.parse(view.nodeStatus(name)?.time ?? '0') > since + 2500, { timeoutMs: 10_000 });
+    await waitFor('a few resyncs', () => Date.parse(view.nodeStatus(name)?.time ?? '0') > since + 2.5 * QUICK_PASS_MS, { timeoutMs: 10_000 });
     expect((await inspect(leftover)).State.Running).toBe(true);
     expect(agent.process.child.exitCode).toBeNull();
 
@@ -140,7 +142,7 @@ describe('baton-agent on its own', () => {
 
   it('ignores a desired state older than the one it holds, warning once per generation offered', async () => {
     const name = node();
-    const agent = await agentFor(name);
+    const agent = await agentFor(name, { args: QUICK_PASSES });
     await view.publishDesired(desiredState(name, 5, [testPod('new')]));
     await waitForRunning(name, 'new');
     await view.publishDesired(desiredState(name, 4, [testPod('old')]));
@@ -150,7 +152,7 @@ describe('baton-agent on its own', () => {
     await waitFor('a warning about generation 3', () => warnings().some((w) => w.generation === 3), { timeoutMs: 5_000 });
     expect(warnings().map((w) => [w.generation, w.heldGeneration])).toEqual([[4, 5], [3, 5]]);
     const since = Date.now();
-    await waitFor('a few resyncs', () => Date.parse(view.nodeStatus(name)?.time ?? '0') > since + 2000, { timeoutMs: 10_000 });
+    await waitFor('a few resyncs', () => Date.parse(view.nodeStatus(name)?.time ?? '0') > since + 2 * QUICK_PASS_MS, { timeoutMs: 10_000 });
     expect(await podContainers(name, 'old')).toEqual([]);
     expect((await podContainers(name, 'new')).length).toBe(1);
     expect(view.nodeStatus(name)?.observedGeneration).toBe(5);

@@ -8,7 +8,7 @@ import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
 import { freePort } from '../support/ports.js';
 import { startProcess, type Running } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
-import { BrokerView, desiredState, recordEvents, requireBuiltAgent, startAgent, testPod, topics, uniqueNode, waitForRunning, type StartedAgent } from './agent-harness.js';
+import { BrokerView, desiredState, QUICK_PASS_MS, QUICK_PASSES, recordEvents, requireBuiltAgent, startAgent, testPod, topics, uniqueNode, waitForRunning, type StartedAgent } from './agent-harness.js';
 
 /**
  * Image pulls from a real registry (docker-registry on 127.0.0.1, which Docker allows
@@ -109,11 +109,11 @@ describe('baton-agent pulls', () => {
     const image = await pushedImage();
     const { events, stop } = await recordEvents(broker.url, name);
     try {
-      await agentFor(name);
+      await agentFor(name, QUICK_PASSES);
       await view.publishDesired(desiredState(name, 1, [testPod('web', { image, imagePullPolicy: 'Never' })]));
       await waitFor('ErrImageNeverPull', () => view.podStatus(name, 'web')?.status.containerStatuses[0]?.state.waiting?.reason === 'ErrImageNeverPull');
       const since = Date.now();
-      await waitFor('a few resyncs', () => Date.parse(view.nodeStatus(name)?.time ?? '0') > since + 2000, { timeoutMs: 10_000 });
+      await waitFor('a few resyncs', () => Date.parse(view.nodeStatus(name)?.time ?? '0') > since + 2 * QUICK_PASS_MS, { timeoutMs: 10_000 });
       expect(events.filter((e) => e.reason === 'Pulling')).toEqual([]);
       expect(await docker('images', '-q', image)).toBe('');
     } finally {

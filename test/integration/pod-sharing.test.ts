@@ -7,7 +7,7 @@ import type { NodeEvent, PodStatusReport } from '../../protocol/messages.js';
 import { containersWithLabels, docker, removeNodeContainers, TEST_IMAGE } from '../support/docker.js';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
 import { waitFor } from '../support/wait.js';
-import { BrokerView, desiredState, podContainers, recordEvents, requireBuiltAgent, specPod, startAgent, topics, uniqueNode, type PodSpecInput, type StartedAgent } from './agent-harness.js';
+import { BrokerView, desiredState, podContainers, QUICK_PASS_MS, QUICK_PASSES, recordEvents, requireBuiltAgent, specPod, startAgent, topics, uniqueNode, type PodSpecInput, type StartedAgent } from './agent-harness.js';
 
 /**
  * What the containers of a pod share, and what a pod may take from its node, as a user
@@ -303,7 +303,7 @@ describe('what a pod takes from its node', () => {
   });
 
   it('securityContext.privileged: refused without --allow-privileged, created privileged with it', async () => {
-    const [strict, lenient] = await Promise.all([nodeWithAgent(), nodeWithAgent(['--allow-privileged'])]);
+    const [strict, lenient] = await Promise.all([nodeWithAgent(QUICK_PASSES), nodeWithAgent(['--allow-privileged'])]);
     const privileged = () => specPod('priv', pod({ containers: [{ ...sleeper, name: 'main', securityContext: { privileged: true } }] }));
     await Promise.all([view.publishDesired(desiredState(strict.node, 1, [privileged()])), view.publishDesired(desiredState(lenient.node, 1, [privileged()]))]);
 
@@ -323,7 +323,7 @@ describe('what a pod takes from its node', () => {
     expect(admitted.status.reason).toBeUndefined();
     // A pass later, the refused pod still has no container and no lifecycle event.
     const seen = Date.now();
-    await waitFor('another node heartbeat', () => Date.parse(view.nodeStatus(strict.node)?.time ?? '0') > seen + 1000, { timeoutMs: 10_000 });
+    await waitFor('another node heartbeat', () => Date.parse(view.nodeStatus(strict.node)?.time ?? '0') > seen + QUICK_PASS_MS, { timeoutMs: 10_000 });
     expect(await podContainers(strict.node, 'priv')).toEqual([]);
     expect(strict.events.filter((e) => e.pod === 'priv')).toEqual([]);
   });
