@@ -93,9 +93,12 @@ export class Fleet {
     await client.start();
     const fleet = new Fleet(broker, client, dir, options.coordinatorArgs ?? []);
     try {
-      await fleet.startCoordinator();
+      // The agents boot while the coordinator does: they reach the broker on their own,
+      // and the coordinator reads their retained statuses once it subscribes.
+      const coordinatorUp = fleet.startCoordinator();
       const names = Array.from({ length: options.nodes }, (_, i) => fleet.nodeName(i));
       for (const name of names) await fleet.startAgent(name);
+      await coordinatorUp;
       await fleet.waitForNodes(names, 'Ready');
       return fleet;
     } catch (error) {
