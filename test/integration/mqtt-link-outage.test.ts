@@ -54,11 +54,11 @@ describe('MqttLink outages', () => {
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     cleanups.push(() => new Promise((resolve) => server.close(() => resolve())));
 
-    const link = daemonLink(`mqtt://127.0.0.1:${port}`, { reconnectPolicy: { initialMs: 200, maxMs: 1600, stableMs: 60_000 } });
+    const link = daemonLink(`mqtt://127.0.0.1:${port}`, { reconnectPolicy: { initialMs: 100, maxMs: 800, stableMs: 60_000 } });
     await link.start();
     await waitFor('six connection attempts', () => accepts.length >= 6, { timeoutMs: 10_000, intervalMs: 20 });
     const gaps = accepts.slice(1, 6).map((at, i) => at - (accepts[i] ?? 0));
-    const ceilings = [200, 400, 800, 1600, 1600];
+    const ceilings = [100, 200, 400, 800, 800];
     gaps.forEach((gap, i) => {
       const ceiling = ceilings[i] ?? 0;
       expect(gap, `wait ${i + 1} of ${gaps.map(Math.round).join(', ')} ms`).toBeGreaterThanOrEqual(ceiling / 2 - 10);

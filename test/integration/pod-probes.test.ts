@@ -42,17 +42,17 @@ describe('probes', () => {
       containers: [{
         name: 'liveness',
         image: TEST_IMAGE,
-        command: ['sh', '-c', 'touch /tmp/healthy; sleep 3; rm -f /tmp/healthy; sleep 600'],
+        command: ['sh', '-c', 'touch /tmp/healthy; sleep 2; rm -f /tmp/healthy; sleep 600'],
         livenessProbe: { exec: { command: ['cat', '/tmp/healthy'] }, initialDelaySeconds: 1, periodSeconds: 1 },
       }],
     });
     await bed.view.publishDesired(desiredState(node, 1, [pod]));
 
     const first = await waitFor('restartCount 1', () => ((main(node, 'liveness-exec')?.restartCount ?? 0) >= 1 ? main(node, 'liveness-exec') : undefined), { timeoutMs: 20_000 });
-    // Killed by the agent (sleep ignores SIGTERM as PID 1), after the file had gone: not before 3 s.
+    // Killed by the agent (sleep ignores SIGTERM as PID 1), after the file had gone: not before 2 s.
     const killed = first.lastState?.terminated;
     expect(killed).toMatchObject({ exitCode: 137, reason: 'Error', startedAt: expect.any(String), finishedAt: expect.any(String) });
-    expect(Date.parse(killed?.finishedAt ?? '') - Date.parse(killed?.startedAt ?? '')).toBeGreaterThanOrEqual(3000);
+    expect(Date.parse(killed?.finishedAt ?? '') - Date.parse(killed?.startedAt ?? '')).toBeGreaterThanOrEqual(2000);
     expect(bed.view.podStatus(node, 'liveness-exec')?.status.phase).toBe('Running');
 
     await waitFor('restartCount 2', () => (main(node, 'liveness-exec')?.restartCount ?? 0) >= 2, { timeoutMs: 20_000 });
