@@ -98,6 +98,8 @@ describe('the secure setup on mosquitto', () => {
       '--broker', `mqtts://127.0.0.1:${ports.tls}`, '--state-dir', stateDir, '--http', `127.0.0.1:${ports.http}`,
       '--mosquitto-dir', dir, '--mosquitto-reload', `kill -HUP ${mosquitto.pid}`, '--node-grace', '5s',
     ], { BATON_LISTEN: '', BATON_BROKER: '' });
+    // The CLI would wait out its whole request timeout on a coordinator not yet there.
+    await waitOn('the coordinator online', async () => (await readRetained(adminUrl, 'baton/v1/coordinator/status')).get('baton/v1/coordinator/status')?.includes('"online"'));
     const created = await waitOn('baton token create', async () => {
       const result = await cli('token', 'create', '--description', 'e2e secure mosquitto');
       return result.code === 0 && result;

@@ -111,7 +111,7 @@ export function fakeNodeStatus(node: string, options: FakeNodeOptions = {}): Nod
   };
 }
 
-const TEST_CLIENT_RECONNECT = { initialMs: 50, maxMs: 400, stableMs: 10_000 };
+const TEST_CLIENT_RECONNECT = { initialMs: 50, maxMs: 100, stableMs: 10_000 };
 
 /**
  * A test client over the real broker: it plays fake nodes (retained statuses,

@@ -29,6 +29,6 @@ export async function startMosquitto(options: { port?: number; extraConfig?: str
   const config = join(dir, 'mosquitto.conf');
   await writeFile(config, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', options.extraConfig ?? ''].join('\n'));
   const running = startProcess('mosquitto', ['-c', config]);
-  await waitFor(`mosquitto on port ${port}\n${running.output()}`, () => canConnect(port), { timeoutMs: 10_000, intervalMs: 50 });
+  await waitFor(`mosquitto on port ${port}\n${running.output()}`, () => canConnect(port), { timeoutMs: 10_000, intervalMs: 10 });
   return { ...running, url: `mqtt://127.0.0.1:${port}`, port };
 }
