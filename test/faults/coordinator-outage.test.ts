@@ -46,7 +46,7 @@ describe('the coordinator gone for a while', () => {
     const node = f.nodeName(0);
     await f.startAgent(node, FAST_BACKOFF);
     await f.waitForNodes([node], 'Ready');
-    await f.apply(`${manifest('steady', 2, '["sleep", "3600"]')}---\n${manifest('crash', 1, '["sh", "-c", "sleep 1; exit 1"]')}`);
+    await f.apply(`${manifest('steady', 2, '["sleep", "3600"]')}---\n${manifest('crash', 1, '["sh", "-c", "sleep 0.5; exit 1"]')}`);
     const pods = await waitFor('3 pods Running, the crashing one restarted once', async () => {
       const listed = await f.pods();
       const isRunning = listed.length === 3 && listed.every((p) => p.status?.phase === 'Running');

@@ -7,7 +7,7 @@ import { nodeContainers, type NodeContainer } from '../support/node-containers.j
 import { waitFor } from '../support/wait.js';
 import { BrokerView, desiredState, requireBuiltAgent, startAgent, uniqueNode } from '../integration/agent-harness.js';
 
-/** Agent flags of the fault tests: pods that crash on purpose restart every two seconds (a 1 s run, a 1 s back-off). */
+/** Agent flags of the fault tests: pods that crash on purpose restart after a 1 s back-off each time. */
 export const FAST_BACKOFF = ['--backoff', '1s', '--backoff-max', '1s'];
 
 /** A node that ran before, as the agent left it when it was killed. */

@@ -142,7 +142,7 @@ describe('a network partition between the agent and its broker', () => {
 
     await view.publishDesired(desiredState(node, 1, [
       ...STEADY.map((name) => testPod(name)),
-      testPod(CRASH, { command: ['sh', '-c', 'sleep 1; exit 1'], restartPolicy: 'Always' }),
+      testPod(CRASH, { command: ['sh', '-c', 'sleep 0.5; exit 1'], restartPolicy: 'Always' }),
     ]));
     await waitFor('the steady pods Running and the crashing pod restarted once, on the broker', () =>
       STEADY.every((pod) => view.podStatus(node, pod)?.status.phase === 'Running') &&

@@ -29,7 +29,7 @@ describe('imagePullPolicy Always with the registry unreachable', () => {
     const watch = await bed.node('offpull', FAST_BACKOFF);
     const pod = specPod('latest', {
       restartPolicy: 'Always',
-      containers: [{ name: 'main', image: UNREACHABLE, imagePullPolicy: 'Always', command: ['sh', '-c', 'sleep 1; exit 1'] }],
+      containers: [{ name: 'main', image: UNREACHABLE, imagePullPolicy: 'Always', command: ['sh', '-c', 'sleep 0.5; exit 1'] }],
     });
     await bed.view.publishDesired(desiredState(watch.node, 1, [pod]));
 

@@ -7,11 +7,11 @@ import { TEST_IMAGE } from '../support/docker.js';
 /** The pods and checks the fault tests share. */
 
 /**
- * A pod whose container exits with an error after a second, restartPolicy Always: with
- * the agent's `--backoff 1s --backoff-max 1s` it is restarted every two seconds.
+ * A pod whose container exits with an error after half a second, restartPolicy Always:
+ * with the agent's `--backoff 1s --backoff-max 1s` it is restarted every second and a half.
  */
 export function crashPod(name: string): DesiredPod {
-  return testPod(name, { command: ['sh', '-c', 'sleep 1; exit 1'], restartPolicy: 'Always' });
+  return testPod(name, { command: ['sh', '-c', 'sleep 0.5; exit 1'], restartPolicy: 'Always' });
 }
 
 /**

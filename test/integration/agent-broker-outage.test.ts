@@ -39,7 +39,7 @@ describe('baton-agent during a broker outage', () => {
       await removeNodeContainers(name);
     });
     const view = await BrokerView.connect(broker.url);
-    await view.publishDesired(desiredState(name, 1, [testPod('crash', { command: ['sh', '-c', 'sleep 1; exit 1'], restartPolicy: 'Always' })]));
+    await view.publishDesired(desiredState(name, 1, [testPod('crash', { command: ['sh', '-c', 'sleep 0.5; exit 1'], restartPolicy: 'Always' })]));
     await waitFor('a first restart reported', () => (view.podStatus(name, 'crash')?.status.containerStatuses[0]?.restartCount ?? 0) >= 1);
     await view.close();
 

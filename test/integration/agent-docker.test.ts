@@ -218,7 +218,7 @@ describe('baton-agent with Docker', () => {
   it('restarts a container that exited under restartPolicy Always and counts the restart', async () => {
     const name = node();
     await agentFor(name);
-    await view.publishDesired(desiredState(name, 1, [testPod('job', { command: ['sh', '-c', 'sleep 1; exit 3'], restartPolicy: 'Always' })]));
+    await view.publishDesired(desiredState(name, 1, [testPod('job', { command: ['sh', '-c', 'sleep 0.5; exit 3'], restartPolicy: 'Always' })]));
     const report = await waitFor('restartCount 1', () => {
       const r = view.podStatus(name, 'job');
       return (r?.status.containerStatuses[0]?.restartCount ?? 0) >= 1 ? r : undefined;
@@ -237,7 +237,7 @@ describe('baton-agent with Docker', () => {
     const name = node();
     // A 1 s back-off (kubelet's is 10 s): the restart owed after the agent's own restart comes within the test's time.
     const first = await agentFor(name, ['--backoff', '1s']);
-    await view.publishDesired(desiredState(name, 1, [testPod('job', { command: ['sh', '-c', 'sleep 1; exit 2'], restartPolicy: 'Always' })]));
+    await view.publishDesired(desiredState(name, 1, [testPod('job', { command: ['sh', '-c', 'sleep 0.5; exit 2'], restartPolicy: 'Always' })]));
     const count = (): number => view.podStatus(name, 'job')?.status.containerStatuses[0]?.restartCount ?? -1;
     await waitFor('restartCount 1', () => count() >= 1, { timeoutMs: 30_000 });
     await first.process.stop('SIGKILL');

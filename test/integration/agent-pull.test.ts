@@ -96,7 +96,7 @@ describe('baton-agent pulls', () => {
     const { events, stop } = await recordEvents(broker.url, name);
     try {
       await agentFor(name);
-      await view.publishDesired(desiredState(name, 1, [testPod('job', { command: ['sh', '-c', 'sleep 1; exit 1'], image, imagePullPolicy: 'Always' })]));
+      await view.publishDesired(desiredState(name, 1, [testPod('job', { command: ['sh', '-c', 'sleep 0.5; exit 1'], image, imagePullPolicy: 'Always' })]));
       await waitFor('a restart', () => (view.podStatus(name, 'job')?.status.containerStatuses[0]?.restartCount ?? 0) >= 1, { timeoutMs: 30_000 });
       await waitFor('two Pulled events', () => events.filter((e) => e.reason === 'Pulled').length >= 2);
     } finally {
