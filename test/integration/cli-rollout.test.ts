@@ -80,18 +80,22 @@ describe.each<BrokerKind>(['embedded', 'mosquitto'])('scale and rollout over the
     // A template whose pods never come up: the rollout stalls, and status says why.
     expect(await apply(deploymentManifest('web', 2, { image: MISSING }))).toMatchObject({ code: 0, stdout: 'deployment.apps/web configured\n' });
     await waitFor('a web pod of the new template', async () => (await hashes('web')).some((h) => h !== first));
-    expect(await baton('rollout', 'history', 'deployment/web')).toEqual({
+    // Three reads of the stalled rollout, side by side.
+    const [history, one, stalled] = await Promise.all([
+      baton('rollout', 'history', 'deployment/web'),
+      baton('rollout', 'history', 'deployment/web', '--revision', '1'),
+      baton('rollout', 'status', 'deployment/web', '--timeout', '1s'),
+    ]);
+    expect(history).toEqual({
       code: 0,
       stdout: 'deployment.apps/web\nREVISION  CHANGE-CAUSE\n1         first\n2         <none>\n\n',
       stderr: '',
     });
-    const one = await baton('rollout', 'history', 'deployment/web', '--revision', '1');
     expect(one.code).toBe(0);
     expect(one.stdout).toMatch(/^deployment\.apps\/web with revision #1\nPod Template:\n/);
     expect(one.stdout).toMatch(new RegExp(`^ +Image: +${GOOD}$`, 'm'));
     expect(one.stdout).toMatch(/^ +Annotations: +kubernetes\.io\/change-cause: first$/m);
 
-    const stalled = await baton('rollout', 'status', 'deployment/web', '--timeout', '1s');
     expect(stalled.code).toBe(1);
     expect(stalled.stderr).toBe('error: timed out waiting for the condition\n');
     expect(stalled.stdout).toMatch(new RegExp(`^Waiting for deployment "web" rollout to finish: .* \\(Warning: ImagePullBackOff - Back-off pulling image "${MISSING}"\\)\\n$`));
@@ -102,13 +106,19 @@ describe.each<BrokerKind>(['embedded', 'mosquitto'])('scale and rollout over the
     expect(undone.metadata.generation).toBe(3);
     await waitFor('only pods of revision 1\'s template left', async () => JSON.stringify(await hashes('web')) === JSON.stringify([first, first]));
     expect(await baton('rollout', 'status', 'deployment/web', '--timeout', '20s')).toMatchObject({ code: 0, stdout: expect.stringMatching(/deployment "web" successfully rolled out\n$/) });
-    expect((await baton('rollout', 'history', 'deployment/web')).stdout).toBe('deployment.apps/web\nREVISION  CHANGE-CAUSE\n2         <none>\n3         first\n\n');
-    expect(await baton('rollout', 'undo', 'deployment/web', '--to-revision', '3')).toEqual({
+    // The history, and two undos that change nothing, side by side.
+    const [historyAfterUndo, toCurrent, toMissing] = await Promise.all([
+      baton('rollout', 'history', 'deployment/web'),
+      baton('rollout', 'undo', 'deployment/web', '--to-revision', '3'),
+      baton('rollout', 'undo', 'deployment/web', '--to-revision', '9'),
+    ]);
+    expect(historyAfterUndo.stdout).toBe('deployment.apps/web\nREVISION  CHANGE-CAUSE\n2         <none>\n3         first\n\n');
+    expect(toCurrent).toEqual({
       code: 0,
       stdout: 'deployment.apps/web skipped rollback (current template already matches revision 3)\n',
       stderr: '',
     });
-    expect(await baton('rollout', 'undo', 'deployment/web', '--to-revision', '9')).toEqual({ code: 1, stdout: '', stderr: 'error: unable to find specified revision 9 in history\n' });
+    expect(toMissing).toEqual({ code: 1, stdout: '', stderr: 'error: unable to find specified revision 9 in history\n' });
 
     expect(await baton('scale', 'deployment/web', '--replicas', '3')).toEqual({ code: 0, stdout: 'deployment.apps/web scaled\n', stderr: '' });
     await waitFor('3 web pods', async () => JSON.stringify(await hashes('web')) === JSON.stringify([first, first, first]));
