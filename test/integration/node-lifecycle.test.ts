@@ -79,7 +79,8 @@ describe.each<BrokerKind>(['embedded', 'mosquitto'])('node lifecycle on the %s b
     await coordinator?.stop('SIGKILL');
     await waitFor('the client to see the coordinator gone', () => client.message(client.topics.coordinatorStatus())?.includes('"offline"') || kind === 'embedded');
     coordinator = startCoordinator(broker, stateDir, args);
-    await waitFor('the coordinator back online', async () => (await client.request({ op: 'list', kind: 'nodes' }, 1000).catch(() => undefined))?.ok === true, { timeoutMs: 20_000 });
+    // A request sent before the new coordinator listens is never answered: ask again soon.
+    await waitFor('the coordinator back online', async () => (await client.request({ op: 'list', kind: 'nodes' }, 300).catch(() => undefined))?.ok === true, { timeoutMs: 20_000 });
   }
 
   /** Nodes that keep publishing their status every HEARTBEAT_MS, as agents do every --status-interval. */

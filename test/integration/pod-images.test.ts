@@ -15,9 +15,9 @@ import { BrokerView, desiredState, recordEvents, recordPodStatuses, requireBuilt
  * several pods, and a missing image backing off until it appears.
  */
 
-/** The relay's pace: a 3 MiB layer takes about three seconds. */
+/** The relay's pace: a 2 MiB layer takes about two seconds. */
 const BYTES_PER_SECOND = 1_000_000;
-const PAYLOAD_BYTES = 3 * 1024 * 1024;
+const PAYLOAD_BYTES = 2 * 1024 * 1024;
 /** Enough for a pull that lasts about a second: both pods of one desired state ask for it while it runs. */
 const SHARED_PAYLOAD_BYTES = 1024 * 1024;
 
@@ -110,7 +110,7 @@ describe('pod images', () => {
     for (const p of progress) {
       expect(p.image).toBe(image);
       expect(p.layers).toBe(2);
-      // The random payload does not compress: its layer alone is over 3.1 MB.
+      // The random payload does not compress: its layer alone is over 2 MB.
       expect(p.total).toBeGreaterThanOrEqual(PAYLOAD_BYTES / 1_000_000 - 0.05);
       expect(p.done).toBeLessThanOrEqual(p.total);
     }
