@@ -48,21 +48,17 @@ export function pairSizes(sizes: ReadonlyMap<string, number>): BinarySize[] {
 }
 
 /**
- * Builds what the bench runs when it is missing: the agent binaries (`npm run
- * build:binaries`) and the CLI's binary for this machine, which pod start uses. Both are
- * incremental: a second run with nothing changed builds nothing.
+ * Brings dist/bin up to date with the source before anything is measured: the agent
+ * binaries (`npm run build:binaries`), and every program's binary for this machine (the
+ * CLI's is what pod start applies with). The build is incremental, so with nothing
+ * changed this only checks; a binary left from older source is rebuilt rather than
+ * measured, which would credit or blame Baton for code it no longer has.
  */
 export async function ensureBinaries(say: (line: string) => void): Promise<void> {
-  if (!existsSync(sumsFile)) {
-    say('dist/bin/SHA256SUMS is missing: running npm run build:binaries (a few minutes)');
-    await runToStderr('npm', ['run', 'build:binaries']);
-    if (!existsSync(sumsFile)) throw new Error('npm run build:binaries made no dist/bin/SHA256SUMS');
-  }
-  const arch = hostArch();
-  if (process.platform === 'linux' && !existsSync(join(binDir, `baton-linux-${arch}`))) {
-    say(`dist/bin/baton-linux-${arch} is missing: building the CLI's single binary`);
-    await runToStderr('node', ['scripts/build-binaries.mjs', '--program', 'cli', '--arch', arch]);
-  }
+  say('dist/bin: building whatever binary is missing or older than the source (npm run build:binaries)');
+  await runToStderr('npm', ['run', 'build:binaries']);
+  if (!existsSync(sumsFile)) throw new Error('npm run build:binaries made no dist/bin/SHA256SUMS');
+  if (process.platform === 'linux') await runToStderr('node', ['scripts/build-binaries.mjs', '--program', 'all', '--arch', hostArch()]);
 }
 
 /** Runs a build step from the repository root; its output goes to stderr, as stdout carries only the bench's tables. */

@@ -19,7 +19,7 @@ import { seconds } from './table.js';
  * `npm run bench [-- --quick] [-- --window SECONDS]`: Baton's numbers on this machine,
  * printed as tables on stdout (progress on stderr).
  *
- * - The single binaries' sizes, raw and xz (built first when dist/bin is missing).
+ * - The single binaries' sizes, raw and xz (each rebuilt first if missing or older than the source).
  * - The agent at rest, as the single binary (what a Pi runs) and, for comparison, as
  *   `node dist/baton-agent.js`: each with 0 pods, then with 10, against its own
  *   mosquitto; memory, CPU, disk writes and log bytes over one window per state.
