@@ -54,7 +54,7 @@ async function buildOne({ program, arch, bundle, version, info }) {
   const runtime = await ensureRuntime(cacheDir, arch, version);
   // The x64 runtime of the same version makes the arm64 blob: its blob is identical.
   const maker = arch === 'arm64' ? await ensureRuntime(cacheDir, 'x64', version) : runtime;
-  const config = seaConfig(runtime, programs[program].v8Flags, programs[program].codeCache && maker === runtime);
+  const config = seaConfig(runtime, programs[program].v8Flags, programs[program].startup, maker === runtime);
   const inputs = sha256(JSON.stringify({ RECIPE, xz: XZ_LEVEL, bundle: sha256(bundle), runtime: runtime.strippedSha256, maker: maker.sha256, config }));
   const record = info.files[file];
   const rawPath = join(outDir, file);

@@ -1,3 +1,4 @@
+import { startupSnapshot } from 'node:v8';
 import { versionLine } from '../../protocol/version.js';
 import { UsageError } from '../../protocol/options.js';
 import { BrokerUnreachableError } from '../../protocol/mqtt-link.js';
@@ -89,10 +90,17 @@ function exitSoon(code: number): void {
   setTimeout(() => process.exit(code), 2000).unref();
 }
 
-process.on('uncaughtException', (error) => exitSoon(fail(error)));
-process.on('unhandledRejection', (error) => exitSoon(fail(error)));
+function start(): void {
+  process.on('uncaughtException', (error) => exitSoon(fail(error)));
+  process.on('unhandledRejection', (error) => exitSoon(fail(error)));
+  // No top-level await: the single binary's bundle is CommonJS.
+  Promise.resolve()
+    .then(() => run(parseCommandLine(process.argv.slice(2), process.env)))
+    .then(exitSoon, (error: unknown) => exitSoon(fail(error)));
+}
 
-// No top-level await: the single binary's bundle is CommonJS.
-Promise.resolve()
-  .then(() => run(parseCommandLine(process.argv.slice(2), process.env)))
-  .then(exitSoon, (error: unknown) => exitSoon(fail(error)));
+// The CLI's single binary is a V8 startup snapshot (docs/binaries.md): the build runs this
+// module's top level, with every import evaluated, and saves the heap; each run of the
+// binary begins at start(), with its own argv and environment.
+if (startupSnapshot.isBuildingSnapshot()) startupSnapshot.setDeserializeMainFunction(start);
+else start();

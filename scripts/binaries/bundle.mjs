@@ -3,25 +3,29 @@
 import { build } from 'esbuild';
 
 /**
- * The programs, the V8 flags baked into each and whether each carries a code cache
- * (docs/binaries.md). The agent lives on a 1 GB Pi and mostly waits: a small heap,
- * --lite-mode (no optimizing compilers, lazy feedback) takes ~8 MiB off its RSS for a
- * little CPU on the rare busy moment; --no-expose-wasm says what lite mode implies, so V8
- * prints no warning about it; --single-threaded keeps V8's garbage collection and
- * compiling on the main thread (~1.5 MiB less, with the unit's MALLOC_ARENA_MAX); no code
- * cache, which would sit in its heap. The coordinator
- * schedules whole fleets and the CLI runs for a moment: V8's defaults, and a code cache
- * so each starts without compiling its bundle.
+ * The programs, the V8 flags baked into each and how each starts (docs/binaries.md). The
+ * agent lives on a 1 GB Pi and mostly waits: a small heap, --lite-mode (no optimizing
+ * compilers, lazy feedback) takes ~8 MiB off its RSS for a little CPU on the rare busy
+ * moment; --no-expose-wasm says what lite mode implies, so V8 prints no warning about it;
+ * --single-threaded keeps V8's garbage collection and compiling on the main thread
+ * (~1.5 MiB less, with the unit's MALLOC_ARENA_MAX); it starts once, so nothing is
+ * prepared for its start. The coordinator schedules whole fleets: V8's defaults and a
+ * code cache. The CLI runs for a moment, once per command: a startup snapshot, its
+ * modules already evaluated (coordinator/cli/main.ts).
+ *
+ * `startup`: 'none'; 'codeCache' (V8's bytecode of the bundle, so it is not compiled at
+ * start); 'snapshot' (a V8 startup snapshot of the heap after the bundle's top level
+ * ran). Either only where the target's own Node makes the blob (sea.mjs).
  */
 export const programs = {
   agent: {
     name: 'baton-agent',
     entry: 'agent/main.ts',
     v8Flags: ['--max-old-space-size=32', '--max-semi-space-size=1', '--lite-mode', '--no-expose-wasm', '--single-threaded'],
-    codeCache: false,
+    startup: 'none',
   },
-  coordinator: { name: 'baton-coordinator', entry: 'coordinator/main.ts', v8Flags: [], codeCache: true },
-  cli: { name: 'baton', entry: 'coordinator/cli/main.ts', v8Flags: [], codeCache: true },
+  coordinator: { name: 'baton-coordinator', entry: 'coordinator/main.ts', v8Flags: [], startup: 'codeCache' },
+  cli: { name: 'baton', entry: 'coordinator/cli/main.ts', v8Flags: [], startup: 'snapshot' },
 };
 
 /**

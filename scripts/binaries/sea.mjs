@@ -11,20 +11,25 @@ export const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
 /**
  * The SEA config for `runtime`. `execArgv` exists from Node 22 (backported) and 24, not in
- * 20.11: there the V8 flags cannot be baked in (see docs/binaries.md). No snapshot. A code
- * cache (V8's compiled bytecode of the bundle, so the program starts without compiling
- * it: the CLI's `--version` in 50 ms instead of 80) only where asked for and where the blob
- * is made by the target's own runtime: V8 checks a cache against its version and flags, and
- * the arm64 blob is made by the x64 Node. Node 20.11's SEA has no code cache.
+ * 20.11: there the V8 flags cannot be baked in (see docs/binaries.md).
+ *
+ * `startup` asks for a code cache or a startup snapshot (bundle.mjs). Either is made only
+ * where the blob is made by the target's own runtime (`isOwnMaker`), from Node 22: V8
+ * checks both against its build and flags, the arm64 blob is made by the x64 Node, and
+ * Node 20.11's SEA has neither. A snapshot holds the heap after the bundle's top level
+ * ran at build time, so the program starts without evaluating its modules: the CLI's
+ * `--version` in 30 ms, against 50 with a code cache and 80 with neither. Node uses no
+ * code cache beside a snapshot.
  */
-export function seaConfig(runtime, v8Flags, useCodeCache) {
+export function seaConfig(runtime, v8Flags, startup, isOwnMaker) {
   const major = Number(runtime.version.split('.')[0]);
+  const canPrepare = isOwnMaker && major >= 22;
   return {
     main: 'bundle.cjs',
     output: 'sea.blob',
     disableExperimentalSEAWarning: true,
-    useSnapshot: false,
-    useCodeCache: useCodeCache && major >= 22,
+    useSnapshot: canPrepare && startup === 'snapshot',
+    useCodeCache: canPrepare && startup === 'codeCache',
     ...(major >= 22 && v8Flags.length > 0 ? { execArgv: v8Flags } : {}),
   };
 }

@@ -44,12 +44,13 @@ export function startProgram(name: 'baton-agent' | 'baton-coordinator', args: re
   return startProcess(process.execPath, [`${repoRoot}dist/${name}.js`, ...args], env);
 }
 
-/** Runs the `baton` CLI to completion. */
+/** Runs the `baton` CLI to completion: `node dist/baton.js`, or the single binary at `options.binary`. */
 export async function runCli(
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; input?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; input?: string; binary?: string } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [`${repoRoot}dist/baton.js`, ...args], {
+  const [command, ...rest] = options.binary === undefined ? [process.execPath, `${repoRoot}dist/baton.js`, ...args] : [options.binary, ...args];
+  const child = spawn(command as string, rest, {
     cwd: repoRoot,
     env: { ...process.env, ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
