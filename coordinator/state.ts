@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { daemonSetManifestSchema, deploymentManifestSchema, podSpecSchema, podTemplate } from '../protocol/manifest.js';
 import { ownerReferenceSchema } from '../protocol/messages.js';
 import { labels, subdomainName } from '../protocol/names.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { subdomainName } from './names.js';
 import { PROTOCOL_VERSION } from './version.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { envName, labelName, portName } from './names.js';
 import { parseCpuMillis, parseMemoryBytes } from './quantity.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { intOrPercent, intOrPercentValue, type IntOrPercent } from './manifest-deployment.js';
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The Deployment-only spec fields beside `replicas`, `selector` and `template`: how an

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { affinitySchema, tolerationsSchema } from './manifest-scheduling.js';
 import { daemonSetUpdateStrategySchema } from './manifest-daemonset.js';
 import { containerSchema, volumeSchema } from './manifest-container.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { podSpecSchema } from './manifest.js';
 import { taintSchema } from './manifest-scheduling.js';
 import { labels, subdomainName } from './names.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Kubernetes name and label rules. Names end up in MQTT topics and Docker container

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_MANIFEST_OBJECTS } from './limits.js';
 import { ownerReferenceSchema, timestamp } from './messages.js';
 import { PROTOCOL_VERSION } from './version.js';

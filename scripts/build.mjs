@@ -4,6 +4,7 @@
 // and zod from node_modules took ~250 ms. The single-binary build bundles them all.
 import { build } from 'esbuild';
 import { chmod } from 'node:fs/promises';
+import { nodeStreams } from './binaries/bundle.mjs';
 
 
 const programs = {
@@ -25,7 +26,8 @@ await Promise.all(Object.entries(programs).map(async ([name, entry]) => {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    ...(isCli ? {} : { packages: 'external' }),
+    // The CLI bundles its dependencies, with Node's streams for readable-stream (bundle.mjs).
+    ...(isCli ? { plugins: [nodeStreams] } : { packages: 'external' }),
     sourcemap: 'linked',
     banner: { js: isCli ? `#!/usr/bin/env node\n${requireShim}` : '#!/usr/bin/env node' },
     // The coordinator serves the agent installer and unit: built in, as text.

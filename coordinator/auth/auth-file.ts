@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { readFileIfExists } from '../../protocol/atomic-file.js';
 import { validate } from '../../protocol/validation.js';
 

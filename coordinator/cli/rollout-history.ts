@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Revision } from '../../protocol/requests.js';
 import { validate } from '../../protocol/validation.js';
 import { containersLines } from './describe-containers.js';

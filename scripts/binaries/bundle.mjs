@@ -39,6 +39,10 @@ const leftOut = {
   ssh2: 'ssh:// Docker hosts (Baton reaches Docker by unix:// or tcp://)',
   ws: 'MQTT over WebSocket (Baton speaks mqtt:// and mqtts://)',
   socks: 'MQTT through a SOCKS proxy (Baton speaks mqtt:// and mqtts://)',
+  'worker-timers': "MQTT.js's timers inside a browser's web worker (Baton runs on Node)",
+  'thread-stream': "pino's transports in worker threads (Baton logs JSON lines to stdout)",
+  'tar-fs': "dockerode's image builds from a folder (Baton builds no images)",
+  'lru-cache': "MQTT.js's MQTT 5 topic aliases (Baton speaks MQTT 3.1.1)",
 };
 
 const leftOutPackages = {
@@ -53,6 +57,21 @@ const leftOutPackages = {
 module.exports = new Proxy(fail, { get: (target, key) => (key === '__esModule' ? false : typeof key === 'symbol' ? undefined : fail) });`;
       return { contents, loader: 'js' };
     });
+  },
+};
+
+/**
+ * `readable-stream` is a copy of Node's streams for browsers and old Nodes; MQTT.js, its
+ * `bl` and docker-modem each bring one (v3 or v4), about 290 kB of bundle that sits in the
+ * heap as source. Every user reads its classes by name (`.Duplex`, `.Writable`, ...), which
+ * Node's own `stream` module has: each copy's own READABLE_STREAM=disable switch hands out
+ * the same. The bundle gets Node's (so does dist/baton.js, scripts/build.mjs).
+ */
+export const nodeStreams = {
+  name: 'node-streams',
+  setup(b) {
+    b.onResolve({ filter: /^readable-stream$/ }, (args) => ({ path: args.path, namespace: 'node-streams' }));
+    b.onLoad({ filter: /.*/, namespace: 'node-streams' }, () => ({ contents: "module.exports = require('node:stream');", loader: 'js' }));
   },
 };
 
@@ -97,7 +116,7 @@ export async function bundleProgram(program, root) {
     // A CommonJS bundle has no import.meta; a single executable's script is the binary itself.
     define: { 'import.meta.url': '__batonScriptUrl' },
     banner: { js: 'var __batonScriptUrl=require("node:url").pathToFileURL(__filename).href;' },
-    plugins: [nativeAddonsThrow, leftOutPackages],
+    plugins: [nativeAddonsThrow, leftOutPackages, nodeStreams],
     logLevel: 'silent',
   });
   for (const warning of result.warnings) console.warn(`esbuild: ${warning.text}`);
