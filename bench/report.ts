@@ -8,14 +8,19 @@ import { bytes, mib, seconds, table } from './table.js';
  * The bench's printed report: pure functions from measurements to text.
  *
  * DESIGN.md's targets for the agent at rest with 10 pods: under 64 MB RSS and 32 MB
- * private memory, under 1% of a core, no disk writes. DESIGN.md's MB are the MiB that
- * /proc reports (its 82 MB for a bare Node process is the 82 MiB measured), so the
- * targets are read as MiB. Memory is judged on the largest sample in the window, not
- * the median: "at rest" should hold all the time.
+ * private memory, under 1% of a core, no disk writes. A megabyte is read as 10^6 bytes,
+ * the stricter of the two readings (64 MB is 61.0 MiB), although /proc and the table
+ * print MiB. Memory is judged on the largest sample in the window, not the median: "at
+ * rest" should hold all the time.
  */
 
-const MiB = 1024 * 1024;
-export const TARGETS = { rssBytes: 64 * MiB, privateBytes: 32 * MiB, cpuPercent: 1, pods: 10 } as const;
+const MB = 1_000_000;
+export const TARGETS = { rssBytes: 64 * MB, privateBytes: 32 * MB, cpuPercent: 1, pods: 10 } as const;
+
+/** `64 MB (61.0 MiB)`: a target as DESIGN.md states it, and as the figures are printed. */
+function megabytes(n: number): string {
+  return `${n / MB} MB (${mib(n)})`;
+}
 
 export function sizesReport(sizes: readonly BinarySize[]): string {
   const size = (n: number | undefined): string => (n === undefined ? '-' : mib(n));
@@ -71,16 +76,16 @@ export function targetsReport(runs: readonly AtRest[]): string {
   if (judged.length === 0) return '';
   const perHour = (run: AtRest, n: number): string => `${bytes((n * 3_600_000) / run.windowMs)}/h`;
   const figures: { name: string; target: string; value: (run: AtRest) => string; isMet: (run: AtRest) => boolean }[] = [
-    { name: 'RSS (largest sample)', target: `< ${mib(TARGETS.rssBytes)}`, value: (r) => mib(r.memory.rss.max), isMet: (r) => r.memory.rss.max < TARGETS.rssBytes },
-    { name: 'private memory (largest sample)', target: `< ${mib(TARGETS.privateBytes)}`, value: (r) => mib(r.memory.private.max), isMet: (r) => r.memory.private.max < TARGETS.privateBytes },
-    { name: '  of which anonymous (largest sample)', target: `< ${mib(TARGETS.privateBytes)}`, value: (r) => mib(r.memory.anonymous.max), isMet: (r) => r.memory.anonymous.max < TARGETS.privateBytes },
+    { name: 'RSS (largest sample)', target: `< ${megabytes(TARGETS.rssBytes)}`, value: (r) => mib(r.memory.rss.max), isMet: (r) => r.memory.rss.max < TARGETS.rssBytes },
+    { name: 'private memory (largest sample)', target: `< ${megabytes(TARGETS.privateBytes)}`, value: (r) => mib(r.memory.private.max), isMet: (r) => r.memory.private.max < TARGETS.privateBytes },
+    { name: '  of which anonymous (largest sample)', target: `< ${megabytes(TARGETS.privateBytes)}`, value: (r) => mib(r.memory.anonymous.max), isMet: (r) => r.memory.anonymous.max < TARGETS.privateBytes },
     { name: 'CPU, % of one core', target: `< ${TARGETS.cpuPercent} %`, value: (r) => `${r.cpuPercent.toFixed(2)} %`, isMet: (r) => r.cpuPercent < TARGETS.cpuPercent },
     { name: 'disk writes (write_bytes)', target: 'none', value: (r) => perHour(r, r.io.writeBytes), isMet: (r) => r.io.writeBytes === 0 },
     { name: 'log lines (journald would keep them)', target: 'none', value: (r) => perHour(r, r.logBytes), isMet: (r) => r.logBytes === 0 },
   ];
   const head = ['figure', 'target', ...judged.flatMap((run) => [label(run), 'verdict'])];
   const rows = figures.map((f) => [f.name, f.target, ...judged.flatMap((run) => [f.value(run), verdict(f.isMet(run), run)])]);
-  return `the agent at rest with ${TARGETS.pods} pods against DESIGN.md's targets (MB read as MiB)\n\n${table([head, ...rows])}\n`;
+  return `the agent at rest with ${TARGETS.pods} pods against DESIGN.md's targets (1 MB = 10^6 bytes)\n\n${table([head, ...rows])}\n`;
 }
 
 /** What each run wrote: to disk, to its log, and through every write() call. */
