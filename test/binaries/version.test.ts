@@ -8,7 +8,7 @@ import { arches, runAgentBinary } from './binaries.js';
  * qemu-user) and --help; --verbose shows the heap flags a 1 GB Pi needs in effect.
  */
 
-const AGENT_FLAGS = '--max-old-space-size=32 --max-semi-space-size=1 --lite-mode --no-expose-wasm --single-threaded';
+const AGENT_FLAGS = '--max-old-space-size=32 --max-semi-space-size=1 --lite-mode --no-expose-wasm --single-threaded --bytecode-old-age=1';
 
 /** The NODE_OPTIONS the agent's unit sets, as a Pi's systemd would pass them. */
 function unitNodeOptions(): string {
