@@ -18,7 +18,7 @@ export const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
  * checks both against its build and flags, the arm64 blob is made by the x64 Node, and
  * Node 20.11's SEA has neither. A snapshot holds the heap after the bundle's top level
  * ran at build time, so the program starts without evaluating its modules: the CLI's
- * `--version` in 30 ms, against 50 with a code cache and 80 with neither. Node uses no
+ * `--version` in about 35 ms, against 50 with a code cache and 80 with neither. Node uses no
  * code cache beside a snapshot.
  */
 export function seaConfig(runtime, v8Flags, startup, isOwnMaker) {
