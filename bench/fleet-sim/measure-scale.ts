@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { TEST_IMAGE } from '../../test/support/docker.js';
 import { startMosquitto } from '../../test/support/mosquitto.js';
 import { repoRoot, runCli, startProcess } from '../../test/support/processes.js';
@@ -20,7 +21,8 @@ import { percentile } from './percentile.js';
  * clock runs from just before the CLI starts until every pod is in a node's desired
  * state (bound) and until every pod reports Running, as read off the broker. Then single
  * Pods are applied one at a time and each timed to Running, at that scale. The
- * coordinator's peak RSS and CPU are read from /proc over the whole apply-to-Running run.
+ * coordinator's peak RSS and CPU are read from /proc over the whole apply-to-Running run,
+ * and again at rest afterwards: the fleet up, every pod Running, the nodes heartbeating.
  *
  * Everything runs on this machine, agents included: on few cores the simulated fleet
  * takes CPU from the coordinator, so the figures are an upper bound of the coordinator's.
@@ -36,6 +38,9 @@ export interface ScaleOptions {
   readonly cpuProfileDir?: string;
   /** Give up waiting for any one stage after this long; 5 minutes by default. */
   readonly stageTimeoutMs?: number;
+  /** After the single pods: how long to let the coordinator settle, then how long to watch it at rest (5 s and 10 s by default). */
+  readonly restSettleMs?: number;
+  readonly restWindowMs?: number;
 }
 
 export interface ScaleResult {
@@ -57,6 +62,8 @@ export interface ScaleResult {
   readonly singlePodP99Ms: number;
   readonly singlePodSamples: number;
   readonly coordinator: CoordinatorUsage;
+  /** The coordinator afterwards, every pod Running and every node heartbeating: its largest RSS and its CPU over the rest window. */
+  readonly coordinatorAtRest: CoordinatorUsage;
 }
 
 const DEPLOYMENTS = 10;
@@ -94,7 +101,8 @@ export async function measureScale(options: ScaleOptions): Promise<ScaleResult> 
     const nodesReadyMs = performance.now() - fleetStart;
     say(`scale ${nodes} nodes: all Ready after ${Math.round(nodesReadyMs)} ms; applying ${DEPLOYMENTS} Deployments, ${nodes * podsPerNode} pods`);
 
-    const sampler = new UsageSampler(coordinator.pid, await ticksPerSecond());
+    const hz = await ticksPerSecond();
+    const sampler = new UsageSampler(coordinator.pid, hz);
     await sampler.start();
     const total = nodes * podsPerNode;
     const replicas = Math.ceil(total / DEPLOYMENTS);
@@ -118,6 +126,12 @@ export async function measureScale(options: ScaleOptions): Promise<ScaleResult> 
       singles.push((watch.runningAt.get(name) ?? Number.NaN) - start);
     }
     const usage = await sampler.stop();
+    say(`scale ${nodes} nodes: the coordinator at rest`);
+    await sleep(options.restSettleMs ?? 5000);
+    const rest = new UsageSampler(coordinator.pid, hz, 1000);
+    await rest.start();
+    await sleep(options.restWindowMs ?? 10_000);
+    const coordinatorAtRest = await rest.stop();
     if (watch.undecodableCount > 0) say(`scale ${nodes} nodes: WARNING ${watch.undecodableCount} payloads did not decode`);
     return {
       nodes,
@@ -132,6 +146,7 @@ export async function measureScale(options: ScaleOptions): Promise<ScaleResult> 
       singlePodP99Ms: percentile(singles, 99),
       singlePodSamples: singles.length,
       coordinator: usage,
+      coordinatorAtRest,
     };
   } finally {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((error: unknown) => say(`cleanup: ${String(error)}`));
