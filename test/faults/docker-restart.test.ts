@@ -133,8 +133,10 @@ describe('dockerd killed and started again', () => {
   });
 
   it('stopped gracefully (systemctl restart docker) without live-restore: every pod runs again as soon as the engine is back, nothing duplicated', async () => {
-    // The kubelet's 10 s first back-off: a step refused by the engine as it shut down must not hold a pod that long.
-    const { engine, view, agent, node } = await setUp(false, [servicePod('web', ['main', 'side'], 'Always'), servicePod('job', ['main'], 'Always')], { backoff: '10s' });
+    // A 20 s back-off (the setup's ceiling): a step refused by the engine as it shut down
+    // must not hold a pod that long. The wait allows half of it, room for a loaded machine
+    // while a pod held for its back-off still fails.
+    const { engine, view, agent, node } = await setUp(false, [servicePod('web', ['main', 'side'], 'Always'), servicePod('job', ['main'], 'Always')], { backoff: '20s' });
     const before = await engineContainers(engine, node);
     const agentPid = agent.process.pid;
 
@@ -143,18 +145,12 @@ describe('dockerd killed and started again', () => {
     expect(await waitForNotReady(view, node)).toContain('container runtime is down');
     await engine.start();
     const back = Date.now();
-    const statuses = await waitFor('the node Ready and both pods Running again, every container restarted', () => {
+    await waitFor('the node Ready and both pods Running again, every container restarted', () => {
       const statuses = ['web', 'job'].flatMap((p) => view.podStatus(node, p)?.status.containerStatuses ?? []);
       return isNodeReady(view, node) && isPodUp(view.podStatus(node, 'web')) && isPodUp(view.podStatus(node, 'job')) &&
-        statuses.length === 3 && statuses.every((s) => s.restartCount >= 1) && statuses;
-    }, { timeoutMs: 15_000 });
-    const convergedMs = Date.now() - back;
-    console.log(`Ready and converged ${convergedMs} ms after dockerd answered again; restart counts ${statuses.map((s) => s.restartCount).join(', ')}`);
-    // A restart the agent made while the engine shut down, stopped by it in turn, is a
-    // second exit: that instance owes the back-off (10 s here), as kubelet's would. Any
-    // other pod is back at once: a step the engine refused as it went costs no back-off.
-    const raced = statuses.some((s) => s.restartCount >= 2);
-    expect(convergedMs, raced ? 'converged within the back-off owed by a raced restart' : 'converged at once').toBeLessThan(raced ? 15_000 : 5_000);
+        statuses.length === 3 && statuses.every((s) => s.restartCount >= 1);
+    }, { timeoutMs: 10_000 });
+    console.log(`Ready and converged ${Date.now() - back} ms after dockerd answered again`);
 
     const after = await replaced(engine, node, before);
     console.log(`restart counts: ${after.filter((c) => !c.isSandbox).map((c) => `${c.pod}/${c.container} ${c.batonRestartCount ?? '?'}`).join(', ')}`);
