@@ -7,8 +7,6 @@ import { MqttLink } from '../protocol/mqtt-link.js';
 import { Topics } from '../protocol/topics.js';
 import { containersWithLabels, removeNodeContainers, TEST_IMAGE } from '../test/support/docker.js';
 import { startMosquitto } from '../test/support/mosquitto.js';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { runCli, startProcess, startProgram, type Running } from '../test/support/processes.js';
 import { waitFor } from '../test/support/wait.js';
 import type { AgentProgram } from './steady-agent.js';
@@ -77,7 +75,7 @@ export async function startBatonPeer(program: AgentProgram, node: string, say: (
     // The CLI gets a config folder of its own (never made): a developer's admin.json is not used.
     const cliEnv = { BATON_BROKER: broker.url, XDG_CONFIG_HOME: join(dir, 'config') };
     const cli = async (args: string[], input?: string, program: CliProgram = { kind: 'node' }): Promise<void> => {
-      const result = program.kind === 'binary' ? await runBinary(program.path, args, { env: cliEnv, input }) : await runCli(args, { env: cliEnv, input });
+      const result = await runCli(args, { env: cliEnv, input, ...(program.kind === 'binary' ? { binary: program.path } : {}) });
       if (result.code !== 0) throw new Error(`baton ${args.join(' ')} exited ${result.code}: ${result.stderr.trim()}\ncoordinator:\n${tail(coordinator)}\nagent:\n${tail(agent)}`);
     };
 
@@ -139,15 +137,6 @@ export async function startBatonPeer(program: AgentProgram, node: string, say: (
     await stop();
     throw error;
   }
-}
-
-async function runBinary(path: string, args: readonly string[], options: { env: NodeJS.ProcessEnv; input?: string }): Promise<{ code: number; stderr: string }> {
-  const child = spawn(path, args, { env: { ...process.env, ...options.env }, stdio: ['pipe', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdin.end(options.input ?? '');
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code: code ?? -1, stderr };
 }
 
 function tail(p: Running): string {

@@ -49,8 +49,8 @@ export async function runCli(
   args: readonly string[],
   options: { env?: NodeJS.ProcessEnv; input?: string; binary?: string } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const [command, ...rest] = options.binary === undefined ? [process.execPath, `${repoRoot}dist/baton.js`, ...args] : [options.binary, ...args];
-  const child = spawn(command as string, rest, {
+  const [command, commandArgs] = options.binary === undefined ? [process.execPath, [`${repoRoot}dist/baton.js`, ...args]] : [options.binary, args];
+  const child = spawn(command, commandArgs, {
     cwd: repoRoot,
     env: { ...process.env, ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
