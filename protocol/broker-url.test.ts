@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeCause } from './mqtt-link.js';
+import { describeCause } from './broker-errors.js';
 import { credentialsFor, redactBrokerUrl, tlsOptionsFor } from './broker-url.js';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';

@@ -2,6 +2,7 @@ import { connect, type IClientOptions, type IStore, type MqttClient } from 'mqtt
 import { DEFAULT_RECONNECT_POLICY, INITIAL_RECONNECT_STATE, nextReconnect, type ReconnectPolicy, type ReconnectState } from './reconnect-backoff.js';
 import { credentialsFor, parseBrokerUrl, redactBrokerUrl, tlsOptionsFor, type LinkTlsOptions } from './broker-url.js';
 import { topicMatches } from './topics.js';
+import { BrokerUnreachableError, describeCause } from './broker-errors.js';
 
 /**
  * The one adapter over MQTT.js. MQTT 3.1.1 only (retained messages, last will, QoS 1),
@@ -48,38 +49,6 @@ export interface MqttLinkOptions {
    * again, so a retry every 30 s does not repeat the line. A pino Logger fits.
    */
   log?: { warn(fields: Record<string, unknown>, message: string): void };
-}
-
-/** The broker could not be reached or refused the connection. */
-export class BrokerUnreachableError extends Error {
-  constructor(readonly url: string, options: { cause: unknown }) {
-    super(`cannot connect to the MQTT broker at ${url}: ${describeCause(options.cause)}`, options);
-    this.name = 'BrokerUnreachableError';
-  }
-}
-
-/** OpenSSL's codes for a chain that does not lead to the trusted CA. */
-const UNTRUSTED_CHAIN = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_SIGNATURE_FAILURE',
-]);
-
-export function describeCause(cause: unknown): string {
-  if (cause instanceof Error) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    if (code === 'ECONNREFUSED') return 'connection refused (is the broker running?)';
-    if (code === 'ENOTFOUND') return 'host not found';
-    if (code !== undefined && UNTRUSTED_CHAIN.has(code)) {
-      return `the broker's TLS certificate is not signed by the trusted CA (${code}: ${cause.message})`;
-    }
-    if (code === 'CERT_HAS_EXPIRED') return `the broker's TLS certificate has expired (${code})`;
-    return cause.message;
-  }
-  return String(cause);
 }
 
 /** What the client holds for the broker; all zero while disconnected (see `backlog`). */

@@ -1,7 +1,7 @@
 import { startupSnapshot } from 'node:v8';
 import { versionLine } from '../../protocol/version.js';
 import { UsageError } from '../../protocol/options.js';
-import { BrokerUnreachableError } from '../../protocol/mqtt-link.js';
+import { BrokerUnreachableError } from '../../protocol/broker-errors.js';
 import { parseCommandLine, type Invocation } from './args.js';
 import { apply } from './commands/apply.js';
 import { cordon, drain } from './commands/cordon.js';
